@@ -1,0 +1,22 @@
+"""The ``motcua`` command line. Each command group lives in its own module and is added here."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from bot.cli.db import db_group
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log more (never secrets).")
+def main(verbose: bool) -> None:
+    """motcua — trợ lý thủ tục hành chính một cửa / one-stop administrative procedures bot."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+main.add_command(db_group)

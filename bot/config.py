@@ -1,0 +1,58 @@
+"""Settings from the environment (``MOTCUA_*``), one object for the whole process.
+
+Secrets are ``SecretStr`` so that printing or logging the settings never shows them.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MOTCUA_", env_file=None, extra="ignore")
+
+    # Storage
+    data_dir: Path = Path("data")
+    database_url: str | None = None  # default: sqlite+aiosqlite under data_dir
+
+    # Time zone of every agency served (Vietnam has one).
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+    # HTTP service (`motcua run`)
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+
+    # Telegram
+    telegram_token: SecretStr | None = None
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_mode: str = "webhook"  # webhook | polling
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+
+    # Zalo Official Account
+    zalo_app_id: str | None = None
+    zalo_oa_secret_key: SecretStr | None = None
+    zalo_app_secret: SecretStr | None = None
+    zalo_access_token: SecretStr | None = None
+    zalo_refresh_token: SecretStr | None = None
+    zalo_api_base: str = "https://openapi.zalo.me"
+    zalo_oauth_base: str = "https://oauth.zaloapp.com"
+
+    # Dossier backends
+    ingest_token: SecretStr | None = None
+    backend_url: str | None = None
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'motcua.db').as_posix()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

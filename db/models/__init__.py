@@ -1,0 +1,8 @@
+"""All tables. Each domain keeps its tables in its own module; importing this package registers
+them all on ``Base.metadata`` (Alembic and the tests rely on that)."""
+
+from db.models.base import Base
+from db.models.catalogue import ProcedureRow
+from db.models.conversation import ChatState
+
+__all__ = ["Base", "ChatState", "ProcedureRow"]

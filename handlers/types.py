@@ -1,0 +1,49 @@
+"""What flows between the channel adapters and the conversation core.
+
+An adapter turns a platform event into an ``Incoming``; ``handlers.handle`` answers with ``Reply``
+objects; the adapter renders each reply in its dialect (``reply.render("html")`` for Telegram and
+the web chat, ``"plain"`` for Zalo and the console) and sends it with its buttons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+Dialect = Literal["html", "plain"]
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    channel: str  # "telegram" | "zalo" | "web" | "console"
+    chat_id: str  # where to answer; ids are strings on every platform (Zalo's exceed 2^53)
+    text: str = ""  # what the user typed (a command such as "/tra_cuu X" included)
+    payload: str | None = None  # the payload of a tapped button, when it was one
+    user_id: str | None = None
+    locale: str = "vi"  # "vi" | "en"
+    event: Literal["message", "follow"] = "message"  # follow: a new follower, say welcome
+    at: datetime | None = None  # when the platform received it; the core uses its clock if None
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    title: str
+    payload: str | None = None  # comes back as Incoming.payload; short ids, at most 64 bytes
+    url: str | None = None  # a link button instead
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message to send: a template (rendered per dialect) or plain text, and its buttons."""
+
+    template: str | None = None  # name under handlers/templates, without ".j2"
+    context: dict[str, Any] = field(default_factory=dict)
+    text: str | None = None  # used when there is no template: plain text, escaped in html
+    buttons: tuple[Button, ...] = ()
+    kind: str = "answer"  # answer | candidates | not_found | help | error | notice ...
+
+    def render(self, dialect: Dialect = "plain") -> str:
+        from handlers.render import render_reply
+
+        return render_reply(self, dialect)

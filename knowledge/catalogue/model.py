@@ -1,0 +1,109 @@
+"""The procedure record: one national administrative procedure (TTHC), whatever source it came from.
+
+Every importer produces these; the database stores them as JSON beside a few indexed columns; the
+search index and the answer templates read them. Text is NFC (importers call ``text.clean``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class Method(StrEnum):
+    """How a dossier is submitted ("cách thức thực hiện")."""
+
+    ONLINE = "ONLINE"  # Trực tuyến
+    POSTAL = "POSTAL"  # Dịch vụ bưu chính
+    DIRECT = "DIRECT"  # Trực tiếp
+
+
+class TimeUnit(StrEnum):
+    WORKING_DAY = "WORKING_DAY"  # ngày làm việc
+    DAY = "DAY"  # ngày (calendar days)
+    HOUR = "HOUR"  # giờ (working hours)
+    MONTH = "MONTH"
+    SAME_DAY = "SAME_DAY"  # trong ngày
+    OTHER = "OTHER"  # the real rule is in ``text``
+
+
+class Fee(BaseModel):
+    kind: str = "FEE"  # FEE (lệ phí), SERVICE_FEE (phí), PRICE_LEVEL (giá) — as published
+    amount_vnd: int | None = None  # None: not a fixed amount (see text)
+    text: str = ""
+
+
+class ProcessingTime(BaseModel):
+    quantity: float | None = None
+    unit: TimeUnit = TimeUnit.OTHER
+    text: str = ""
+
+
+class Channel(BaseModel):
+    method: Method
+    time: ProcessingTime | None = None
+    fees: list[Fee] = Field(default_factory=list)
+    note: str = ""
+
+
+class Document(BaseModel):
+    name: str
+    originals: int | None = None  # bản chính
+    copies: int | None = None  # bản sao
+    form: str | None = None  # name of the form/template file, when one is published
+
+
+class DocumentGroup(BaseModel):
+    title: str = ""  # e.g. "Giấy tờ phải nộp", or the case it applies to
+    items: list[Document] = Field(default_factory=list)
+
+
+class LegalDoc(BaseModel):
+    code: str = ""  # e.g. "123/2015/NĐ-CP"
+    name: str = ""
+
+
+class Procedure(BaseModel):
+    code: str  # national code, e.g. "1.001193"
+    name: str
+    field: str | None = None  # lĩnh vực, e.g. "Hộ tịch"
+    category_code: str | None = None
+    promulgating_agency: str | None = None  # the ministry that publishes it
+    executing_agency: str | None = None  # cơ quan thực hiện
+    levels: list[str] = Field(default_factory=list)  # "xã" | "tỉnh" | "bộ" | "khác"
+    subjects: list[str] = Field(default_factory=list)  # đối tượng thực hiện
+    results: list[str] = Field(default_factory=list)  # kết quả
+    requirements: str = ""  # yêu cầu, điều kiện
+    documents: list[DocumentGroup] = Field(default_factory=list)
+    channels: list[Channel] = Field(default_factory=list)
+    steps: list[str] = Field(default_factory=list)  # trình tự thực hiện
+    legal_basis: list[LegalDoc] = Field(default_factory=list)
+    submit_address: str = ""  # địa chỉ tiếp nhận hồ sơ, when published
+    kind: str | None = None  # STANDARD | SPECIFIC (provincial variant) | STANDARD_INTERNAL
+    # Provenance
+    source: str  # importer name: opengov, portal-api, portal-raw, bqp, catalog, bundled, sync
+    source_url: str | None = None
+    retrieved_at: date | None = None
+    detailed: bool = True  # False: only the name is known ("see the source link")
+
+    @property
+    def methods(self) -> list[Method]:
+        return [c.method for c in self.channels]
+
+    def channel(self, method: Method) -> Channel | None:
+        return next((c for c in self.channels if c.method == method), None)
+
+
+# Which record wins when a code comes from several sources (richest first).
+SOURCE_RANK: dict[str, int] = {
+    "opengov": 50,
+    "portal-api": 45,
+    "sync": 45,  # the live portal API: same content as portal-api
+    "portal-raw": 40,
+    "bqp": 30,
+    "bundled": 20,  # the small default written in this repo: any real source replaces it
+    "lists": 10,
+    "catalog": 10,
+}

@@ -1,0 +1,92 @@
+"""Vietnamese text: NFC, one tone placement, case and diacritics folding, tokens.
+
+Everything that stores or compares Vietnamese goes through here:
+
+- ``clean``: what we store — NFC, no zero-width characters, NBSP as space, collapsed spaces.
+- ``canon``: what we compare when accents matter — ``clean`` + lower case + one tone placement
+  ("hoà" → "hòa", "thuỷ" → "thủy"), so that old and new spellings are the same word.
+- ``fold``: what we compare for recall — ``canon`` without diacritics, "đ" → "d".
+- ``words``: the syllables of a text, in ``canon`` form.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Zero-width and invisible characters that arrive from copy-paste, Word and chat apps.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_SPACES = {ord(c): " " for c in "\u00a0\u2007\u202f\u3000\t\r\f\v"}
+_MULTISPACE = re.compile(r"[ ]{2,}")
+
+
+def clean(text: str | None) -> str:
+    """NFC, invisible characters removed, exotic spaces as plain spaces; newlines are kept."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE).translate(_SPACES)
+    return _MULTISPACE.sub(" ", text).strip()
+
+
+# --- tone placement -------------------------------------------------------------------------
+# Old style puts the tone on the second vowel of open "oa", "oe", "uy" ("hoà", "thuỷ"); new style
+# on the first ("hòa", "thủy"). We keep the new style. Only open syllables differ ("hoàn" is the
+# same in both) and "qu" is a consonant ("quý" is right in both).
+_TONES = {  # base vowel -> its five toned forms, in order: huyền, sắc, hỏi, ngã, nặng
+    "a": "àáảãạ",
+    "e": "èéẻẽẹ",
+    "y": "ỳýỷỹỵ",
+    "o": "òóỏõọ",
+    "u": "ùúủũụ",
+}
+_OLD_TONE = {}
+for _first, _second in (("o", "a"), ("o", "e"), ("u", "y")):
+    for _i, _toned in enumerate(_TONES[_second]):
+        _OLD_TONE[_first + _toned] = _TONES[_first][_i] + _second
+_OLD_TONE_RE = re.compile(r"(?<![qQ])(" + "|".join(_OLD_TONE) + r")(?![\w])")
+
+
+def _new_tone_style(text: str) -> str:
+    return _OLD_TONE_RE.sub(lambda m: _OLD_TONE[m.group(1)], text)
+
+
+def canon(text: str | None) -> str:
+    """Lower-case NFC with one tone placement: the form in which accented words are compared."""
+    return _new_tone_style(clean(text).lower())
+
+
+# --- folding --------------------------------------------------------------------------------
+def _build_fold_table() -> dict[int, str]:
+    table: dict[int, str] = {ord("đ"): "d", ord("Đ"): "D"}
+    for cp in range(0x00C0, 0x1EFA):
+        ch = chr(cp)
+        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+        if base != ch and base.isascii():
+            table[cp] = base
+    return table
+
+
+_FOLD = _build_fold_table()
+
+
+def strip_accents(text: str) -> str:
+    """Remove Vietnamese diacritics from NFC text, keeping case ("Đăng" → "Dang")."""
+    return text.translate(_FOLD)
+
+
+def fold(text: str | None) -> str:
+    """Lower case, no diacritics, "đ" → "d": the form in which words are compared for recall."""
+    return strip_accents(canon(text))
+
+
+# --- tokens ---------------------------------------------------------------------------------
+_WORD = re.compile(r"[^\W_]+(?:[.,][0-9]+)*", re.UNICODE)
+
+
+def words(text: str | None) -> list[str]:
+    """Syllables and numbers of a text in ``canon`` form ("1.001193" and "2,5" stay whole)."""
+    return _WORD.findall(canon(text))
+
+
+def has_diacritics(word: str) -> bool:
+    return strip_accents(word) != word

@@ -1,0 +1,65 @@
+"""Shared fixtures: a real migrated SQLite database per test, a fresh PostgreSQL database when
+``MOTCUA_TEST_POSTGRES_URL`` is set, and the path of the shared national catalogue."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from db.engine import Database
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("MOTCUA_SHARED_DIR", REPO.parent / "shared"))
+POSTGRES_URL = os.environ.get("MOTCUA_TEST_POSTGRES_URL")
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    if not (SHARED / "catalogue").is_dir():
+        pytest.skip(f"the shared catalogue is not at {SHARED} (set MOTCUA_SHARED_DIR)")
+    return SHARED
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'motcua.db'}"
+
+
+@pytest.fixture
+async def db(sqlite_url: str):
+    database = Database(sqlite_url)
+    await database.migrate()
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def postgres_url():
+    """A new, empty PostgreSQL database for one test, dropped afterwards."""
+    if not POSTGRES_URL:
+        pytest.skip("MOTCUA_TEST_POSTGRES_URL is not set: no PostgreSQL to prove multi-replica behaviour on")
+    admin_url = make_url(POSTGRES_URL)
+    name = f"motcua_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+@pytest.fixture
+async def pg_db(postgres_url: str):
+    database = Database(postgres_url)
+    await database.migrate()
+    yield database
+    await database.dispose()

@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     # Time zone of every agency served (Vietnam has one).
     timezone: str = "Asia/Ho_Chi_Minh"
 
+    # Administrator's working-calendar file (TOML, same format as knowledge/data/calendar.toml):
+    # newly announced days off and make-up days, per-agency office hours, without a release.
+    calendar_file: Path | None = None
+
     # HTTP service (`motcua run`)
     http_host: str = "127.0.0.1"
     http_port: int = 8080

@@ -6,6 +6,7 @@ import logging
 
 import click
 
+from bot.cli.calendar import calendar_group, deadline
 from bot.cli.db import db_group
 
 
@@ -20,3 +21,5 @@ def main(verbose: bool) -> None:
 
 
 main.add_command(db_group)
+main.add_command(calendar_group)
+main.add_command(deadline)

@@ -85,6 +85,7 @@ class Procedure(BaseModel):
     # Provenance
     source: str  # importer name: opengov, portal-api, portal-raw, bqp, catalog, bundled, sync
     source_url: str | None = None
+    portal_url: str | None = None  # the page on dichvucong.gov.vn, when any source knows its id
     retrieved_at: date | None = None
     detailed: bool = True  # False: only the name is known ("see the source link")
 

@@ -1,0 +1,88 @@
+"""``opengov/procedures/<code>.json``: OpenGOV's cleaned records of the portal's procedures.
+
+The richest source we have (documents with counts, fees per channel, legal basis), but it carries
+neither the level nor the kind (STANDARD/SPECIFIC): those come from the portal-API twin of the same
+record when both are imported (see ``knowledge.catalogue.merge``). Fee values carry no currency here,
+so the few consular fees published in USD (values such as 20) are left open, not read as 20 đồng.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from knowledge.catalogue.importers.common import as_date, dict_of, finish, list_of, national_code, required_name
+from knowledge.catalogue.model import Procedure
+from knowledge.catalogue.parse import fee_from_value, parse_time, portal_url, text_or_empty, unique
+
+SOURCE = "opengov"
+RETRIEVED_AT = date(2026, 7, 18)
+REPOSITORY = "https://github.com/VoidKeishi/OpenGOV"
+
+
+def matches(data: Any) -> bool:
+    return isinstance(data, dict) and {"code", "name", "channels", "checklist_raw"} <= data.keys()
+
+
+def read(data: dict, path: Path | None = None) -> list[Procedure]:
+    return [procedure_from_opengov(data)]
+
+
+def procedure_from_opengov(d: dict) -> Procedure:
+    code = national_code(d.get("code"))
+    name = required_name(d.get("name"))
+    category = dict_of(d.get("category"))
+    source = dict_of(d.get("source"))
+    channels = []
+    for ch in list_of(d.get("channels")):
+        ch = dict_of(ch)
+        method = str(ch.get("method") or "").upper()
+        if method not in ("ONLINE", "POSTAL", "DIRECT"):
+            continue
+        note = text_or_empty(ch.get("note"))
+        processing = dict_of(ch.get("processing"))
+        time = parse_time(processing.get("qty"), processing.get("unit"), note=note)
+        fees = [
+            fee_from_value(f.get("value_vnd"), f.get("text") or "", kind=f.get("type") or "FEE")
+            for f in map(dict_of, list_of(ch.get("fees")))
+        ]
+        channels.append({"method": method, "time": time, "fees": fees, "note": note})
+    documents = []
+    for group in map(dict_of, list_of(d.get("checklist_raw"))):
+        items = []
+        for item in map(dict_of, list_of(group.get("items"))):
+            forms = [a.get("fileName") for a in map(dict_of, list_of(item.get("attachments"))) if a.get("fileName")]
+            items.append({
+                "name": text_or_empty(item.get("name")),
+                "originals": item.get("original_qty"),
+                "copies": item.get("copy_qty"),
+                "form": "; ".join(forms) or None,
+            })
+        documents.append({"title": text_or_empty(group.get("group")).strip(" *:"), "items": items})
+    steps = []
+    for step in map(dict_of, list_of(d.get("steps_raw"))):
+        head, body = text_or_empty(step.get("name")), text_or_empty(step.get("text"))
+        steps.append("\n".join(p for p in (head, body) if p))
+    return finish({
+        "code": code,
+        "name": name,
+        "field": text_or_empty(category.get("name")),
+        "category_code": text_or_empty(category.get("code")),
+        "promulgating_agency": text_or_empty(d.get("promulgating_agency")),
+        "executing_agency": text_or_empty(d.get("executing_agency")),
+        "subjects": unique(text_or_empty(s) for s in list_of(d.get("subject_types"))),
+        "results": unique(text_or_empty(r) for r in list_of(d.get("results"))),
+        "requirements": text_or_empty(d.get("requirements")),
+        "documents": documents,
+        "channels": channels,
+        "steps": steps,
+        "legal_basis": [
+            {"code": text_or_empty(b.get("code")), "name": text_or_empty(b.get("name"))}
+            for b in map(dict_of, list_of(d.get("legal_basis")))
+        ],
+        "source": SOURCE,
+        "source_url": source.get("url") or portal_url(d.get("source_id")) or REPOSITORY,
+        "portal_url": portal_url(d.get("source_id")),
+        "retrieved_at": as_date(source.get("crawled_at")) or RETRIEVED_AT,
+    })

@@ -1,0 +1,307 @@
+"""``portal-raw/<ministry>/<code>.json``: the portal's detail pages scraped to text (chatbot_tthc).
+
+Vietnamese field names, and the tables flattened into run-together text: the table cells follow each
+other with nothing in between ("Trực tuyến5 Ngày làm việc2,000,000 Việt Nam Đồng(...)Dịch vụ bưu
+chính..."). The parsers below cut them back into rows using what the portal always writes: the
+submission method at the start of a row, "N bản chính,M bản sao" at the end of a document, a legal
+document's number glued to its title. Some pages are wrong altogether: the "Mã thủ tục" shown on
+the page differs from the file's code (the crawler stored another procedure) — those are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from knowledge.catalogue.importers.common import Skip, finish, national_code, required_name
+from knowledge.catalogue.model import Procedure
+from knowledge.catalogue.parse import (
+    fee_from_value,
+    normalise_levels,
+    parse_number,
+    parse_time,
+    portal_url,
+    split_list,
+    split_steps,
+    text_or_empty,
+    tidy,
+    unique,
+)
+
+SOURCE = "portal-raw"
+RETRIEVED_AT = date(2026, 7, 20)
+REPOSITORY = "https://github.com/chatbot-tthc/chatbot_tthc"
+
+# The crawler groups pages by the ministry that publishes them.
+MINISTRIES = {
+    "bo-cong-an": "Bộ Công an",
+    "bo-nong-nghiep-mt": "Bộ Nông nghiệp và Môi trường",
+    "bo-tai-chinh": "Bộ Tài chính",
+    "bo-tu-phap": "Bộ Tư pháp",
+    "bo-xay-dung": "Bộ Xây dựng",
+    "ngan-hang-nha-nuoc": "Ngân hàng Nhà nước Việt Nam",
+    "toa-an-nhan-dan": "Tòa án nhân dân tối cao",
+}
+
+
+def matches(data: Any) -> bool:
+    return isinstance(data, dict) and "ma_thu_tuc" in data and "ten_thu_tuc" in data
+
+
+def read(data: dict, path: Path | None = None) -> list[Procedure]:
+    return [procedure_from_portal_raw(data, ministry=MINISTRIES.get(path.parent.name) if path else None)]
+
+
+def page_code(raw_text: str) -> str | None:
+    """The "Mã thủ tục" the page itself shows."""
+    m = re.search(r"Mã thủ tục\s*(\d[\d.]*\d)", raw_text or "")
+    return m.group(1) if m else None
+
+
+def _cut(text: str, *markers: str) -> str:
+    """Text up to the first marker: the scraper ran on into the next section of the page."""
+    for marker in markers:
+        i = text.find(marker)
+        if i >= 0:
+            text = text[:i]
+    return text
+
+
+def procedure_from_portal_raw(d: dict, ministry: str | None = None) -> Procedure:
+    code = national_code(d.get("ma_thu_tuc"))
+    shown = page_code(str(d.get("raw_text") or ""))
+    if shown and shown != code:
+        raise Skip("code mismatch", f"file says {code}, its page shows {shown}")
+    name = required_name(d.get("ten_thu_tuc"))
+    url = str(d.get("detail_url") or "").strip()
+    portal_id = url.rstrip("/").rsplit("/", 1)[-1] if "dichvucong.gov.vn" in url else None
+    executing = text_or_empty(d.get("co_quan_thuc_hien")) or text_or_empty(d.get("co_quan_co_tham_quyen"))
+    return finish({
+        "code": code,
+        "name": name,
+        "field": text_or_empty(d.get("linh_vuc")),
+        "promulgating_agency": ministry,
+        "executing_agency": executing,
+        "levels": normalise_levels(str(d.get("cap_thuc_hien") or "")),
+        "subjects": split_list(str(d.get("doi_tuong_thuc_hien") or "")),
+        "results": parse_results(str(d.get("ket_qua_xu_ly") or "")),
+        "requirements": text_or_empty(_cut(str(d.get("yeu_cau_dieu_kien") or ""), "Từ khóa")),
+        "documents": parse_documents(str(d.get("thanh_phan_ho_so") or "")),
+        "channels": parse_channels(str(d.get("cach_thuc_thuc_hien") or "")),
+        "steps": split_steps(str(d.get("trinh_tu_thuc_hien") or "")),
+        "legal_basis": parse_legal_basis(str(d.get("can_cu_phap_ly") or "")),
+        "submit_address": text_or_empty(d.get("dia_chi_tiep_nhan")),
+        "source": SOURCE,
+        "source_url": url or REPOSITORY,
+        "portal_url": portal_url(portal_id),
+        "retrieved_at": RETRIEVED_AT,
+    })
+
+
+# --- results ---------------------------------------------------------------------------------
+def parse_results(text: str) -> list[str]:
+    """ "Trích lục ...Mã: KQ.G15.000033Từ khóa...Chọn cơ quan thực hiện..." → ["Trích lục ..."]."""
+    text = _cut(tidy(text), "Từ khóa", "Chọn cơ quan thực hiện")
+    return unique(text_or_empty(p) for p in re.split(r"Mã:\s*[A-Z]{2}(?:\.[A-Z0-9]+)*\.\d+", text))
+
+
+# --- submission channels ("cách thức thực hiện") ---------------------------------------------
+_CHANNEL_HEADER = "Hình thức nộpThời gianPhí, lệ phíMô tả"
+_NO_INFO = "Không có thông tin"
+_METHODS = {"Trực tuyến": "ONLINE", "Dịch vụ bưu chính": "POSTAL", "Trực tiếp": "DIRECT"}
+# A row starts with the method, glued to its time (or to "Không có thông tin"/the fee when no time).
+_ROW = re.compile(r"(Trực tuyến|Dịch vụ bưu chính|Trực tiếp)(?=\d|Không có thông tin|Trong ngày|Miễn phí)")
+_TIME = re.compile(r"(\d+(?:[.,]\d+)?)\s*(Ngày làm việc|Ngày|Giờ làm việc|Giờ|Tháng|Năm|Tuần)?")
+_FEE = re.compile(r"(?P<num>\d[\d,.]*)\s*(?P<cur>Việt Nam Đồng|VNĐ|VND|Đồng|đồng|USD|EUR)")
+_PORTAL_NUMBER = re.compile(r"0|[1-9]\d{0,2}(?:,\d{3})*|[1-9]\d*(?:\.\d+)?")
+
+
+def parse_channels(text: str) -> list[dict]:
+    text = tidy(text)
+    text = text[len(_CHANNEL_HEADER):] if text.startswith(_CHANNEL_HEADER) else text
+    starts = list(_ROW.finditer(text))
+    rows = []
+    for i, m in enumerate(starts):
+        end = starts[i + 1].start() if i + 1 < len(starts) else len(text)
+        rows.append(_channel_row(_METHODS[m.group(1)], text[m.end():end]))
+    return rows
+
+
+def _split_time_and_fee(digits: str) -> tuple[str, str] | None:
+    """ "1200" (a time with no unit glued to the fee "200") → ("1", "200"): the shortest time that
+    leaves a well-formed portal amount ("0", "200", "100,000")."""
+    for cut in range(1, len(digits)):
+        head, tail = digits[:cut], digits[cut:]
+        if head.isdigit() and re.fullmatch(r"0|[1-9]\d{0,2}(?:,\d{3})*", tail):
+            return head, tail
+    return None
+
+
+def _channel_row(method: str, seg: str) -> dict:
+    time, value, currency, has_fee = None, None, None, False
+    rest = seg
+    if rest.startswith(_NO_INFO):
+        rest = rest[len(_NO_INFO):]
+    elif rest.startswith("Trong ngày"):
+        time, rest = parse_time("Trong ngày"), rest[len("Trong ngày"):]
+    else:
+        t = _TIME.match(rest)
+        glued = _FEE.match(rest)
+        if t and t.group(2):
+            time, rest = parse_time(t.group(0)), rest[t.end():]
+        elif glued and (split := _split_time_and_fee(glued.group("num"))):
+            time = parse_time(split[0])
+            value, currency, has_fee = parse_number(split[1]), glued.group("cur"), True
+            rest = rest[glued.end():]
+        elif t:
+            time, rest = parse_time(t.group(1)), rest[t.end():]
+    if not has_fee:
+        fee = _FEE.match(rest)
+        if rest.startswith("Miễn phí"):
+            value, has_fee, rest = 0, True, rest[len("Miễn phí"):]
+        elif rest.startswith(_NO_INFO):
+            rest = rest[len(_NO_INFO):]
+        elif fee and _PORTAL_NUMBER.fullmatch(fee.group("num")):
+            value, currency, has_fee = parse_number(fee.group("num")), fee.group("cur"), True
+            rest = rest[fee.end():]
+    fee_text, rest = _leading_parenthesis(rest)
+    fee_text = re.sub(r"^(Đồng|VNĐ)\s*", "", fee_text)  # the portal prints the unit of a 0 value
+    fees = [fee_from_value(value, fee_text, currency=currency)] if has_fee else []
+    note = text_or_empty(rest)
+    if not has_fee and fee_text:
+        note = "\n".join(p for p in (fee_text, note) if p)
+    return {"method": method, "time": time, "fees": fees, "note": note}
+
+
+def _leading_parenthesis(text: str) -> tuple[str, str]:
+    """("inside", "after") when text starts with a balanced "(...)"; unbalanced runs to the end."""
+    if not text.startswith("("):
+        return "", text
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0:
+            return text[1:i].strip(), text[i + 1:]
+    return text[1:].strip(), ""
+
+
+# --- documents ("thành phần hồ sơ") ----------------------------------------------------------
+_DOC_HEADER = "Tên giấy tờMẫu đơn, tờ khaiSố lượng"
+# "1 bản chính", "0 bản chính,1 bản sao", "1 bản sao", glued to the document's name. After other
+# digits only one digit belongs to the count ("...ngày 24/07/20231 bản chính").
+_COUNT = re.compile(
+    r"(?:(?<=\d)(?P<o1>\d)|(?<!\d)(?P<o2>\d{1,2})) bản chính(?:,\s*(?P<c1>\d{1,2}) bản sao)?"
+    r"|(?:(?<=\d)(?P<c2>\d)|(?<!\d)(?P<c3>\d{1,2})) bản sao"
+)
+_FORM_EXT = re.compile(r"\.(docx?|pdf|xlsx?|rar|zip|odt|rtf)$", re.IGNORECASE)
+
+
+def _is_count(text: str, m: re.Match) -> bool:
+    """A real count is glued to the next name; "01 bản sao giấy khai sinh" is part of a name."""
+    after = text[m.end():m.end() + 2].lstrip()
+    return not after or not after[0].islower()
+
+
+def split_form(name: str) -> tuple[str, str | None]:
+    """ "Tờ khai theo mẫuMẫu số 01.docx" → ("Tờ khai theo mẫu", "Mẫu số 01.docx"): the form's file
+    name is glued to the document's name; it starts at the first glued lower→upper (or ")1")
+    boundary of the last 100 characters, else at the last space."""
+    if not _FORM_EXT.search(name):
+        return name, None
+    window_start = max(0, len(name) - 100)
+    for i in range(max(1, window_start), len(name)):
+        prev, ch = name[i - 1], name[i]
+        number_dot = prev == "." and ch.isdigit() and name[i - 2:i - 1].isdigit()  # "Mẫu 14.14"
+        if (prev.islower() or prev in ".;:)]") and (ch.isupper() or ch.isdigit()) and not number_dot:
+            return name[:i].strip(), name[i:].strip()
+    head, _, tail = name.rpartition(" ")
+    return (head.strip(), tail) if head else ("", name)
+
+
+def _document(name: str, m: re.Match | None) -> dict:
+    name, form = split_form(tidy(name))
+    if m is None:
+        return {"name": name, "form": form}
+    originals = m.group("o1") or m.group("o2")
+    copies = m.group("c1") or m.group("c2") or m.group("c3")
+    return {
+        "name": name,
+        "originals": int(originals) if originals else 0,
+        "copies": int(copies) if copies else 0,
+        "form": form,
+    }
+
+
+def _title(text: str) -> str:
+    return text_or_empty(text).strip(" *:")
+
+
+def parse_documents(text: str) -> list[dict]:
+    text = tidy(text)
+    chunks = text.split(_DOC_HEADER)
+    if len(chunks) == 1:  # no table header: a scraping accident (often the steps' tail)
+        return []
+    groups, title = [], _title(chunks[0])
+    for n, chunk in enumerate(chunks[1:], start=1):
+        items, pos = [], 0
+        for m in _COUNT.finditer(chunk):
+            if m.start() < pos or not _is_count(chunk, m):
+                continue
+            items.append(_document(chunk[pos:m.start()], m))
+            pos = m.end()
+        tail = chunk[pos:]
+        if n == len(chunks) - 1 and text_or_empty(tail):
+            items.append(_document(tail, None))  # a last document without a count
+            tail = ""
+        groups.append({"title": title, "items": items})
+        title = _title(tail)
+    return groups
+
+
+# --- legal basis ("căn cứ pháp lý") ----------------------------------------------------------
+_LAW_HEADER = "Tên văn bản pháp lýMã văn bản"
+# "85/2019/TT-BTC", "66.7/2025/NQ-CP", "60/2014/QH13", "72/2011/TTLT-BTC-BGTVT", "08/2017/QĐ-TTg"
+# A segment never ends in an upper-case letter that, with the lower-case letter after it, starts the
+# next title ("85/2019/TT-BTCNghị định" → "85/2019/TT-BTC", but "18/2026/NĐ-CPquy định" keeps "CP"):
+# a Vietnamese word starts upper + vowel, or Ch/Gh/Kh/Nh/Ph/Th, Ng, Tr. "TTg" is the one mixed-case
+# segment. Two digits end "QH13"; elsewhere ("C06") only when they do not start the next number
+# ("NĐ-CP42/2020/...", "TT-BTC281/2016/...").
+_WORD_SECOND = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵhgr"
+_SEGMENT = rf"(?:TTg|[A-ZĐ]*QH\d{{2}}|[A-ZĐ]+(?:\d{{2}}(?![\d/.a-z]))?)(?![{_WORD_SECOND}])"
+_LAW_CODE = re.compile(rf"\d+(?:\.\d+|\.[a-z])?[a-z]?/(?:\d{{4}}/)?{_SEGMENT}(?:-{_SEGMENT})*")
+_LAW_KIND_TAIL = re.compile(
+    r"(?<=\S)((?:Luật|Bộ luật|Thông tư liên tịch|Thông tư|Nghị định|Nghị quyết|Quyết định|Pháp lệnh)(?: số)?)\s*$")
+
+
+def parse_legal_basis(text: str) -> list[dict]:
+    """Title and number cells glued: "...Luật Hộ tịch123/2015/NĐ-CPNghị định..." — a number ends an
+    entry when it is glued to the title before it or to the next title after it."""
+    text = tidy(text)
+    text = text[len(_LAW_HEADER):] if text.startswith(_LAW_HEADER) else text
+    if not text_or_empty(text):
+        return []
+    docs, pos = [], 0
+    for m in _LAW_CODE.finditer(text):
+        start, code = m.start(), m.group(0)
+        before = text[start - 1] if start else " "
+        if re.match(r"(19|20)\d\d\d{1,4}/", code):  # "ngày 29/6/202443/2024/QH15": a year glued on
+            start, code = start + 4, code[4:]
+            before = text[start - 1]
+        after = text[m.end():m.end() + 1]
+        glued_before = start == pos or not before.isspace()
+        glued_after = after.isupper() or m.end() == len(text.rstrip())
+        if start < pos or not (glued_before or glued_after):
+            continue
+        name = text[pos:start]
+        kind = _LAW_KIND_TAIL.search(name)
+        if kind:  # "...Bộ Tư phápThông tư số 03/2023/TT-BTP": the kind belongs to the number
+            name, code = name[:kind.start()], f"{kind.group(1)} {code}"
+        docs.append({"code": code, "name": text_or_empty(name)})
+        pos = m.end()
+    tail = text_or_empty(text[pos:])
+    if tail:
+        docs.append({"code": "", "name": tail})
+    return docs

@@ -1,0 +1,81 @@
+"""One record per national code out of many sources.
+
+The richest record wins: first by ``SOURCE_RANK`` (opengov > portal-api > portal-raw > bqp > bundled >
+catalog/lists), then detailed over names-only, then by how much it holds, then the newest. The winner
+keeps its documents, channels and name; list fields it lacks (level, kind, subjects, the portal
+link, ...) are filled from the other records of the same code, richest first — OpenGOV, for one,
+never says the level, and only the catalogue knows the portal page of a Ministry of Defence record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from knowledge.catalogue.model import SOURCE_RANK, Procedure
+
+# Filled from other sources when the winner has nothing; documents and channels never are (they
+# must describe one and the same version of the procedure).
+GAP_FIELDS = (
+    "field",
+    "category_code",
+    "promulgating_agency",
+    "executing_agency",
+    "levels",
+    "subjects",
+    "results",
+    "requirements",
+    "legal_basis",
+    "steps",
+    "submit_address",
+    "kind",
+    "portal_url",
+)
+
+
+def richness(p: Procedure) -> int:
+    return (
+        sum(len(g.items) for g in p.documents)
+        + sum(1 + len(c.fees) for c in p.channels)
+        + len(p.legal_basis)
+        + len(p.steps)
+        + sum(bool(getattr(p, f)) for f in GAP_FIELDS)
+    )
+
+
+def rank_key(p: Procedure) -> tuple:
+    return (SOURCE_RANK.get(p.source, 0), p.detailed, richness(p), p.retrieved_at or date.min, p.source, p.name)
+
+
+@dataclass
+class Merged:
+    procedures: list[Procedure]  # one per code, by code
+    used: dict[str, int] = field(default_factory=dict)  # source → records that won
+    superseded: dict[str, int] = field(default_factory=dict)  # source → records that lost
+
+
+def merge(records: Iterable[Procedure]) -> Merged:
+    by_code: dict[str, list[Procedure]] = {}
+    for p in records:
+        by_code.setdefault(p.code, []).append(p)
+    result = Merged(procedures=[])
+    for code in sorted(by_code):
+        candidates = sorted(by_code[code], key=rank_key, reverse=True)
+        winner, others = candidates[0], candidates[1:]
+        result.used[winner.source] = result.used.get(winner.source, 0) + 1
+        for other in others:
+            result.superseded[other.source] = result.superseded.get(other.source, 0) + 1
+        result.procedures.append(fill_gaps(winner, others))
+    return result
+
+
+def fill_gaps(winner: Procedure, others: list[Procedure]) -> Procedure:
+    update = {}
+    for name in GAP_FIELDS:
+        if getattr(winner, name):
+            continue
+        donor = next((o for o in others if getattr(o, name)), None)
+        if donor is not None:
+            update[name] = getattr(donor, name)
+    return winner.model_copy(update=update) if update else winner

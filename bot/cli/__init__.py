@@ -7,6 +7,7 @@ import logging
 import click
 
 from bot.cli.calendar import calendar_group, deadline
+from bot.cli.catalogue import catalogue_group
 from bot.cli.db import db_group
 
 
@@ -21,5 +22,6 @@ def main(verbose: bool) -> None:
 
 
 main.add_command(db_group)
+main.add_command(catalogue_group)
 main.add_command(calendar_group)
 main.add_command(deadline)

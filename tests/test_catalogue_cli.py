@@ -1,0 +1,68 @@
+"""``motcua catalogue import`` as a user runs it: real files, the configured SQLite database."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from bot.config import get_settings
+
+
+@pytest.fixture
+def motcua(tmp_path, monkeypatch):
+    """Run ``motcua ...`` against a fresh data directory (its own SQLite database)."""
+    monkeypatch.setenv("MOTCUA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("MOTCUA_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    runner = CliRunner()
+    yield lambda *args: runner.invoke(main, list(map(str, args)))
+    get_settings.cache_clear()
+
+
+def test_import_then_reimport_changes_nothing(motcua, shared_dir):
+    catalogue = shared_dir / "catalogue"
+    paths = [catalogue / "opengov" / "procedures", catalogue / "opengov" / "portal-api", catalogue / "bqp"]
+    first = motcua("catalogue", "import", *paths)
+    assert first.exit_code == 0, first.output
+    assert "inserted 709" in first.output  # 502 OpenGOV (their portal-API twins merged in) + 207 bqp
+    assert "opengov" in first.output and "portal-api" in first.output and "Time:" in first.output
+
+    second = motcua("catalogue", "import", *paths)
+    assert second.exit_code == 0, second.output
+    assert "inserted 0, cập nhật / updated 0, không đổi / unchanged 709" in second.output
+
+
+def test_a_poorer_source_imported_later_keeps_the_richer_record(motcua, shared_dir):
+    catalogue = shared_dir / "catalogue"
+    assert motcua("catalogue", "import", catalogue / "opengov" / "procedures").exit_code == 0
+    later = motcua("catalogue", "import", catalogue / "opengov" / "catalog.jsonl")
+    assert later.exit_code == 0, later.output
+    assert "kept richer 502" in later.output
+
+
+def test_exit_code_is_non_zero_only_when_nothing_usable_was_found(motcua, tmp_path, shared_dir):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.json").write_bytes(b"")
+    (bad / "array.json").write_text("[]", encoding="utf-8")
+    (bad / "truncated.json").write_text('{"code": "1.000080", "name": "Thủ t', encoding="utf-8")
+    result = motcua("catalogue", "import", bad, tmp_path / "does-not-exist")
+    assert result.exit_code == 1
+    assert "No usable procedure" in result.output
+    for reason in ("empty file", "unknown format", "unreadable JSON", "not found"):
+        assert reason in result.output
+
+    shutil.copy(shared_dir / "catalogue" / "opengov" / "procedures" / "1.000080.json", bad / "good.json")
+    mixed = motcua("catalogue", "import", bad)
+    assert mixed.exit_code == 0, mixed.output
+    assert "inserted 1" in mixed.output and "unreadable JSON" in mixed.output
+
+
+def test_wrong_pages_are_reported_with_examples(motcua, shared_dir):
+    result = motcua("catalogue", "import", shared_dir / "catalogue" / "portal-raw" / "bo-cong-an")
+    assert result.exit_code == 0, result.output
+    assert "code mismatch" in result.output and "its page" in result.output
+    assert "inserted 323" in result.output  # 339 files, 16 of them another procedure's page

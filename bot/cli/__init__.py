@@ -7,8 +7,10 @@ import logging
 import click
 
 from bot.cli.calendar import calendar_group, deadline
+from bot.cli.chat import chat
 from bot.cli.catalogue import catalogue_group
 from bot.cli.db import db_group
+from bot.cli.search import search
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,3 +27,5 @@ main.add_command(db_group)
 main.add_command(catalogue_group)
 main.add_command(calendar_group)
 main.add_command(deadline)
+main.add_command(search)
+main.add_command(chat)

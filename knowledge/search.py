@@ -1,0 +1,326 @@
+"""Procedure search: BM25F over syllables and syllable pairs, with synonyms, typo tolerance and a
+small prior for the procedures citizens use most.
+
+Why this shape (see also ``knowledge.query``):
+- Vietnamese words are syllables; the frequent ones ("cấp", "giấy", "đăng", "ký") say little, so
+  terms are weighted by rarity (BM25), and adjacent pairs ("khai sinh", "tạm trú") are terms too.
+- Fields do not count alike: a word in the name says more than one in the steps (BM25F).
+- Questions are typed without accents, so terms are folded; when the citizen did type accents, a
+  small bonus goes to names that carry the same accented syllables ("bán" is not "bạn").
+- A misspelt word unknown to the catalogue is replaced by its nearest known word (rapidfuzz).
+- Near-duplicates (one procedure published per level or per province) are grouped into one hit.
+
+The index is immutable: build a new one and swap the reference (``SearchService``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from array import array
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from knowledge.catalogue.model import Procedure
+from knowledge.query import Query, Vocabulary, analyse, default_vocabulary, recall, term
+from knowledge.text import _WORD, canon, fold, same_word_typed, words
+
+# Field weights and length normalisation (BM25F). Names decide; the long texts only help recall.
+FIELDS: dict[str, tuple[float, float]] = {  # name -> (weight, b)
+    "name": (5.0, 0.6),
+    "results": (1.5, 0.5),
+    "field": (1.0, 0.3),
+    "subjects": (0.4, 0.3),
+    "agency": (0.5, 0.3),
+    "documents": (0.6, 0.75),
+    "requirements": (0.4, 0.75),
+    "steps": (0.25, 0.75),
+}
+BIGRAM_FIELDS = {"name", "results", "field", "documents", "requirements", "steps"}
+K1 = 1.2
+ACCENT_MISMATCH = 0.3  # share of a term's weight kept when the name spells it with other accents
+TYPO_WEIGHT = 0.7
+POPULAR_FACTOR = 1.15
+CITIZEN_FACTOR = 1.05
+PROVINCIAL_COPY_FACTOR = 0.85
+NAME_ONLY_FACTOR = 0.9
+COVERAGE_FLOOR = 0.3  # a name the question does not explain at all keeps this share of its score
+
+_SEGMENT = re.compile(r"[.;:,()\[\]\n\-–—/\"“”]+")
+_LEVEL_PHRASES = re.compile(
+    r"\(?\s*(?:thuc hien )?(?:tai |o )?cap (?:trung uong|tinh|xa|huyen|bo)\s*\)?"
+    r"|\bthuc hien tai\b|^thu tuc:?\s*|\s*-\s*tinh [a-z ]+$"
+)
+
+
+def group_key(name: str) -> str:
+    """Names that differ only by level or province, accents or punctuation share a key."""
+    key = _LEVEL_PHRASES.sub(" ", fold(name))
+    return " ".join(re.findall(r"[a-z0-9]+", key))
+
+
+def _spelled_segments(text: str) -> list[list[str]]:
+    return [seq for part in _SEGMENT.split(canon(text)) if (seq := _WORD.findall(part))]
+
+
+def _segments(text: str) -> list[list[str]]:
+    """Runs of terms between punctuation (pairs never span a comma or a full stop)."""
+    return [seq for part in _SEGMENT.split(canon(text)) if (seq := [recall(w) for w in _WORD.findall(part)])]
+
+
+def _field_texts(p: Procedure, vocabulary: Vocabulary) -> dict[str, str]:
+    return {
+        "name": p.name + vocabulary.spell_out(p.name),
+        "results": " . ".join(p.results),
+        "field": p.field or "",
+        "subjects": " . ".join(p.subjects),
+        "agency": p.executing_agency or "",
+        "documents": " . ".join(item.name for group in p.documents for item in group.items),
+        "requirements": p.requirements,
+        "steps": " . ".join(p.steps),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    code: str
+    name: str
+    score: float
+    variants: tuple[str, ...] = ()  # the same procedure at other levels / in other provinces
+    coverage: float = 0.0  # the share of the name (by rarity) the question accounts for
+
+    def as_json(self) -> dict:
+        return {"code": self.code, "name": self.name, "score": round(self.score, 4)}
+
+
+class SearchIndex:
+    def __init__(
+        self,
+        procedures: Iterable[Procedure],
+        vocabulary: Vocabulary | None = None,
+        popular: Iterable[str] = (),
+    ) -> None:
+        self.vocabulary = vocabulary or default_vocabulary()
+        self.procedures: list[Procedure] = sorted(procedures, key=lambda p: p.code)
+        self.by_code = {p.code: i for i, p in enumerate(self.procedures)}
+        popular = set(popular)
+        n = len(self.procedures)
+
+        # Per-field term frequencies and lengths.
+        per_doc: list[dict[str, Counter]] = []
+        lengths: dict[str, list[int]] = {f: [] for f in FIELDS}
+        name_pairs: set[str] = set()
+        for p in self.procedures:
+            fields: dict[str, Counter] = {}
+            for fname, text in _field_texts(p, self.vocabulary).items():
+                counts: Counter = Counter()
+                length = 0
+                for seq in _segments(text):
+                    counts.update(seq)
+                    length += len(seq)
+                    if fname in BIGRAM_FIELDS:
+                        pairs = [f"{a} {b}" for a, b in zip(seq, seq[1:])]
+                        counts.update(pairs)
+                        if fname == "name":
+                            name_pairs.update(pairs)
+                fields[fname] = counts
+                lengths[fname].append(length)
+            per_doc.append(fields)
+        average = {f: (sum(v) / len(v) if v and sum(v) else 1.0) for f, v in lengths.items()}
+
+        # BM25F: one saturated weight per (term, document), then idf once per term.
+        postings: dict[str, dict[int, float]] = defaultdict(dict)
+        for d, fields in enumerate(per_doc):
+            weighted: dict[str, float] = defaultdict(float)
+            for fname, counts in fields.items():
+                weight, b = FIELDS[fname]
+                norm = 1 - b + b * (lengths[fname][d] / average[fname])
+                for key, tf in counts.items():
+                    weighted[key] += weight * tf / norm
+            for key, tfw in weighted.items():
+                postings[key][d] = tfw / (K1 + tfw)
+        self._postings: dict[str, tuple[array, array, float]] = {}
+        for key, docs in postings.items():
+            idf = math.log(1 + (n - len(docs) + 0.5) / (len(docs) + 0.5))
+            self._postings[key] = (array("i", docs.keys()), array("f", docs.values()), idf)
+        self._name_pairs = frozenset(name_pairs)
+        self._name_words = frozenset(k for fields in per_doc for k in fields["name"] if " " not in k)
+        # The distinct name terms of each document, for the coverage factor.
+        self._name_terms = [tuple(k for k in fields["name"] if " " not in k) for fields in per_doc]
+        self._unigrams = sorted(k for k in self._postings if " " not in k)
+
+        # How each folded name term is spelled in which names, for accent precision.
+        spellings: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+        for d, p in enumerate(self.procedures):
+            for seq in _spelled_segments(p.name):
+                for w in seq:
+                    spellings[recall(w)][w].add(d)
+                for a, b in zip(seq, seq[1:]):
+                    spellings[f"{recall(a)} {recall(b)}"][f"{a} {b}"].add(d)
+        self._spellings = {k: {w: frozenset(ds) for w, ds in v.items()} for k, v in spellings.items()}
+
+        # Groups of near-duplicates, and the prior.
+        groups: dict[str, list[int]] = defaultdict(list)
+        for d, p in enumerate(self.procedures):
+            groups[group_key(p.name)].append(d)
+        self._group_of = [0] * n
+        self._groups: list[tuple[int, ...]] = []
+        for members in groups.values():
+            gid = len(self._groups)
+            self._groups.append(tuple(members))
+            for d in members:
+                self._group_of[d] = gid
+        self._prior = [self._prior_of(p, popular) for p in self.procedures]
+
+    # --- lexicon (used by the query analysis) ------------------------------------------------
+    def knows(self, key: str) -> bool:
+        return key in self._postings
+
+    def names_pair(self, bigram: str) -> bool:
+        return bigram in self._name_pairs
+
+    def names_word(self, key: str) -> bool:
+        return key in self._name_words
+
+    def compound(self, bigram: str) -> bool:
+        pair = self._postings.get(bigram)
+        if pair is None:
+            return False
+        a, b = bigram.split(" ")
+        rarer = min(len(self._postings[a][0]), len(self._postings[b][0]))
+        return len(pair[0]) >= 0.5 * rarer
+
+    # --- lookups -----------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.procedures)
+
+    def get(self, code: str) -> Procedure | None:
+        d = self.by_code.get(code)
+        return None if d is None else self.procedures[d]
+
+    def variants(self, code: str) -> list[Procedure]:
+        """The same procedure at other levels or in other provinces (the code itself first)."""
+        d = self.by_code.get(code)
+        if d is None:
+            return []
+        members = sorted(self._groups[self._group_of[d]], key=lambda m: (m != d, -self._prior[m]))
+        return [self.procedures[m] for m in members]
+
+    @staticmethod
+    def _prior_of(p: Procedure, popular: set[str]) -> float:
+        """How likely a citizen means this one, all else equal (a factor around 1): the
+        procedures citizens use most, those meant for citizens, the national record rather than
+        one province's copy of it, a record with details rather than a bare name."""
+        citizen = any("công dân" in s.lower() or "cá nhân" in s.lower() for s in p.subjects)
+        return (
+            (POPULAR_FACTOR if p.code in popular else 1.0)
+            * (CITIZEN_FACTOR if citizen else 1.0)
+            * (PROVINCIAL_COPY_FACTOR if p.kind == "SPECIFIC" else 1.0)
+            * (1.0 if p.detailed else NAME_ONLY_FACTOR)
+        )
+
+    # --- search ------------------------------------------------------------------------------
+    def analyse(self, text: str) -> Query:
+        query = analyse(text, self.vocabulary, self)
+        self._correct_typos(query)
+        return query
+
+    def _correct_typos(self, query: Query) -> None:
+        """A word the catalogue does not know is searched as its nearest known word."""
+        for key, weight in list(query.weights.items()):
+            if " " in key or key in self._postings or len(key) < 4 or key.isdigit():
+                continue
+            match = process.extractOne(key, self._unigrams, scorer=Levenshtein.distance, score_cutoff=1)
+            if match:
+                query.add(match[0], weight * TYPO_WEIGHT)
+
+    def scores(self, query: Query) -> dict[int, float]:
+        scores: dict[int, float] = defaultdict(float)
+        for key, qweight in query.weights.items():
+            entry = self._postings.get(key)
+            if entry is None:
+                continue
+            docs, sats, idf = entry
+            w = qweight * idf
+            for d, sat in zip(docs, sats):
+                scores[d] += w * sat
+        if not scores:
+            return {}
+        # Accents typed by the citizen: a name with the same letters but another tone ("lái xe"
+        # for "lại xe") matched only by accident.
+        for key, typed in query.spelled.items():
+            entry = self._postings.get(key)
+            wrong = self._misspelled_in_name(key, typed)
+            if entry is None or not wrong:
+                continue
+            docs, sats, idf = entry
+            w = query.weights[key] * idf * (1 - ACCENT_MISMATCH)
+            for d, sat in zip(docs, sats):
+                if d in wrong:
+                    scores[d] -= w * sat
+        found = {k for k in query.weights if " " not in k}
+        return {
+            d: s * (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * self._coverage(d, found)) * self._prior[d]
+            for d, s in scores.items()
+        }
+
+    def _misspelled_in_name(self, key: str, typed: str) -> set[int]:
+        """Documents whose name has ``key`` only in spellings the typed one cannot be."""
+        spellings = self._spellings.get(key)
+        if not spellings:
+            return set()
+        typed_words = typed.split(" ")
+        right: set[int] = set()
+        wrong: set[int] = set()
+        for spelled, docs in spellings.items():
+            if all(same_word_typed(s, t) for s, t in zip(spelled.split(" "), typed_words)):
+                right |= docs
+            else:
+                wrong |= docs
+        return wrong - right
+
+    def _coverage(self, d: int, found: set[str]) -> float:
+        """How much of the name (rarity-weighted) the question accounts for: "Đăng ký khai sinh"
+        is fully explained by "làm khai sinh cho con", "Đăng ký khai sinh cho trẻ em sinh ra ở
+        nước ngoài" only in part."""
+        total = covered = 0.0
+        for t in self._name_terms[d]:
+            idf = self._postings[t][2]
+            total += idf
+            if t in found:
+                covered += idf
+        return covered / total if total else 0.0
+
+    def search(self, text: str, top: int = 5) -> list[Hit]:
+        return self.search_query(self.analyse(text), top)
+
+    def search_query(self, query: Query, top: int = 5) -> list[Hit]:
+        if query.empty:
+            return []
+        scores = self.scores(query)
+        found = {k for k in query.weights if " " not in k}
+        best: dict[int, int] = {}  # group -> best document
+        for d, s in scores.items():
+            g = self._group_of[d]
+            b = best.get(g)
+            if b is None or (s, self._prior[d]) > (scores[b], self._prior[b]):
+                best[g] = d
+        ranked = sorted(best.values(), key=lambda d: (-scores[d], self.procedures[d].code))[:top]
+        hits = []
+        for d in ranked:
+            p = self.procedures[d]
+            others = tuple(self.procedures[m].code for m in self._groups[self._group_of[d]] if m != d)
+            hits.append(Hit(p.code, p.name, scores[d], others, self._coverage(d, found)))
+        return hits
+
+
+def lookup_code(index: SearchIndex, text: str) -> Procedure | None:
+    """A message that is a procedure code ("1.001193", "thủ tục 1.001193") names it directly."""
+    for w in words(text):
+        if re.fullmatch(r"\d\.\d{6}", w) and (p := index.get(w)):
+            return p
+    return None

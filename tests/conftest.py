@@ -39,6 +39,34 @@ async def db(sqlite_url: str):
     await database.dispose()
 
 
+@pytest.fixture(scope="session")
+def bundled_index():
+    """The search index over the bundled default catalogue (40 procedures; built once)."""
+    from handlers.catalogue import build_index
+    from knowledge.catalogue.bundled import load_bundled
+
+    return build_index(load_bundled())
+
+
+@pytest.fixture
+async def deps(db, bundled_index):
+    """The core's dependencies on a fresh SQLite database holding the bundled catalogue."""
+    from db.catalogue_repo import upsert_procedures
+    from handlers.catalogue import Catalogue
+    from handlers.deps import Deps
+    from knowledge.catalogue.bundled import load_bundled
+
+    await upsert_procedures(db, load_bundled())
+    return Deps(db=db, catalogue=Catalogue(bundled_index))
+
+
+@pytest.fixture
+def chat(deps):
+    from tests.chat import Chat
+
+    return Chat(deps)
+
+
 @pytest.fixture
 async def postgres_url():
     """A new, empty PostgreSQL database for one test, dropped afterwards."""

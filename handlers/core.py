@@ -1,0 +1,89 @@
+"""``handle``: one incoming message in, the replies out. Platform-neutral: no channel code here."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+from handlers import intents  # noqa: F401  (registers every feature's handlers on the router)
+from handlers.deps import Deps
+from handlers.replies import busy, empty_message, truncated_notice, unknown_command, welcome
+from handlers.router import Context, router
+from handlers.state import load_state, save_state
+from handlers.types import Incoming, Reply
+from knowledge.text import clean
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 1000  # characters of a message that are read; the rest is ignored, with a notice
+_COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
+
+
+async def handle(incoming: Incoming, deps: Deps) -> list[Reply]:
+    text = clean(incoming.text)
+    truncated = len(text) > MAX_TEXT
+    text = text[:MAX_TEXT]
+    try:
+        state = await load_state(deps.db, incoming.channel, incoming.chat_id)
+    except Exception:
+        log.exception("conversation state unavailable (channel=%s)", incoming.channel)
+        return [busy()]
+    saved = json.dumps(state, sort_keys=True, default=str)
+    ctx = Context(incoming=incoming, deps=deps, state=state, text=text)
+    try:
+        replies = await _dispatch(ctx)
+    except Exception:
+        log.exception("handler failed (channel=%s)", incoming.channel)
+        return [busy()]
+    if truncated:
+        replies.insert(0, truncated_notice(MAX_TEXT))
+    if json.dumps(ctx.state, sort_keys=True, default=str) != saved:
+        try:
+            await save_state(deps.db, incoming.channel, incoming.chat_id, ctx.state)
+        except Exception:
+            log.exception("could not save conversation state (channel=%s)", incoming.channel)
+    return replies
+
+
+async def _dispatch(ctx: Context) -> list[Reply]:
+    incoming = ctx.incoming
+    if incoming.event == "follow":
+        return [welcome(ctx.lang)]
+    if incoming.payload:
+        prefix, _, rest = incoming.payload.partition(":")
+        handler = router.payloads.get(prefix)
+        if handler is not None:
+            ctx.args = rest
+            replies = await handler(ctx)
+            if replies is not None:
+                return replies
+        return [unknown_command(ctx.lang)]
+    if not ctx.text:
+        return [empty_message(ctx.lang)]
+    match = _COMMAND.match(ctx.text)
+    if match:
+        ctx.command, ctx.args = match.group(1).lower(), (match.group(2) or "").strip()
+        handler = router.commands.get(ctx.command)
+        if handler is None:
+            return [unknown_command(ctx.lang)]
+        replies = await handler(ctx)
+        return replies if replies is not None else [unknown_command(ctx.lang)]
+    return await dispatch_text(ctx, ctx.text)
+
+
+async def dispatch_text(ctx: Context, text: str) -> list[Reply]:
+    """Free text: a pending step, then the detectors, then the procedure question."""
+    ctx.text, ctx.command, ctx.args = text, None, ""
+    pending = ctx.state.get("pending")
+    if isinstance(pending, dict) and (handler := router.pendings.get(pending.get("kind"))):
+        replies = await handler(ctx)
+        if replies is not None:
+            return replies
+    for _, predicate, handler in router.detectors:
+        if predicate(ctx):
+            replies = await handler(ctx)
+            if replies is not None:
+                return replies
+    assert router.fallback_handler is not None, "the procedure intent registers the fallback"
+    return await router.fallback_handler(ctx) or [empty_message(ctx.lang)]

@@ -1,0 +1,163 @@
+"""Procedure questions: search, answer (what was asked first), candidates as buttons, follow-ups
+about the last procedure ("phí bao nhiêu?"), sections on request.
+
+State kept per chat: ``procedure`` (the code last answered), ``candidates`` and ``asks`` (while the
+citizen chooses among candidates).
+"""
+
+from __future__ import annotations
+
+import re
+
+from handlers.procedure_view import SECTIONS, build_view
+from handlers.router import Context, router
+from handlers.types import Button, Reply
+from knowledge.catalogue.model import Procedure
+from knowledge.query import Query
+from knowledge.search import Hit, lookup_code
+from knowledge.text import fold
+
+CLEAR_LEAD = 1.2  # the best hit answers alone when it scores this much above the next
+CANDIDATE_SHARE = 0.6  # candidates shown: those within this share of the best score
+MAX_CANDIDATES = 5
+MIN_COVERAGE = 0.2  # below this share of its name explained, and weak, a hit is not an answer
+MIN_SCORE = 6.0
+SECTION_LABELS = {
+    "documents": "📄 Giấy tờ",
+    "fee": "💰 Lệ phí",
+    "time": "⏱ Thời hạn",
+    "place": "📍 Nơi nộp",
+    "all": "📋 Đầy đủ",
+}
+_MORE = re.compile(r"^(xem )?(chi tiet|day du|them|xem them|chi tiet hon|full)( \w+)?$")
+
+
+def answer(
+    ctx: Context, p: Procedure, asks: list[str] | None = None, *, full: bool = False, only_asked: bool = False
+) -> list[Reply]:
+    """The answer about one procedure: the sections asked about first (only those, for a
+    follow-up question), the others in short."""
+    ctx.state["procedure"] = p.code
+    ctx.state.pop("candidates", None)
+    ctx.state.pop("asks", None)
+    asks = [a for a in (asks or []) if a in SECTIONS]
+    if full:
+        sections = ["results", "requirements", "documents", "fee", "time", "place", "steps", "legal"]
+    elif only_asked and asks:
+        sections = asks
+    else:
+        sections = asks + [s for s in ("documents", "fee", "time", "place") if s not in asks]
+    variants = ctx.index.variants(p.code)
+    view = build_view(p, variants, full=full)
+    context = {"v": view, "sections": sections, "full": full, "lang": ctx.lang}
+    return [Reply(template="procedure", context=context, buttons=_buttons(p), kind="answer")]
+
+
+def answer_section(ctx: Context, p: Procedure, section: str) -> list[Reply]:
+    if section == "all" or section not in SECTIONS:
+        return answer(ctx, p, full=True)
+    ctx.state["procedure"] = p.code
+    view = build_view(p, ctx.index.variants(p.code), full=True)
+    context = {"v": view, "sections": [section], "full": True, "lang": ctx.lang}
+    return [Reply(template="procedure", context=context, buttons=_buttons(p), kind="answer")]
+
+
+def _buttons(p: Procedure) -> tuple[Button, ...]:
+    if not p.detailed:
+        return (Button("🔗 Xem tại Cổng DVC", url=p.portal_url or p.source_url or "https://dichvucong.gov.vn"),)
+    return tuple(Button(label, payload=f"s:{section}:{p.code}") for section, label in SECTION_LABELS.items())
+
+
+def candidates(ctx: Context, hits: list[Hit], asks: list[str], follow_up: bool = False) -> list[Reply]:
+    ctx.state["candidates"] = [h.code for h in hits]
+    ctx.state["asks"] = asks
+    context = {"candidates": [(h.code, h.name) for h in hits], "follow_up": follow_up, "lang": ctx.lang}
+    buttons = tuple(Button(_title(h.name), payload=f"p:{h.code}") for h in hits)
+    return [Reply(template="candidates", context=context, buttons=buttons, kind="candidates")]
+
+
+def _title(name: str, limit: int = 60) -> str:
+    name = re.sub(r"^Thủ tục:?\s*", "", name).strip()
+    return name if len(name) <= limit else name[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def not_found(ctx: Context) -> list[Reply]:
+    return [Reply(template="not_found", context={"lang": ctx.lang}, kind="not_found")]
+
+
+def _confident(hit: Hit) -> bool:
+    return hit.coverage >= MIN_COVERAGE or hit.score >= MIN_SCORE
+
+
+def _is_follow_up(ctx: Context, query: Query) -> bool:
+    """A short question about what was just answered: it asks something (fee, time, place,
+    documents) and names nothing new."""
+    if not ctx.state.get("procedure") or not query.asks:
+        return False
+    content = [k for k in query.weights if " " not in k]
+    return len(content) <= 1
+
+
+async def answer_text(ctx: Context, text: str) -> list[Reply]:
+    index = ctx.index
+    if (p := lookup_code(index, text)) is not None:
+        return answer(ctx, p)
+    if ctx.state.get("procedure") and _MORE.match(fold(text)):
+        if (p := index.get(ctx.state["procedure"])) is not None:
+            return answer(ctx, p, full=True)
+    query = index.analyse(text)
+    if _is_follow_up(ctx, query) and (p := index.get(ctx.state["procedure"])) is not None:
+        return answer(ctx, p, query.asks, only_asked=True)
+    hits = index.search_query(query, top=MAX_CANDIDATES)
+    if not hits or not _confident(hits[0]):
+        return not_found(ctx)
+    if len(hits) == 1 or hits[0].score >= CLEAR_LEAD * hits[1].score:
+        return answer(ctx, index.get(hits[0].code), query.asks)
+    close = [h for h in hits if h.score >= CANDIDATE_SHARE * hits[0].score]
+    if len(close) == 1:
+        return answer(ctx, index.get(close[0].code), query.asks)
+    return candidates(ctx, close, query.asks)
+
+
+@router.fallback
+async def question(ctx: Context) -> list[Reply]:
+    return await answer_text(ctx, ctx.text)
+
+
+@router.command("thu_tuc", "thutuc", "tim")
+async def question_command(ctx: Context) -> list[Reply]:
+    if not ctx.args:
+        return [Reply(template="empty", context={"lang": ctx.lang}, kind="help")]
+    return await answer_text(ctx, ctx.args)
+
+
+@router.detect(50, lambda ctx: bool(ctx.state.get("candidates")) and ctx.text.strip() in {"1", "2", "3", "4", "5"})
+async def choose_by_number(ctx: Context) -> list[Reply] | None:
+    """Channels without buttons (or a citizen who prefers typing) choose a candidate by number."""
+    codes = ctx.state["candidates"]
+    n = int(ctx.text.strip())
+    if n > len(codes) or (p := ctx.index.get(codes[n - 1])) is None:
+        return None
+    return answer(ctx, p, ctx.state.get("asks"))
+
+
+@router.payload("p")
+async def chosen(ctx: Context) -> list[Reply] | None:
+    p = ctx.index.get(ctx.args)
+    if p is None:
+        return not_found(ctx)
+    return answer(ctx, p, ctx.state.get("asks"))
+
+
+@router.payload("s")
+async def section(ctx: Context) -> list[Reply] | None:
+    name, _, code = ctx.args.partition(":")
+    p = ctx.index.get(code)
+    if p is None:
+        return not_found(ctx)
+    return answer_section(ctx, p, name)
+
+
+@router.payload("q")
+async def suggested_question(ctx: Context) -> list[Reply]:
+    return await answer_text(ctx, ctx.args)

@@ -1,0 +1,35 @@
+"""Fixed replies every feature may need (welcome, help, busy, ...)."""
+
+from __future__ import annotations
+
+from handlers.types import Button, Reply
+
+HELP_BUTTONS = (
+    Button("Làm căn cước", payload="q:làm căn cước"),
+    Button("Đăng ký khai sinh", payload="q:đăng ký khai sinh"),
+    Button("Tra cứu hồ sơ", payload="help:dossier"),
+)
+
+
+def welcome(lang: str) -> Reply:
+    return Reply(template="welcome", context={"lang": lang}, buttons=HELP_BUTTONS, kind="help")
+
+
+def help_reply(lang: str) -> Reply:
+    return Reply(template="help", context={"lang": lang}, buttons=HELP_BUTTONS, kind="help")
+
+
+def busy() -> Reply:
+    return Reply(template="busy", kind="error")
+
+
+def empty_message(lang: str) -> Reply:
+    return Reply(template="empty", context={"lang": lang}, buttons=HELP_BUTTONS, kind="help")
+
+
+def unknown_command(lang: str) -> Reply:
+    return Reply(template="unknown_command", context={"lang": lang}, kind="help")
+
+
+def truncated_notice(limit: int) -> Reply:
+    return Reply(template="truncated", context={"limit": limit}, kind="notice")

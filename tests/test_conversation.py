@@ -1,0 +1,155 @@
+"""The conversation core, through the path a user takes: messages and buttons in, replies out."""
+
+import unicodedata
+
+import pytest
+
+
+async def test_question_without_accents_gets_the_procedure_with_documents_fee_and_time(chat):
+    await chat.say("lam lai cccd bi mat can gi")
+    assert chat.kinds == ["answer"]
+    text = chat.text
+    assert "Cấp lại thẻ căn cước" in text
+    assert "Giấy tờ cần chuẩn bị" in text and "Phí, lệ phí" in text and "Thời hạn giải quyết" in text
+    assert "70.000 đồng" in text
+    assert "dichvucong.gov.vn" in text and "dữ liệu lấy ngày" in text
+
+
+async def test_the_asked_section_comes_first(chat):
+    await chat.say("phí sang tên sổ đỏ")
+    text = chat.text
+    assert text.index("Phí, lệ phí") < text.index("Giấy tờ cần chuẩn bị")
+
+
+async def test_follow_ups_answer_about_the_last_procedure_and_only_what_was_asked(chat):
+    await chat.say("đăng ký tạm trú")
+    assert "Đăng ký tạm trú" in chat.text
+    await chat.say("phí bao nhiêu?")
+    assert "Đăng ký tạm trú" in chat.text and "Phí, lệ phí" in chat.text
+    assert "Giấy tờ cần chuẩn bị" not in chat.text
+    await chat.say("mất mấy ngày?")
+    assert "Thời hạn giải quyết" in chat.text and "Phí, lệ phí" not in chat.text
+    await chat.say("nộp ở đâu?")
+    assert "Nơi nộp" in chat.text and "Công an" in chat.text
+
+
+async def test_follow_up_without_a_previous_procedure_is_not_invented(chat):
+    await chat.say("phí bao nhiêu?")
+    assert "not_found" in chat.kinds or "candidates" in chat.kinds
+
+
+async def test_section_buttons_show_the_whole_section(chat):
+    await chat.say("đăng ký khai sinh")
+    await chat.press("Giấy tờ")
+    assert "Giấy tờ cần chuẩn bị" in chat.text
+    assert "… và" not in chat.text  # the whole list, not the short one
+    await chat.press("Đầy đủ")
+    assert "Căn cứ pháp lý" in chat.text and "Trình tự thực hiện" in chat.text
+
+
+async def test_ambiguous_question_offers_candidates_as_buttons_and_choosing_answers(chat):
+    await chat.say("căn cước")
+    assert chat.kinds == ["candidates"]
+    buttons = [b for r in chat.replies for b in r.buttons]
+    assert 2 <= len(buttons) <= 5
+    assert all(len(b.payload.encode()) <= 64 for b in buttons)
+    first = buttons[0]
+    await chat.press(first.payload)
+    assert chat.kinds == ["answer"]
+    assert first.payload.split(":", 1)[1] in chat.text
+
+
+async def test_candidate_chosen_by_number(chat):
+    await chat.say("căn cước")
+    assert chat.kinds == ["candidates"]
+    await chat.say("2")
+    assert chat.kinds == ["answer"]
+
+
+async def test_procedure_code_answers_directly(chat):
+    await chat.say("1.001193")
+    assert "Thủ tục đăng ký khai sinh" in chat.text
+
+
+async def test_nothing_found_says_so_and_suggests(chat):
+    await chat.say("dự báo thời tiết ngày mai thế nào")
+    assert chat.kinds == ["not_found"]
+    assert "chưa tìm thấy" in chat.text
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\u200b"])
+async def test_empty_message_gets_a_prompt(chat, text):
+    await chat.say(text)
+    assert chat.kinds == ["help"]
+
+
+async def test_nfd_input_is_understood(chat):
+    await chat.say(unicodedata.normalize("NFD", "Đăng ký kết hôn cần giấy tờ gì"))
+    assert "Thủ tục đăng ký kết hôn" in chat.text
+
+
+async def test_huge_message_is_read_in_part_with_a_notice(chat):
+    await chat.say("đăng ký khai sinh " + "rất " * 5000)
+    assert chat.kinds[0] == "notice"
+    assert "khai sinh" in chat.text
+
+
+async def test_markup_is_escaped_in_html_and_sql_text_harms_nothing(chat):
+    await chat.say("<script>alert(1)</script> đăng ký khai sinh")
+    assert "<script>" not in chat.html
+    await chat.say("'; DROP TABLE procedures; --")
+    await chat.say("1.001193")
+    assert "Thủ tục đăng ký khai sinh" in chat.text
+
+
+async def test_emoji_only_message(chat):
+    await chat.say("🙂🙏")
+    assert chat.kinds and chat.kinds[0] in {"not_found", "help"}
+
+
+async def test_greeting_thanks_help(chat):
+    await chat.say("xin chào")
+    assert "Xin chào" in chat.text
+    await chat.say("cảm ơn nhé")
+    assert "Rất vui" in chat.text
+    await chat.say("/help")
+    assert "Hướng dẫn" in chat.text
+
+
+async def test_unknown_command_and_payload(chat):
+    await chat.say("/khong_co_lenh_nay")
+    assert "/help" in chat.text
+    await chat.press("zz:garbage")
+    assert "/help" in chat.text
+
+
+async def test_start_deep_link_with_a_procedure_code(chat):
+    await chat.say("/start 1_001193")
+    assert "Thủ tục đăng ký khai sinh" in chat.text
+
+
+async def test_state_survives_a_new_core_instance(deps, bundled_index):
+    """Conversation state lives in the database: another replica continues the conversation."""
+    from handlers.catalogue import Catalogue
+    from handlers.deps import Deps
+    from tests.chat import Chat
+
+    first = Chat(deps)
+    await first.say("đăng ký tạm trú")
+    other = Chat(Deps(db=deps.db, catalogue=Catalogue(bundled_index)))
+    await other.say("phí bao nhiêu?")
+    assert "Đăng ký tạm trú" in other.text
+
+
+async def test_database_down_gives_a_busy_answer(deps):
+    from tests.chat import Chat
+
+    await deps.db.dispose()
+    deps.db.engine = __import__("sqlalchemy.ext.asyncio", fromlist=["create_async_engine"]).create_async_engine(
+        "sqlite+aiosqlite:////nonexistent-dir/x.db"
+    )
+    deps.db.sessionmaker.configure(bind=deps.db.engine)
+    chat = Chat(deps)
+    await chat.say("đăng ký khai sinh")
+    assert chat.kinds == ["error"]
+    assert "thử lại" in chat.text

@@ -1,0 +1,27 @@
+"""Build the conversation core's dependencies from the settings (one place for every entry point)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from bot.config import Settings, get_settings
+from db.engine import Database
+from handlers.catalogue import Catalogue
+from handlers.deps import Deps
+from knowledge.calendar import WorkingCalendar
+
+
+@asynccontextmanager
+async def core_deps(settings: Settings | None = None) -> AsyncIterator[Deps]:
+    """The database (migrated), the catalogue index (seeded with the bundled catalogue when the
+    database has none), the working-day calendar (with the administrator's file, if any)."""
+    settings = settings or get_settings()
+    db = Database(settings.resolved_database_url)
+    try:
+        await db.migrate()
+        catalogue = await Catalogue.load(db)
+        calendar = WorkingCalendar.load(settings.calendar_file)
+        yield Deps(db=db, catalogue=catalogue, calendar=calendar)
+    finally:
+        await db.dispose()

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     zalo_refresh_token: SecretStr | None = None
     zalo_api_base: str = "https://openapi.zalo.me"
     zalo_oauth_base: str = "https://oauth.zaloapp.com"
+    zalo_webhook_max_age_seconds: int = 300  # webhook events older than this are refused as replays
 
     # Dossier backends
     ingest_token: SecretStr | None = None

@@ -10,6 +10,7 @@ from bot.cli.calendar import calendar_group, deadline
 from bot.cli.chat import chat
 from bot.cli.catalogue import catalogue_group
 from bot.cli.db import db_group
+from bot.cli.run import run_service
 from bot.cli.search import search
 
 
@@ -27,5 +28,6 @@ main.add_command(db_group)
 main.add_command(catalogue_group)
 main.add_command(calendar_group)
 main.add_command(deadline)
+main.add_command(run_service)
 main.add_command(search)
 main.add_command(chat)

@@ -3,7 +3,8 @@ them all on ``Base.metadata`` (Alembic and the tests rely on that)."""
 
 from db.models.base import Base
 from db.models.catalogue import ProcedureRow
+from db.models.channels import ProcessedUpdate, ZaloToken
 from db.models.catalogue_sync import CatalogueSyncItem, CatalogueSyncRun
 from db.models.conversation import ChatState
 
-__all__ = ["Base", "CatalogueSyncItem", "CatalogueSyncRun", "ChatState", "ProcedureRow"]
+__all__ = ["Base", "CatalogueSyncItem", "CatalogueSyncRun", "ChatState", "ProcedureRow", "ProcessedUpdate", "ZaloToken"]

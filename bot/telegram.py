@@ -1,0 +1,317 @@
+"""The Telegram channel: python-telegram-bot's ``Application`` under our aiohttp server.
+
+Webhook mode (production): the Application is built with ``updater(None)``; Telegram posts updates
+to ``POST /telegram/webhook``, which checks the secret header, puts the update on PTB's queue and
+answers 200 at once; PTB processes it in the background (``concurrent_updates``) and ``stop()``
+drains the queue, so a graceful shutdown answers what was received. Polling mode (development):
+PTB's updater polls inside the same service. Either way every update goes through ``_on_update``:
+claimed in the database by update_id (processed once across replicas and restarts), answered by
+the core, sent in HTML parse mode, split at 4,096 characters with the buttons on the last part.
+
+``TelegramChannel.send(chat_id, replies)`` is the sending API for notifications and reminders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import html
+import json
+import logging
+import re
+import time
+import warnings
+from datetime import timedelta
+
+from aiohttp import web
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.constants import ChatAction, MessageLimit, ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+
+from bot.config import Settings
+from bot.delivery import PermanentDeliveryError, TransientDeliveryError
+from bot.service import Service
+from bot.split import split_text
+from handlers import Incoming, Reply
+from handlers.types import Button
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = ["message", "callback_query"]
+MAX_CALLBACK_BYTES = 64
+MAX_BODY = 1024 * 1024
+_TAG = re.compile(r"<[^>]+>")
+
+COMMANDS = {
+    None: [  # the default menu: Vietnamese
+        BotCommand("start", "Bắt đầu"),
+        BotCommand("thu_tuc", "Tìm thủ tục: /thu_tuc câu hỏi"),
+        BotCommand("tra_cuu", "Tra cứu hồ sơ: /tra_cuu mã hồ sơ"),
+        BotCommand("help", "Hướng dẫn"),
+    ],
+    "en": [
+        BotCommand("start", "Start"),
+        BotCommand("thu_tuc", "Find a procedure: /thu_tuc question"),
+        BotCommand("tra_cuu", "Dossier status: /tra_cuu dossier code"),
+        BotCommand("help", "Help"),
+    ],
+}
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """RetryAfter.retry_after is an int or a timedelta depending on PTB's settings: accept both."""
+    with warnings.catch_warnings():  # PTB warns that the int form is going away
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The configured secret; without one, a secret derived from the token (stable across
+    replicas, never the token itself), so that the webhook is never open."""
+    if settings.telegram_webhook_secret is not None:
+        return settings.telegram_webhook_secret.get_secret_value()
+    token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
+    return hashlib.sha256(b"motcua-telegram-webhook:" + token.encode()).hexdigest()
+
+
+def to_incoming(update: Update) -> Incoming | None:
+    """A message or a button tap as the core's Incoming; None for anything else."""
+    if (query := update.callback_query) is not None:
+        chat = query.message.chat if query.message is not None else None
+        user = query.from_user
+        chat_id = str(chat.id if chat is not None else user.id)
+        return Incoming(CHANNEL, chat_id, payload=query.data or "", user_id=str(user.id), locale=_locale(user))
+    message = update.message
+    if message is None:
+        return None
+    user = message.from_user
+    return Incoming(
+        CHANNEL,
+        str(message.chat.id),
+        # A photo or a sticker has no text: the core answers an empty message with help.
+        text=message.text or message.caption or "",
+        user_id=str(user.id) if user else None,
+        locale=_locale(user),
+        at=message.date,
+    )
+
+
+def _locale(user) -> str:
+    code = (getattr(user, "language_code", None) or "vi").lower()
+    return "en" if code.startswith("en") else "vi"
+
+
+def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
+    """Payload buttons as callback buttons, links as URL buttons; short titles two to a row."""
+    keys = []
+    for button in buttons:
+        if button.url:
+            keys.append(InlineKeyboardButton(button.title, url=button.url))
+        elif button.payload and len(button.payload.encode()) <= MAX_CALLBACK_BYTES:
+            keys.append(InlineKeyboardButton(button.title, callback_data=button.payload))
+        elif button.payload:
+            log.warning("button payload over %d bytes left out: %r", MAX_CALLBACK_BYTES, button.payload[:80])
+    if not keys:
+        return None
+    per_row = 2 if all(len(k.text) <= 20 for k in keys) else 1
+    return InlineKeyboardMarkup([keys[i : i + per_row] for i in range(0, len(keys), per_row)])
+
+
+def _as_plain(part: str) -> str:
+    return html.unescape(_TAG.sub("", part))
+
+
+class TelegramChannel:
+    name = CHANNEL
+
+    def __init__(
+        self,
+        settings: Settings,
+        service: Service,
+        *,
+        typing_after: float = 0.8,
+        overall_max_rate: float = 30,
+        max_wait: float = 600.0,
+    ) -> None:
+        if settings.telegram_token is None:
+            raise ValueError("MOTCUA_TELEGRAM_TOKEN is not set")
+        self.settings = settings
+        self.service = service
+        self.mode = settings.telegram_mode
+        if self.mode not in ("webhook", "polling"):
+            raise ValueError(f"MOTCUA_TELEGRAM_MODE must be webhook or polling, not {self.mode!r}")
+        self.secret = webhook_secret(settings).encode()
+        self.typing_after = typing_after
+        self.max_wait = max_wait  # how long send() keeps honouring RetryAfter before giving up
+        builder = (
+            Application.builder()
+            .token(settings.telegram_token.get_secret_value())
+            .base_url(settings.telegram_base_url)
+            # Throttles the overall rate and pauses every request on a 429 for retry_after.
+            .rate_limiter(AIORateLimiter(overall_max_rate=overall_max_rate, max_retries=3))
+            .concurrent_updates(256)
+        )
+        if self.mode == "webhook":
+            builder = builder.updater(None)
+        self.app = builder.build()
+        self._received: dict[int, float] = {}  # update_id -> arrival time (PTB objects are frozen)
+        self.app.add_handler(TypeHandler(Update, self._on_update))
+        self.app.add_error_handler(self._on_error)
+
+    @property
+    def bot(self):
+        return self.app.bot
+
+    # --- lifecycle (driven by the aiohttp application) -------------------------------------
+    async def start(self) -> None:
+        await self.app.initialize()  # getMe: fails here, loudly, on a wrong token
+        await self.app.start()
+        for language, commands in COMMANDS.items():
+            try:
+                await self.bot.set_my_commands(commands, language_code=language)
+            except TelegramError as exc:
+                log.warning("could not set the command menu (%s): %s", language or "default", exc)
+        if self.mode == "polling":
+            await self.app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        elif self.settings.telegram_webhook_url:
+            await self.bot.set_webhook(
+                self.settings.telegram_webhook_url,
+                secret_token=self.secret.decode(),
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        log.info("telegram channel started (%s) as @%s", self.mode, self.bot.username)
+
+    async def stop(self) -> None:
+        if self.mode == "polling" and self.app.updater and self.app.updater.running:
+            await self.app.updater.stop()
+        if self.app.running:
+            await self.app.stop()  # processes every update already queued
+        await self.app.shutdown()
+
+    # --- incoming -----------------------------------------------------------------------------
+    async def webhook(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self.secret):
+            self.service.metrics.rejected.labels(CHANNEL, "secret").inc()
+            return web.json_response({"error": "unauthorized"}, status=401)
+        if (request.content_length or 0) > MAX_BODY:
+            self.service.metrics.rejected.labels(CHANNEL, "too_large").inc()
+            return web.json_response({"error": "too large"}, status=413)
+        try:
+            data = json.loads(await request.read())
+            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                raise ValueError("not an update")
+            update = Update.de_json(data, self.bot)
+        except web.HTTPRequestEntityTooLarge:
+            self.service.metrics.rejected.labels(CHANNEL, "too_large").inc()
+            return web.json_response({"error": "too large"}, status=413)
+        except Exception:
+            self.service.metrics.rejected.labels(CHANNEL, "malformed").inc()
+            return web.json_response({"error": "malformed update"}, status=400)
+        self._received[update.update_id] = time.perf_counter()  # latency from arrival
+        await self.app.update_queue.put(update)
+        return web.json_response({"ok": True})
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        received = self._received.pop(update.update_id, None)
+        incoming = to_incoming(update)
+        if incoming is None:
+            return
+        if update.callback_query is not None:
+            try:
+                await update.callback_query.answer()  # stops the spinner on the tapped button
+            except TelegramError as exc:
+                log.debug("answerCallbackQuery failed: %s", exc)
+
+        async def deliver(replies: list[Reply]) -> None:
+            await self.send(incoming.chat_id, replies)
+
+        async def typing() -> None:
+            await self.bot.send_chat_action(incoming.chat_id, ChatAction.TYPING)
+
+        await self.service.answer(
+            incoming,
+            deliver,
+            claim=str(update.update_id),
+            on_slow=typing,
+            slow_after=self.typing_after,
+            received=received,
+        )
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        self.service.metrics.errors.labels(CHANNEL, "update").inc()
+        log.error("telegram update failed", exc_info=context.error)
+
+    # --- outgoing -----------------------------------------------------------------------------
+    async def send(self, chat_id: str, replies: list[Reply]) -> None:
+        """Send the replies (HTML, split at 4,096 characters, buttons on the last part).
+
+        Raises PermanentDeliveryError (bot blocked, chat not found, a message Telegram refuses)
+        or TransientDeliveryError (network, Telegram down, still rate-limited after max_wait)."""
+        sent = 0
+        for reply in replies:
+            text = reply.render("html").strip() or "…"
+            parts = split_text(text, MessageLimit.MAX_TEXT_LENGTH, html=True)
+            markup = keyboard(reply.buttons)
+            for n, part in enumerate(parts):
+                try:
+                    await self._send_part(chat_id, part, markup if n == len(parts) - 1 else None)
+                except (PermanentDeliveryError, TransientDeliveryError) as exc:
+                    exc.parts_sent = sent
+                    raise
+                sent += 1
+
+    async def _send_part(self, chat_id: str, text: str, markup: InlineKeyboardMarkup | None) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.max_wait
+        parse_mode: str | None = ParseMode.HTML
+        while True:
+            try:
+                await self.bot.send_message(
+                    chat_id=chat_id,
+                    text=text,
+                    parse_mode=parse_mode,
+                    reply_markup=markup,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+                self.service.metrics.messages_out.labels(CHANNEL).inc()
+                return
+            except RetryAfter as exc:
+                # The rate limiter already waited and retried; keep honouring it, never drop.
+                wait = retry_seconds(exc)
+                if loop.time() + wait > deadline:
+                    raise TransientDeliveryError(CHANNEL, "rate limited", code=429, retry_after=wait) from exc
+                await asyncio.sleep(wait + 0.1)
+            except Forbidden as exc:
+                raise PermanentDeliveryError(CHANNEL, f"bot blocked or not allowed in the chat: {exc.message}", code=403) from exc
+            except ChatMigrated as exc:
+                raise PermanentDeliveryError(CHANNEL, f"group moved to chat {exc.new_chat_id}", code=400) from exc
+            except BadRequest as exc:
+                if parse_mode and "parse entities" in exc.message.lower():
+                    log.warning("Telegram refused our HTML; sending the part as plain text")
+                    parse_mode, text = None, _as_plain(text)
+                    continue
+                raise PermanentDeliveryError(CHANNEL, exc.message, code=400) from exc
+            except InvalidToken as exc:
+                raise TransientDeliveryError(CHANNEL, "the bot token is refused", code=401) from exc
+            except (NetworkError, TelegramError) as exc:
+                raise TransientDeliveryError(CHANNEL, str(exc)) from exc

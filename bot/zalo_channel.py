@@ -1,0 +1,175 @@
+"""The Zalo OA channel: the signed webhook in, plain-text replies out through ``bot.zalo``.
+
+``POST /zalo/webhook`` reads the raw bytes first (at most 1 MB), checks
+``X-ZEvent-Signature: mac=sha256(app_id + raw body + timestamp + OA secret key)`` in constant time,
+refuses stale timestamps (epoch milliseconds, as a string), answers 200 at once and processes the
+event in the background, once (``message.msg_id`` claimed in the database).
+
+Buttons are ``oa.query.hide`` buttons whose payload comes back as a ``user_send_text``; the payload
+is sent as ``PAYLOAD_PREFIX + Button.payload`` so it is recognised and handed to the core as
+``Incoming.payload``. ``ZaloChannel.send(user_id, replies)`` is the sending API for notifications.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+import unicodedata
+from typing import Any
+
+from aiohttp import web
+
+from bot.config import Settings
+from bot.delivery import DeliveryError
+from bot.service import Service
+from bot.split import split_text
+from bot.zalo import CHANNEL, ZaloClient
+from handlers import Incoming, Reply
+from handlers.types import Button
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-ZEvent-Signature"
+MAX_BODY = 1024 * 1024
+MAX_TEXT = 2000
+MAX_BUTTONS = 5
+MAX_TITLE = 100
+MAX_QUERY_PAYLOAD = 1000
+PAYLOAD_PREFIX = "#mc:"  # a citizen never types this; the core's payloads are "p:...", "s:...", "q:..."
+MORE_BUTTONS_TEXT = "Thêm lựa chọn / More options:"
+
+
+def signature(app_id: str, raw_body: bytes, timestamp: str, secret: str) -> str:
+    return hashlib.sha256(app_id.encode() + raw_body + timestamp.encode() + secret.encode()).hexdigest()
+
+
+def zalo_button(button: Button) -> dict[str, Any] | None:
+    title = button.title if len(button.title) <= MAX_TITLE else button.title[: MAX_TITLE - 1] + "…"
+    if button.url:
+        return {"title": title, "type": "oa.open.url", "payload": {"url": button.url}}
+    if button.payload and len(PAYLOAD_PREFIX + button.payload) <= MAX_QUERY_PAYLOAD:
+        return {"title": title, "type": "oa.query.hide", "payload": PAYLOAD_PREFIX + button.payload}
+    return None
+
+
+def messages_for(reply: Reply) -> list[dict[str, Any]]:
+    """One reply as Zalo messages: text parts of at most 2,000 characters (NFC), the buttons on the
+    last part, five at most per message (more go in follow-up messages)."""
+    text = unicodedata.normalize("NFC", reply.render("plain")).strip() or "…"
+    parts = split_text(text, MAX_TEXT)
+    buttons = [b for b in (zalo_button(b) for b in reply.buttons) if b is not None]
+    messages: list[dict[str, Any]] = [{"text": part} for part in parts]
+    groups = [buttons[i : i + MAX_BUTTONS] for i in range(0, len(buttons), MAX_BUTTONS)]
+    for n, group in enumerate(groups):
+        if n > 0:
+            messages.append({"text": MORE_BUTTONS_TEXT})
+        messages[-1]["attachment"] = {"type": "template", "payload": {"buttons": group}}
+    return messages
+
+
+def _id(value: Any) -> str | None:
+    """Ids as strings, exactly (a JSON number would still be an exact int in Python)."""
+    if value is None or isinstance(value, (float, bool)):
+        return None
+    return str(value)
+
+
+def to_incoming(event: dict[str, Any]) -> tuple[Incoming, str] | None:
+    """The core's Incoming and the key that deduplicates it, or None for events we ignore
+    (our own oa_send_* echoes, seen/received receipts, attachments, unfollow, ...)."""
+    name = event.get("event_name")
+    if name == "user_send_text":
+        sender = _id((event.get("sender") or {}).get("id"))
+        message = event.get("message") or {}
+        msg_id = _id(message.get("msg_id"))
+        if not sender or not msg_id:
+            return None
+        text = message.get("text") if isinstance(message.get("text"), str) else ""
+        if text.startswith(PAYLOAD_PREFIX):
+            incoming = Incoming(CHANNEL, sender, payload=text[len(PAYLOAD_PREFIX) :], user_id=sender)
+        else:
+            incoming = Incoming(CHANNEL, sender, text=text, user_id=sender)
+        return incoming, f"msg:{msg_id}"
+    if name == "follow":
+        follower = _id((event.get("follower") or {}).get("id")) or _id((event.get("sender") or {}).get("id"))
+        if not follower:
+            return None
+        return Incoming(CHANNEL, follower, user_id=follower, event="follow"), f"follow:{follower}:{event.get('timestamp')}"
+    return None
+
+
+class ZaloChannel:
+    name = CHANNEL
+
+    def __init__(self, settings: Settings, service: Service, client: ZaloClient) -> None:
+        if not settings.zalo_app_id or settings.zalo_oa_secret_key is None:
+            raise ValueError("MOTCUA_ZALO_APP_ID and MOTCUA_ZALO_OA_SECRET_KEY are needed for the webhook")
+        self.app_id = settings.zalo_app_id
+        self.secret = settings.zalo_oa_secret_key.get_secret_value()
+        self.max_age_ms = settings.zalo_webhook_max_age_seconds * 1000
+        self.service = service
+        self.client = client
+
+    async def send(self, user_id: str, replies: list[Reply]) -> None:
+        """Send the replies as plain text. Raises PermanentDeliveryError (e.g. -230: the user has
+        been silent for more than 7 days; not following; banned) or TransientDeliveryError."""
+        sent = 0
+        for reply in replies:
+            for message in messages_for(reply):
+                try:
+                    await self.client.send_message(user_id, message)
+                except DeliveryError as exc:
+                    exc.parts_sent = sent
+                    raise
+                sent += 1
+                self.service.metrics.messages_out.labels(CHANNEL).inc()
+
+    def _reject(self, reason: str, status: int) -> web.Response:
+        self.service.metrics.rejected.labels(CHANNEL, reason).inc()
+        return web.json_response({"error": reason}, status=status)
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        received = time.perf_counter()
+        if (request.content_length or 0) > MAX_BODY:
+            return self._reject("too_large", 413)
+        try:
+            raw = await request.read()  # the exact bytes: the signature covers them
+        except web.HTTPRequestEntityTooLarge:
+            return self._reject("too_large", 413)
+        if len(raw) > MAX_BODY:
+            return self._reject("too_large", 413)
+        try:
+            event = json.loads(raw)
+        except ValueError:
+            return self._reject("malformed", 400)
+        if not isinstance(event, dict):
+            return self._reject("malformed", 400)
+        timestamp = _id(event.get("timestamp")) or ""
+        given = request.headers.get(SIGNATURE_HEADER, "")
+        expected = "mac=" + signature(self.app_id, raw, timestamp, self.secret)
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            return self._reject("signature", 401)
+        try:
+            age = abs(time.time() * 1000 - int(timestamp))
+        except ValueError:
+            return self._reject("malformed", 400)
+        if age > self.max_age_ms:
+            return self._reject("stale", 403)
+        decoded = to_incoming(event)
+        if decoded is not None:
+            incoming, key = decoded
+            self.service.tasks.spawn(self._process(incoming, key, received), name=f"zalo {key}")
+        return web.json_response({"ok": True})
+
+    async def _process(self, incoming: Incoming, key: str, received: float) -> None:
+        async def deliver(replies: list[Reply]) -> None:
+            try:
+                await self.send(incoming.chat_id, replies)
+            except DeliveryError as exc:
+                log.warning("Zalo reply not delivered: %s", exc)
+                self.service.metrics.errors.labels(CHANNEL, "send").inc()
+
+        await self.service.answer(incoming, deliver, claim=key, received=received)

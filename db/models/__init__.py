@@ -6,5 +6,7 @@ from db.models.catalogue import ProcedureRow
 from db.models.channels import ProcessedUpdate, ZaloToken
 from db.models.catalogue_sync import CatalogueSyncItem, CatalogueSyncRun
 from db.models.conversation import ChatState
+from db.models.dossiers import Dossier, DossierAccess, DossierLookup, DossierStatusEvent, DossierVerifyFailure
 
-__all__ = ["Base", "CatalogueSyncItem", "CatalogueSyncRun", "ChatState", "ProcedureRow", "ProcessedUpdate", "ZaloToken"]
+__all__ = ["Base", "CatalogueSyncItem", "CatalogueSyncRun", "ChatState", "Dossier", "DossierAccess", "DossierLookup",
+           "DossierStatusEvent", "DossierVerifyFailure", "ProcedureRow", "ProcessedUpdate", "ZaloToken"]

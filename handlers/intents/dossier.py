@@ -1,0 +1,202 @@
+"""Dossier status by code: a message that contains a dossier code (inside a sentence, lower case,
+with spaces, a local short form), or ``/tra_cuu CODE``.
+
+What is shown before the second factor: procedure, receiving agency, received date, status, due date
+and the verdict — nothing personal. The bot then asks for the last 4 digits of the phone or ID number
+registered with the dossier (pending step "verify"); a right answer unlocks, for this chat and for
+``ACCESS_FOR``, the masked name and the status history.
+
+Limits per chat, kept in the database (every replica counts the same): ``MAX_CODES`` distinct codes
+per hour (against enumeration), ``MAX_FAILURES`` wrong answers per hour.
+
+A code not in the database is asked of ``deps.backend`` (if the deployment has one) within
+``BACKEND_BUDGET`` seconds; whatever happens there, the citizen gets the status or "busy, try again".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from datetime import timedelta
+
+from db.dossier_chat_repo import (
+    codes_asked_since,
+    failures_since,
+    grant_access,
+    has_access,
+    oldest_failure_since,
+    record_failure,
+    record_lookup,
+)
+from db.dossier_repo import DossierBatchError, DossierRecord, find_dossier, get_dossier, upsert_dossiers
+from handlers.backend import BackendUnavailable
+from handlers.dossier_view import build_view, recompute, when
+from handlers.replies import busy
+from handlers.router import Context, router
+from handlers.types import Button, Reply
+from knowledge.dossiers.code import EXAMPLE, DossierCode, find_code
+from knowledge.dossiers.privacy import matches, second_factor
+
+log = logging.getLogger(__name__)
+
+WINDOW = timedelta(hours=1)
+MAX_CODES = 20  # distinct dossier codes per chat per hour
+MAX_FAILURES = 5  # wrong second-factor answers per chat per hour
+ACCESS_FOR = timedelta(minutes=30)
+BACKEND_BUDGET = 2.8  # seconds: with the database and the reply, the citizen hears back within 3 s
+_PROCEDURE_CODE = re.compile(r"(?<![\w.])\d\.\d{6}(?:\.[0-9A-Za-z.]+)?(?![\w])")
+
+
+def _where(ctx: Context) -> tuple[str, str]:
+    return ctx.incoming.channel, ctx.incoming.chat_id
+
+
+async def _within_limit(ctx: Context, code: str) -> bool:
+    """Count this code for the chat; False when it is one distinct code too many this hour."""
+    channel, chat_id = _where(ctx)
+    now = ctx.now()
+    asked = await codes_asked_since(ctx.deps.db, channel, chat_id, now - WINDOW)
+    if code not in asked and len(asked) >= MAX_CODES:
+        return False
+    await record_lookup(ctx.deps.db, channel, chat_id, code, now)
+    return True
+
+
+def _limited_codes(ctx: Context) -> list[Reply]:
+    return [Reply(template="dossier_limited", context={"what": "codes", "limit": MAX_CODES}, kind="limited")]
+
+
+async def _fetch(ctx: Context, code: DossierCode) -> DossierRecord | None:
+    """Ask the backend; raises BackendUnavailable when it cannot answer in time."""
+    backend = ctx.deps.backend
+    try:
+        fetched = await asyncio.wait_for(backend.fetch(code.canonical), BACKEND_BUDGET)
+    except TimeoutError:
+        raise BackendUnavailable("no answer within the budget") from None
+    if fetched is None:
+        return None
+    try:
+        await upsert_dossiers(ctx.deps.db, [fetched], calendar=ctx.deps.calendar, procedures=ctx.index.get,
+                              source="backend")
+    except DossierBatchError as exc:
+        raise BackendUnavailable(f"the backend's dossier cannot be stored: {exc.errors}") from None
+    return await find_dossier(ctx.deps.db, code)
+
+
+async def lookup(ctx: Context, code: DossierCode) -> list[Reply]:
+    if not await _within_limit(ctx, code.canonical):
+        return _limited_codes(ctx)
+    record = await find_dossier(ctx.deps.db, code)
+    if record is None and ctx.deps.backend is not None:
+        try:
+            record = await _fetch(ctx, code)
+        except BackendUnavailable as exc:
+            log.warning("dossier backend unavailable: %s", exc)
+            return [busy()]
+    if record is None:
+        return [Reply(template="dossier_not_found", context={"code": code.canonical, "example": EXAMPLE},
+                      kind="not_found")]
+    if record.dossier.code != code.canonical and not await _within_limit(ctx, record.dossier.code):
+        return _limited_codes(ctx)
+    return await show(ctx, record)
+
+
+async def show(ctx: Context, record: DossierRecord) -> list[Reply]:
+    d = record.dossier
+    channel, chat_id = _where(ctx)
+    now = ctx.now()
+    verified = await has_access(ctx.deps.db, channel, chat_id, d.code, now)
+    procedure = ctx.index.get(d.procedure_code) if d.procedure_code else None
+    view = build_view(record, procedure, ctx.deps.calendar, now, verified=verified)
+    if not verified and view["can_verify"]:
+        ctx.state["pending"] = {"kind": "verify", "code": d.code}
+    elif isinstance(ctx.state.get("pending"), dict) and ctx.state["pending"].get("kind") == "verify":
+        ctx.state.pop("pending")
+    buttons = []
+    if d.due_at is not None or d.processing_unit is not None:
+        buttons.append(Button("❓ Vì sao hạn này? / Why this date?", payload=f"dx:{d.code}"))
+    return [Reply(template="dossier", context={"v": view}, buttons=tuple(buttons), kind="dossier")]
+
+
+@router.detect(5, lambda ctx: find_code(ctx.text) is not None)
+async def dossier_in_text(ctx: Context) -> list[Reply] | None:
+    code = find_code(ctx.text)
+    return await lookup(ctx, code) if code is not None else None
+
+
+@router.command("tra_cuu", "tracuu", "ho_so", "hoso")
+async def lookup_command(ctx: Context) -> list[Reply]:
+    code = find_code(ctx.args)
+    if code is not None:
+        return await lookup(ctx, code)
+    procedure = _PROCEDURE_CODE.search(ctx.args or "")
+    context = {"example": EXAMPLE, "given": bool(ctx.args), "procedure": procedure.group(0) if procedure else ""}
+    buttons = (Button("📋 Xem thủ tục / See the procedure", payload=f"p:{procedure.group(0)[:8]}"),) if procedure else ()
+    return [Reply(template="dossier_format", context=context, buttons=buttons, kind="help")]
+
+
+@router.pending("verify")
+async def verify(ctx: Context) -> list[Reply] | None:
+    pending = ctx.state.get("pending") or {}
+    digits = second_factor(ctx.text) if len(ctx.text) <= 40 else None
+    if digits is None or find_code(ctx.text) is not None:
+        ctx.state.pop("pending", None)  # something else: let it through
+        return None
+    channel, chat_id = _where(ctx)
+    now = ctx.now()
+    db = ctx.deps.db
+    if await failures_since(db, channel, chat_id, now - WINDOW) >= MAX_FAILURES:
+        ctx.state.pop("pending", None)
+        return [await _limited_failures(ctx)]
+    record = await get_dossier(db, str(pending.get("code", "")))
+    if record is None:
+        ctx.state.pop("pending", None)
+        return None
+    d = record.dossier
+    if matches(digits, d.applicant_phone, d.applicant_id_number):
+        await grant_access(db, channel, chat_id, d.code, now + ACCESS_FOR)
+        ctx.state.pop("pending", None)
+        return await show(ctx, record)
+    await record_failure(db, channel, chat_id, d.code, now)
+    left = MAX_FAILURES - await failures_since(db, channel, chat_id, now - WINDOW)
+    if left <= 0:
+        ctx.state.pop("pending", None)
+        return [await _limited_failures(ctx)]
+    return [Reply(template="dossier_wrong", context={"left": left}, kind="wrong")]
+
+
+async def _limited_failures(ctx: Context) -> Reply:
+    channel, chat_id = _where(ctx)
+    now = ctx.now()
+    oldest = await oldest_failure_since(ctx.deps.db, channel, chat_id, now - WINDOW)
+    minutes = max(1, int(((oldest + WINDOW) - now).total_seconds() // 60) + 1) if oldest else 60
+    return Reply(template="dossier_limited", context={"what": "failures", "limit": MAX_FAILURES, "minutes": minutes},
+                 kind="limited")
+
+
+@router.payload("dx")
+async def explain(ctx: Context) -> list[Reply] | None:
+    code = find_code(ctx.args)
+    if code is None:
+        return None
+    if not await _within_limit(ctx, code.canonical):
+        return _limited_codes(ctx)
+    record = await find_dossier(ctx.deps.db, code)
+    if record is None:
+        return [Reply(template="dossier_not_found", context={"code": code.canonical, "example": EXAMPLE},
+                      kind="not_found")]
+    d = record.dossier
+    procedure = ctx.index.get(d.procedure_code) if d.procedure_code else None
+    derived = recompute(record, ctx.deps.calendar, procedure)
+    cal = ctx.deps.calendar
+    context = {
+        "code": d.code,
+        "explanation": derived.due.explanation if derived is not None and derived.due is not None else "",
+        "given": when(d.due_at_given, cal),
+        "computed": when(d.due_at_computed, cal),
+        "mismatch": d.due_mismatch,
+        "rescheduled": when(d.rescheduled_due_at, cal),
+        "reason": d.rescheduled_reason or "",
+    }
+    return [Reply(template="dossier_explain", context=context, kind="answer")]

@@ -1,0 +1,227 @@
+"""Dossier status in the conversation, as a citizen meets it: the code in a sentence, no personal data
+before the second factor, masked after it, the limits, the explanation, bad input."""
+
+import unicodedata
+from datetime import datetime, timedelta
+
+import pytest
+
+from db.dossier_repo import upsert_dossiers
+from knowledge.calendar import VN_TZ
+from knowledge.dossiers.schema import DossierIn
+from tests.chat import Chat
+from tests.dossier_data import DUE_LOCAL, dossier
+
+NOW = datetime(2026, 3, 11, 10, 0, tzinfo=VN_TZ)
+CODE = "000.00.22.H26-260302-0001"
+PERSONAL = ("Nguyễn", "An", "0912", "5678", "2345", "Thiếu bản sao")
+
+
+async def seed(deps, *items):
+    items = items or (dossier(),)
+    await upsert_dossiers(deps.db, [DossierIn.model_validate(i) for i in items], calendar=deps.calendar,
+                          procedures=deps.catalogue.index.get, source="test")
+
+
+@pytest.fixture
+async def seeded(deps):
+    await seed(deps)
+    return deps
+
+
+def at(chat: Chat, moment: datetime = NOW) -> Chat:
+    chat.at = moment
+    return chat
+
+
+def no_personal_data(text: str) -> None:
+    for fragment in PERSONAL:
+        assert fragment not in text.replace("Đăng ký tạm trú", ""), fragment
+
+
+async def test_code_inside_a_sentence_answers_with_status_due_date_and_verdict(seeded, chat):
+    await at(chat).say(f"cho hỏi hồ sơ {CODE} của tôi đến đâu rồi ạ?")
+    assert chat.kinds == ["dossier"]
+    text = chat.text
+    assert "Đăng ký tạm trú" in text and "Công an xã Tân Hòa" in text
+    assert "09:00 02/03/2026" in text and "Đang xử lý" in text
+    assert f"Hạn trả kết quả: {DUE_LOCAL}" in text
+    assert "còn 1 ngày làm việc" in text
+    assert "4 số cuối" in text and "last 4 digits" in text  # the second factor is asked for
+    no_personal_data(text)
+    no_personal_data(chat.html)
+
+
+@pytest.mark.parametrize("typed", [CODE.lower(), "000.00.22.h26 - 260302 - 0001", "000 . 00 . 22 . H26 – 260302 – 0001",
+                                   "/tra_cuu 000.00.22.h26-260302-0001", "H26.22-260302-0001"])
+async def test_lenient_forms_find_the_dossier(seeded, chat, typed):
+    await at(chat).say(typed)
+    assert chat.kinds == ["dossier"] and CODE in chat.text
+
+
+async def test_not_found_says_so_and_shows_the_format(seeded, chat):
+    await at(chat).say("hồ sơ 000.00.22.H26-260302-0099")
+    assert chat.kinds == ["not_found"]
+    assert "Không tìm thấy hồ sơ" in chat.text and "000.00.22.H26-251120-0001" in chat.text
+    assert "giấy hẹn" in chat.text.lower() or "Giấy tiếp nhận" in chat.text
+
+
+async def test_a_procedure_code_is_not_a_dossier_code(seeded, chat):
+    await at(chat).say("1.001193")
+    assert chat.kinds == ["answer"] and "Thủ tục đăng ký khai sinh" in chat.text
+    await chat.say("/tra_cuu 1.001193")
+    assert "mã thủ tục" in chat.text and "không phải mã hồ sơ" in chat.text
+    await chat.press("Xem thủ tục")
+    assert "Thủ tục đăng ký khai sinh" in chat.text
+    await chat.say("/tra_cuu 1.011442.000.00.00.H38")
+    assert "không phải mã hồ sơ" in chat.text
+    await chat.say("/tra_cuu")
+    assert "000.00.22.H26-251120-0001" in chat.text
+
+
+async def test_second_factor_unlocks_the_masked_name_and_history_for_a_while(seeded, chat):
+    await at(chat).say(CODE)
+    await chat.say("1111")
+    assert chat.kinds == ["wrong"] and "không khớp" in chat.text and "4 lần" in chat.text
+    no_personal_data(chat.text)
+    await chat.say("5678")  # the phone's last 4 digits
+    assert chat.kinds == ["dossier"]
+    text = chat.text
+    assert "Nguyễn V*** A" in text and "Nguyễn Văn An" not in text
+    assert "*******678" in text and "0912345678" not in text and "001203012345" not in text
+    assert "Quá trình xử lý" in text and "Thiếu bản sao giấy khai sinh" in text
+    assert "4 số cuối" not in text
+    at(chat, NOW + timedelta(minutes=29))
+    await chat.say(CODE)
+    assert "Nguyễn V*** A" in chat.text
+    at(chat, NOW + timedelta(minutes=31))
+    await chat.say(CODE)
+    assert "Nguyễn V*** A" not in chat.text and "4 số cuối" in chat.text
+
+
+async def test_the_id_numbers_last_digits_work_too_and_another_chat_stays_locked(seeded, chat, deps):
+    await at(chat).say(CODE)
+    await chat.say("số cuối là 2345 ạ")
+    assert "Nguyễn V*** A" in chat.text
+    other = at(Chat(deps, chat_id="chat-2"))
+    await other.say(CODE)
+    no_personal_data(other.text)
+
+
+async def test_wrong_answers_are_limited_with_a_clear_message(seeded, chat):
+    await at(chat).say(CODE)
+    for wrong in ("0000", "1111", "2222", "3333"):
+        await chat.say(wrong)
+        assert chat.kinds == ["wrong"]
+    await chat.say("4444")
+    assert chat.kinds == ["limited"] and "sai 5 lần" in chat.text and "phút" in chat.text
+    await chat.say(CODE)
+    await chat.say("5678")  # right, but the limit holds
+    assert chat.kinds == ["limited"]
+    no_personal_data(chat.text)
+    at(chat, NOW + timedelta(hours=1, minutes=1))
+    await chat.say(CODE)
+    await chat.say("5678")
+    assert "Nguyễn V*** A" in chat.text
+
+
+async def test_many_distinct_codes_from_one_chat_are_limited(seeded, chat):
+    at(chat)
+    await chat.say(CODE)
+    for i in range(2, 21):
+        await chat.say(f"000.00.22.H26-260302-{i:04d}")
+        assert chat.kinds == ["not_found"]
+    await chat.say("000.00.22.H26-260302-0021")
+    assert chat.kinds == ["limited"] and "20 mã hồ sơ" in chat.text
+    await chat.say(CODE)  # one already asked is still answered
+    assert chat.kinds == ["dossier"]
+    at(chat, NOW + timedelta(hours=1, minutes=1))
+    await chat.say("000.00.22.H26-260302-0021")
+    assert chat.kinds == ["not_found"]
+
+
+async def test_the_explanation_button(seeded, chat):
+    await at(chat).say(CODE)
+    await chat.press("Vì sao hạn này")
+    assert chat.kinds == ["answer"]
+    assert "5 ngày làm việc" in chat.text and "tạm dừng từ 05/03/2026 10:00" in chat.text
+    assert "tính lại từ 10/03" in chat.text and "12/03/2026" in chat.text
+    no_personal_data(chat.text)
+
+
+async def test_paused_and_finished_late(deps, chat):
+    await seed(deps,
+               dossier(code="000.00.22.H26-260302-0002", status=5,
+                       status_history=[{"status": 2, "at": "2026-03-02T09:00:00+07:00"},
+                                       {"status": 5, "at": "2026-03-04T10:00:00+07:00"}]),
+               dossier(code="000.00.22.H26-260302-0003", status=10, status_history=[],
+                       due_at="2026-03-05T17:00:00+07:00", finished_at="2026-03-09T10:00:00+07:00",
+                       returned_at="2026-03-10T08:00:00+07:00"))
+    await at(chat).say("000.00.22.H26-260302-0002")
+    assert "Yêu cầu bổ sung giấy tờ" in chat.text and "tạm ngừng tính" in chat.text
+    await chat.say("000.00.22.H26-260302-0003")
+    assert "Đã trả kết quả" in chat.text and "Hoàn thành quá hạn 2 ngày làm việc" in chat.text
+
+
+async def test_a_pending_question_does_not_trap_the_next_message(seeded, chat):
+    await at(chat).say(CODE)
+    await chat.say("đăng ký khai sinh cần gì")
+    assert chat.kinds == ["answer"] and "Thủ tục đăng ký khai sinh" in chat.text
+    await chat.say("5678")  # no longer waiting for the digits: not taken as an answer
+    assert "Nguyễn" not in chat.text
+
+
+async def test_a_dossier_without_phone_or_id_does_not_ask_for_digits(deps, chat):
+    await seed(deps, dossier(applicant_phone=None, applicant_id_number=None))
+    await at(chat).say(CODE)
+    assert chat.kinds == ["dossier"] and "4 số cuối" not in chat.text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        unicodedata.normalize("NFD", f"Hồ sơ của tôi mã {CODE} đến đâu rồi"),
+        f"🙏🙏 {CODE} 🙂",
+        f"<b>{CODE}</b><script>alert(1)</script>",
+        f"{CODE} " + "chờ lâu quá " * 500,
+        f"{CODE}'; DROP TABLE dossiers; --",
+    ],
+)
+async def test_bad_input_around_a_code(seeded, chat, message):
+    await at(chat).say(message)
+    assert "dossier" in chat.kinds
+    assert "<script>" not in chat.html
+    await chat.say(CODE)
+    assert chat.kinds == ["dossier"]
+
+
+@pytest.mark.parametrize("message", ["", "🙂", "<i>x</i>", "' OR 1=1 --", "0000", "x" * 5000])
+async def test_bad_input_without_a_code_gets_an_answer(seeded, chat, message):
+    await at(chat).say(message)
+    assert chat.replies and all(r.render("plain") for r in chat.replies)
+
+
+async def test_verification_and_limits_are_shared_by_replicas_postgres(pg_db, bundled_index):
+    """Two replicas on one PostgreSQL: what one chat proved or failed on one is known to the other."""
+    from db.catalogue_repo import upsert_procedures
+    from handlers.catalogue import Catalogue
+    from handlers.deps import Deps
+    from knowledge.catalogue.bundled import load_bundled
+
+    await upsert_procedures(pg_db, load_bundled())
+    one = Deps(db=pg_db, catalogue=Catalogue(bundled_index))
+    two = Deps(db=pg_db, catalogue=Catalogue(bundled_index))
+    await seed(one)
+    a, b = at(Chat(one)), at(Chat(two))
+    await a.say(CODE)
+    for wrong in ("0000", "1111", "2222", "3333"):
+        await (a if wrong in ("0000", "2222") else b).say(wrong)
+        await (b if wrong in ("0000", "2222") else a).say(CODE)
+    await b.say("4444")
+    assert b.kinds == ["limited"]
+    c, d = at(Chat(one, chat_id="chat-9")), at(Chat(two, chat_id="chat-9"))
+    await c.say(CODE)
+    await d.say("5678")  # the other replica answers the pending step
+    assert "Nguyễn V*** A" in d.text
+    await c.say(CODE)
+    assert "Nguyễn V*** A" in c.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from bot.backend import backend_from_settings
 from bot.config import Settings, get_settings
 from db.engine import Database
 from handlers.catalogue import Catalogue
@@ -22,6 +23,11 @@ async def core_deps(settings: Settings | None = None) -> AsyncIterator[Deps]:
         await db.migrate()
         catalogue = await Catalogue.load(db)
         calendar = WorkingCalendar.load(settings.calendar_file)
-        yield Deps(db=db, catalogue=catalogue, calendar=calendar)
+        backend = backend_from_settings(settings)  # MOTCUA_BACKEND_URL: pull unknown dossiers
+        try:
+            yield Deps(db=db, catalogue=catalogue, calendar=calendar, backend=backend)
+        finally:
+            if backend is not None:
+                await backend.close()
     finally:
         await db.dispose()

@@ -1,0 +1,175 @@
+"""The pull backend against a real local HTTP stand-in of a one-stop system that is slow, down,
+failing, talking garbage or fine — and what the citizen hears in each case."""
+
+import asyncio
+import socket
+from datetime import datetime
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from bot.backend import HttpBackend
+from db.dossier_repo import get_dossier
+from handlers.backend import BackendUnavailable
+from knowledge.calendar import VN_TZ
+from tests.chat import Chat
+from tests.dossier_data import dossier
+
+CODE = "000.00.22.H26-260302-0001"
+BUSY = "Hệ thống đang bận"
+
+
+class OneStop:
+    """A stand-in one-stop system: ``mode`` says how it answers; ``hits`` counts requests."""
+
+    def __init__(self) -> None:
+        self.mode = "valid"
+        self.hits = 0
+        self.app = web.Application()
+        self.app.router.add_get("/api/dossiers/{code}", self.get)
+
+    async def get(self, request: web.Request) -> web.StreamResponse:
+        self.hits += 1
+        code = request.match_info["code"]
+        if self.mode == "slow":
+            await asyncio.sleep(4)
+        if self.mode == "500":
+            return web.Response(status=500, text="Internal Server Error")
+        if self.mode == "garbage":
+            return web.Response(text="<html>Bảo trì hệ thống</html>", content_type="text/html")
+        if self.mode == "wrong_shape":
+            return web.json_response({"maHoSo": code, "trangThai": "Đang xử lý"})
+        if self.mode == "other_code":
+            return web.json_response(dossier(code="000.00.22.H26-260302-0777"))
+        if code != CODE:
+            return web.json_response({"error": "not found"}, status=404)
+        return web.json_response(dossier())
+
+
+@pytest.fixture
+async def onestop():
+    stub = OneStop()
+    server = TestServer(stub.app, host="127.0.0.1")
+    await server.start_server()
+    stub.url = str(server.make_url("/api"))
+    yield stub
+    await server.close()
+
+
+@pytest.fixture
+async def backend(onestop):
+    client = HttpBackend(onestop.url, cache_ttl=0)
+    yield client
+    await client.close()
+
+
+def chat_with(deps, backend) -> Chat:
+    deps.backend = backend
+    chat = Chat(deps)
+    chat.at = datetime(2026, 3, 11, 10, tzinfo=VN_TZ)
+    return chat
+
+
+async def test_a_valid_dossier_is_shown_and_stored_so_the_next_lookup_is_local(deps, onestop, backend):
+    chat = chat_with(deps, backend)
+    await chat.say(f"hồ sơ {CODE.lower()}")
+    assert chat.kinds == ["dossier"] and "Đăng ký tạm trú" in chat.text and "12/03/2026" in chat.text
+    assert "Nguyễn" not in chat.text
+    assert (await get_dossier(deps.db, CODE)).dossier.source == "backend"
+    onestop.mode = "500"
+    await chat.say(CODE)
+    assert chat.kinds == ["dossier"] and onestop.hits == 1
+
+
+async def test_unknown_to_the_backend_is_not_found(deps, onestop, backend):
+    chat = chat_with(deps, backend)
+    await chat.say("000.00.22.H26-260302-0099")
+    assert chat.kinds == ["not_found"] and onestop.hits == 1
+
+
+@pytest.mark.parametrize("mode", ["slow", "500", "garbage", "wrong_shape", "other_code"])
+async def test_a_failing_backend_gives_a_clear_busy_answer(deps, onestop, backend, mode):
+    onestop.mode = mode
+    chat = chat_with(deps, backend)
+    await chat.say(CODE)
+    assert chat.kinds == ["error"]
+    assert BUSY in chat.text and "try again" in chat.text
+    assert "Traceback" not in chat.text
+    if mode == "500":
+        assert onestop.hits >= 2  # retried within the budget
+
+
+async def test_a_backend_that_is_down(deps):
+    with socket.socket() as s:  # a port nobody listens on: connection refused
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = HttpBackend(f"http://127.0.0.1:{port}/api")
+    try:
+        chat = chat_with(deps, client)
+        await chat.say(CODE)
+        assert chat.kinds == ["error"] and BUSY in chat.text
+    finally:
+        await client.close()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_the_circuit_breaker_opens_then_half_opens(onestop):
+    clock = Clock()
+    client = HttpBackend(onestop.url, attempts=1, failures_to_open=3, cool_down=30, cache_ttl=0, clock=clock)
+    try:
+        onestop.mode = "500"
+        for _ in range(3):
+            with pytest.raises(BackendUnavailable):
+                await client.fetch(CODE)
+        assert client.breaker.state == "open" and onestop.hits == 3
+        with pytest.raises(BackendUnavailable, match="circuit open"):
+            await client.fetch(CODE)
+        assert onestop.hits == 3  # answered at once, the backend left alone
+        clock.now += 31
+        assert client.breaker.state == "half-open"
+        with pytest.raises(BackendUnavailable):  # the one trial fails: open again
+            await client.fetch(CODE)
+        assert onestop.hits == 4 and client.breaker.state == "open"
+        clock.now += 31
+        onestop.mode = "valid"
+        assert (await client.fetch(CODE)).code == CODE  # the trial succeeds: closed
+        assert client.breaker.state == "closed" and onestop.hits == 5
+    finally:
+        await client.close()
+
+
+async def test_an_open_circuit_still_answers_the_citizen(deps, onestop):
+    client = HttpBackend(onestop.url, attempts=1, failures_to_open=1, cool_down=600)
+    try:
+        onestop.mode = "500"
+        chat = chat_with(deps, client)
+        await chat.say(CODE)
+        hits = onestop.hits
+        await chat.say("000.00.22.H26-260302-0002")
+        assert chat.kinds == ["error"] and BUSY in chat.text and onestop.hits == hits
+    finally:
+        await client.close()
+
+
+async def test_answers_are_cached_for_a_while(onestop):
+    clock = Clock()
+    client = HttpBackend(onestop.url, cache_ttl=60, clock=clock)
+    try:
+        assert await client.fetch("000.00.22.H26-260302-0099") is None
+        assert (await client.fetch(CODE)).code == CODE
+        assert await client.fetch("000.00.22.H26-260302-0099") is None
+        assert (await client.fetch(CODE)).code == CODE
+        assert onestop.hits == 2
+        clock.now += 61
+        await client.fetch(CODE)
+        assert onestop.hits == 3
+    finally:
+        await client.close()

@@ -1,0 +1,132 @@
+"""The push-ingest API over real HTTP (an aiohttp server on localhost with only the ingest routes)."""
+
+import json
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.config import Settings
+from bot.ingest import MAX_BODY, setup_ingest
+from db.dossier_repo import get_dossier, on_status_change
+from tests.dossier_data import dossier
+
+TOKEN = "s3cret-ingest-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+async def client_for(deps, token: str | None = TOKEN):
+    app = web.Application()
+    setup_ingest(app, deps, Settings(ingest_token=token))
+    client = TestClient(TestServer(app, host="127.0.0.1"))
+    await client.start_server()
+    return client
+
+
+@pytest.fixture
+async def api(deps):
+    client = await client_for(deps)
+    yield client
+    await client.close()
+
+
+async def test_without_or_with_a_wrong_token_401(api):
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}, {"Authorization": "Basic " + TOKEN}):
+        response = await api.post("/api/v1/dossiers", json=[dossier()], headers=headers)
+        assert response.status == 401
+        assert "WWW-Authenticate" in response.headers
+
+
+async def test_no_token_configured_503(deps):
+    client = await client_for(deps, token=None)
+    try:
+        response = await client.post("/api/v1/dossiers", json=[dossier()], headers=AUTH)
+        assert response.status == 503 and (await response.json())["error"] == "ingest_disabled"
+    finally:
+        await client.close()
+
+
+async def test_too_big_413(api):
+    big = b"[" + b" " * (MAX_BODY + 10) + b"]"
+    response = await api.post("/api/v1/dossiers", data=big, headers={**AUTH, "Content-Type": "application/json"})
+    assert response.status == 413
+
+    async def chunks():  # no Content-Length: the limit holds while reading
+        for _ in range(MAX_BODY // 65536 + 2):
+            yield b" " * 65536
+
+    response = await api.post("/api/v1/dossiers", data=chunks(), headers=AUTH)
+    assert response.status == 413
+
+
+async def test_not_json_or_not_a_list_400(api):
+    response = await api.post("/api/v1/dossiers", data=b"{nope", headers=AUTH)
+    assert response.status == 400 and (await response.json())["error"] == "bad_json"
+    response = await api.post("/api/v1/dossiers", json=dossier(), headers=AUTH)
+    assert response.status == 400 and (await response.json())["error"] == "not_a_list"
+
+
+async def test_invalid_items_422_lists_every_error_and_applies_nothing(api, deps):
+    batch = [
+        dossier(),
+        dossier(code="1.001193"),
+        "not an object",
+        dossier(code="000.00.22.H26-260302-0003", received_at="2026-03-02T09:00:00", status="đang bay"),
+        dossier(code="000.00.22.H26-260302-0004", status_history=[{"status": 5, "at": "2026-03-01T09:00:00+07:00"}]),
+    ]
+    response = await api.post("/api/v1/dossiers", json=batch, headers=AUTH)
+    assert response.status == 422
+    errors = (await response.json())["errors"]
+    where = {(e["index"], e["field"]) for e in errors}
+    assert {(1, "code"), (2, "(item)"), (3, "received_at"), (3, "status")} <= where
+    assert all(e["message"] for e in errors)
+    assert await get_dossier(deps.db, dossier()["code"]) is None  # nothing applied
+    # the history problem is found when applying: still all or nothing
+    response = await api.post("/api/v1/dossiers", json=[batch[0], batch[4]], headers=AUTH)
+    assert response.status == 422
+    assert (await response.json())["errors"][0]["index"] == 1
+    assert await get_dossier(deps.db, dossier()["code"]) is None
+
+
+async def test_idempotent_and_a_status_change_is_recorded_once(api, deps):
+    seen = []
+
+    async def listener(change):
+        seen.append((change.code, change.old_status, change.new_status))
+
+    unsubscribe = on_status_change(listener)
+    try:
+        batch = [dossier(), dossier(code="000.00.22.H26-260302-0002", status="Chờ bổ sung hồ sơ", status_history=[])]
+        first = await api.post("/api/v1/dossiers", json=batch, headers=AUTH)
+        assert first.status == 200
+        assert await first.json() == {"received": 2, "created": 2, "updated": 0, "unchanged": 0,
+                                      "history_added": 4, "status_changes": 2}
+        again = await api.post("/api/v1/dossiers", data=json.dumps(batch), headers=AUTH)
+        assert (await again.json())["unchanged"] == 2 and (await again.json())["history_added"] == 0
+        changed = [dossier(status=9, status_history=[])]
+        for _ in range(2):  # the same new status twice: recorded once
+            response = await api.post("/api/v1/dossiers", json=changed, headers=AUTH)
+            assert response.status == 200
+    finally:
+        unsubscribe()
+    record = await get_dossier(deps.db, dossier()["code"])
+    assert [e.status for e in record.history] == [2, 5, 4, 9]
+    assert seen == [("000.00.22.H26-260302-0001", None, 4), ("000.00.22.H26-260302-0002", None, 5),
+                    ("000.00.22.H26-260302-0001", 4, 9)]
+
+
+async def test_provincial_labels_and_lenient_codes_are_accepted(api, deps):
+    item = dossier(code="000.00.22.h26 - 260302 - 0001", status="Đã trả kết quả", status_history=[],
+                   finished_at="2026-03-10T10:00:00+07:00", returned_at="2026-03-10T15:00:00+07:00")
+    response = await api.post("/api/v1/dossiers", json=[item], headers=AUTH)
+    assert response.status == 200
+    d = (await get_dossier(deps.db, "000.00.22.H26-260302-0001")).dossier
+    assert d.status == 10 and d.returned_at is not None
+
+
+async def test_openapi_describes_the_contract(api):
+    response = await api.get("/api/v1/openapi.json")
+    spec = await response.json()
+    post = spec["paths"]["/api/v1/dossiers"]["post"]
+    assert {"200", "401", "413", "422", "503"} <= set(post["responses"])
+    assert "received_at" in spec["components"]["schemas"]["DossierIn"]["properties"]

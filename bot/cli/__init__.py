@@ -10,6 +10,7 @@ from bot.cli.calendar import calendar_group, deadline
 from bot.cli.chat import chat
 from bot.cli.catalogue import catalogue_group
 from bot.cli.db import db_group
+from bot.cli.dossiers import dossiers_group
 from bot.cli.run import run_service
 from bot.cli.search import search
 
@@ -31,3 +32,4 @@ main.add_command(deadline)
 main.add_command(run_service)
 main.add_command(search)
 main.add_command(chat)
+main.add_command(dossiers_group)

@@ -63,6 +63,10 @@ async def _within_limit(ctx: Context, code: str) -> bool:
     return True
 
 
+def _not_found(code: DossierCode) -> list[Reply]:
+    return [Reply(template="dossier_not_found", context={"code": code.canonical, "example": EXAMPLE}, kind="not_found")]
+
+
 def _limited_codes(ctx: Context) -> list[Reply]:
     return [Reply(template="dossier_limited", context={"what": "codes", "limit": MAX_CODES}, kind="limited")]
 
@@ -95,8 +99,7 @@ async def lookup(ctx: Context, code: DossierCode) -> list[Reply]:
             log.warning("dossier backend unavailable: %s", exc)
             return [busy()]
     if record is None:
-        return [Reply(template="dossier_not_found", context={"code": code.canonical, "example": EXAMPLE},
-                      kind="not_found")]
+        return _not_found(code)
     if record.dossier.code != code.canonical and not await _within_limit(ctx, record.dossier.code):
         return _limited_codes(ctx)
     return await show(ctx, record)
@@ -184,8 +187,7 @@ async def explain(ctx: Context) -> list[Reply] | None:
         return _limited_codes(ctx)
     record = await find_dossier(ctx.deps.db, code)
     if record is None:
-        return [Reply(template="dossier_not_found", context={"code": code.canonical, "example": EXAMPLE},
-                      kind="not_found")]
+        return _not_found(code)
     d = record.dossier
     procedure = ctx.index.get(d.procedure_code) if d.procedure_code else None
     derived = recompute(record, ctx.deps.calendar, procedure)

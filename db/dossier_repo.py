@@ -360,6 +360,16 @@ def _prefix(column, prefix: str | None):
 _RUNNING = Dossier.status.in_(RUNNING)
 
 
+async def _running(db: Database, *where, agency_prefix: str | None, limit: int, after_id: int | None) -> list[Dossier]:
+    """Running dossiers (status 2/4) matching ``where``, by due time then id: the partial indexes."""
+    stmt = select(Dossier).where(_RUNNING, *where, _prefix(Dossier.agency_code, agency_prefix))
+    if after_id is not None:
+        stmt = stmt.where(Dossier.id > after_id)
+    stmt = stmt.order_by(Dossier.due_at, Dossier.id).limit(limit)
+    async with db.session() as session:
+        return list(await session.scalars(stmt))
+
+
 async def dossiers_due_between(
     db: Database, start: datetime, end: datetime, *, agency_prefix: str | None = None, limit: int = 1000,
     after_id: int | None = None,
@@ -367,13 +377,8 @@ async def dossiers_due_between(
     """Running dossiers (status 2/4) due in [start, end), soonest first (then by id; pass the last
     id seen as ``after_id`` with the same window to page through equal due times — or just narrow
     the window). Served by the partial running-dossier indexes."""
-    stmt = select(Dossier).where(_RUNNING, Dossier.due_at >= start, Dossier.due_at < end,
-                                 _prefix(Dossier.agency_code, agency_prefix))
-    if after_id is not None:
-        stmt = stmt.where(Dossier.id > after_id)
-    stmt = stmt.order_by(Dossier.due_at, Dossier.id).limit(limit)
-    async with db.session() as session:
-        return list(await session.scalars(stmt))
+    return await _running(db, Dossier.due_at >= start, Dossier.due_at < end, agency_prefix=agency_prefix,
+                          limit=limit, after_id=after_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,12 +406,7 @@ async def overdue_dossiers(
     db: Database, now: datetime, *, agency_prefix: str | None = None, limit: int = 1000
 ) -> list[Dossier]:
     """Running dossiers past their due time, the longest overdue first."""
-    stmt = (
-        select(Dossier).where(_RUNNING, Dossier.due_at < now, _prefix(Dossier.agency_code, agency_prefix))
-        .order_by(Dossier.due_at, Dossier.id).limit(limit)
-    )
-    async with db.session() as session:
-        return list(await session.scalars(stmt))
+    return await _running(db, Dossier.due_at < now, agency_prefix=agency_prefix, limit=limit, after_id=None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from knowledge.catalogue.model import Method
 from knowledge.dossiers.code import EXAMPLE, parse_code
@@ -50,18 +50,16 @@ def _text(value: Any, limit: int) -> str:
     return text
 
 
+Status = Annotated[int, BeforeValidator(parse_status)]  # 1–10 or a provincial label
+
+
 class HistoryIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    status: int
+    status: Status
     at: AwareDatetime
     note: str = ""
     by: str = ""  # who changed it (an official's name or a system), when the source says
-
-    @field_validator("status", mode="before")
-    @classmethod
-    def _status(cls, value: Any) -> int:
-        return parse_status(value)
 
     @field_validator("note", mode="before")
     @classmethod
@@ -88,7 +86,7 @@ class DossierIn(BaseModel):
     processing_days: float | None = Field(default=None, ge=0, le=MAX_DAYS)
     processing_unit: str | None = None
     due_at: AwareDatetime | None = None
-    status: int
+    status: Status
     status_history: list[HistoryIn] = Field(default_factory=list, max_length=MAX_HISTORY)
     finished_at: AwareDatetime | None = None
     returned_at: AwareDatetime | None = None
@@ -158,11 +156,6 @@ class DossierIn(BaseModel):
             return parse_unit(value).value
         except DueDateError as exc:
             raise ValueError(str(exc)) from None
-
-    @field_validator("status", mode="before")
-    @classmethod
-    def _status(cls, value: Any) -> int:
-        return parse_status(value)
 
     @field_validator("channel", mode="before")
     @classmethod

@@ -11,6 +11,7 @@ import asyncio
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,7 @@ class Call:
     method: str
     params: dict[str, Any]
     token: str
+    at: float = field(default_factory=time.perf_counter)  # when it arrived (the bench measures latency)
 
 
 @dataclass
@@ -42,6 +44,7 @@ class FakeBotApi:
         self.failures: dict[str, list[Failure]] = {}
         self.delay: dict[str, float] = {}
         self.updates: asyncio.Queue = asyncio.Queue()  # for getUpdates (polling)
+        self.listener: Callable[[Call], None] | None = None  # told of every call (the bench waits on it)
         self._ids = itertools.count(1)
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
@@ -80,6 +83,8 @@ class FakeBotApi:
         params = await self._params(request)
         call = Call(method, params, request.match_info["token"])
         self.calls.append(call)
+        if self.listener is not None:
+            self.listener(call)
         if delay := self.delay.get(method):
             await asyncio.sleep(delay)
         queue = self.failures.get(method)

@@ -1,0 +1,170 @@
+"""Messages per second through POST /telegram/webhook until the reply reaches the Bot API, for
+motcua and, in the same run, for python-telegram-bot's own minimal echo bot behind the very same
+route (the framework's limit). Both talk to one local fake Bot API; both process up to 256
+updates concurrently; Telegram's 30 messages/s limiter is off for both (it would measure itself).
+
+    .venv/bin/python bench/webhook_throughput.py [--messages 2000] [--users 32]
+
+Prints throughput, p50/p99 latency (webhook POST → sendMessage at the fake API) and the ratio.
+The motcua run uses a fresh SQLite database with the bundled catalogue, as a fresh install does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import multiprocessing
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+from telegram import Update
+from telegram.ext import ContextTypes, MessageHandler, filters
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.app import create_app  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.service import Service  # noqa: E402
+from bot.telegram import TelegramChannel  # noqa: E402
+from tests.fakes.server import LocalServer  # noqa: E402
+from tests.fakes.telegram_api import FakeBotApi, text_update  # noqa: E402
+
+SECRET = "bench-secret"
+# A citizen's mix: procedure questions, follow-ups, help, a greeting.
+MESSAGES = ["đăng ký tạm trú cần giấy tờ gì", "phí bao nhiêu?", "làm căn cước mất bao lâu", "/help",
+            "đăng ký khai sinh cho con", "nộp ở đâu?", "xin chào", "cấp lại giấy phép lái xe bị mất"]
+
+
+def settings_for(base_url: str, database_url: str) -> Settings:
+    return Settings(database_url=database_url, telegram_token="1:BENCH", telegram_base_url=base_url,
+                    telegram_mode="webhook", telegram_webhook_secret=SECRET)
+
+
+async def drive(url: str, api: FakeBotApi, n: int, users: int, first_chat: int) -> dict:
+    """``users`` citizens chat at once, each in their own chat, sending their next message when the
+    reply to the previous one has arrived (as people do): n messages in all."""
+    waiting: dict[str, asyncio.Future] = {}
+
+    def on_call(call) -> None:
+        future = waiting.get(str(call.params.get("chat_id"))) if call.method == "sendMessage" else None
+        if future is not None and not future.done():
+            future.set_result(call.at)
+
+    api.listener = on_call
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    latencies: list[float] = []
+    ids = itertools.count(first_chat * 10)
+    loop = asyncio.get_running_loop()
+
+    async def citizen(http: aiohttp.ClientSession, chat: int, count: int) -> None:
+        for k in range(count):
+            waiting[str(chat)] = future = loop.create_future()
+            sent = time.perf_counter()
+            update = text_update(next(ids), chat, MESSAGES[(chat + k) % len(MESSAGES)])
+            async with http.post(url, json=update, headers=headers) as response:
+                assert response.status == 200, response.status
+            latencies.append(await asyncio.wait_for(future, 60) - sent)
+
+    counts = [n // users + (1 if u < n % users else 0) for u in range(users)]
+    start = time.perf_counter()
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=users)) as http:
+        await asyncio.gather(*(citizen(http, first_chat + u, c) for u, c in enumerate(counts)))
+    elapsed = time.perf_counter() - start
+    api.listener = None
+    latencies.sort()
+    return {"rate": n / elapsed, "p50": statistics.median(latencies),
+            "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]}
+
+
+async def serve_motcua(base_url: str, database_url: str) -> LocalServer:
+    settings = settings_for(base_url, database_url)
+    app = await create_app(settings, telegram_options={"overall_max_rate": 0, "typing_after": 5.0})
+    return await LocalServer(app).start()
+
+
+async def serve_echo(base_url: str) -> LocalServer:
+    """PTB's minimal echo bot (a MessageHandler that replies with the text), behind our route."""
+    settings = settings_for(base_url, "sqlite+aiosqlite:///:memory:")
+    channel = TelegramChannel(settings, Service(settings, deps=None), overall_max_rate=0)  # type: ignore[arg-type]
+    channel.app.handlers.clear()
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await update.message.reply_text(update.message.text)
+
+    channel.app.add_handler(MessageHandler(filters.TEXT, echo))
+    app = web.Application()
+    app.router.add_post("/telegram/webhook", channel.webhook)
+
+    async def lifecycle(_app):
+        await channel.start()
+        yield
+        await channel.stop()
+
+    app.cleanup_ctx.append(lifecycle)
+    return await LocalServer(app).start()
+
+
+def load_process(conn, messages: int, users: int) -> None:
+    """The fake Bot API and the citizens, in their own process: the bot under test has the
+    other core to itself (the machine has two)."""
+
+    async def main() -> None:
+        api = await FakeBotApi().start()
+        conn.send(api.base_url)
+        first_chat = 10_000_000
+        loop = asyncio.get_running_loop()
+        while (url := await loop.run_in_executor(None, conn.recv)) is not None:  # the fake keeps serving
+            await drive(url, api, min(200, messages), users, first_chat)  # warm-up
+            conn.send(await drive(url, api, messages, users, first_chat + 1_000_000))
+            first_chat += 10_000_000
+        await api.stop()
+
+    asyncio.run(main())
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--users", type=int, default=32, help="citizens chatting at once")
+    parser.add_argument("--rounds", type=int, default=3, help="echo/motcua pairs, interleaved (the machine may be shared)")
+    parser.add_argument("--database-url", help="motcua's database (default: a fresh SQLite file, as a fresh install)")
+    args = parser.parse_args()
+    context = multiprocessing.get_context("spawn")
+    ours_end, load_end = context.Pipe()
+    load = context.Process(target=load_process, args=(load_end, args.messages, args.users), daemon=True)
+    load.start()
+    loop = asyncio.get_running_loop()
+    base_url = await loop.run_in_executor(None, ours_end.recv)
+    rounds: list[dict[str, dict]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in range(args.rounds):
+            results = {}
+            for name in ("PTB echo bot", "motcua"):
+                database_url = args.database_url or f"sqlite+aiosqlite:///{Path(tmp) / f'motcua{n}.db'}"
+                server = await (serve_echo(base_url) if name == "PTB echo bot" else serve_motcua(base_url, database_url))
+                try:
+                    ours_end.send(server.url + "/telegram/webhook")
+                    results[name] = await loop.run_in_executor(None, ours_end.recv)
+                finally:
+                    await server.stop()
+            rounds.append(results)
+    ours_end.send(None)
+    load.join(30)
+    print(f"{args.messages} messages per run, {args.users} citizens chatting at once (next message after the reply);")
+    print("the fake Bot API and the citizens run in a second process, on loopback; echo and motcua runs interleaved")
+    ratios = []
+    for n, results in enumerate(rounds, 1):
+        for name, r in results.items():
+            print(f"  round {n}  {name:13s} {r['rate']:8.1f} msg/s   p50 {r['p50'] * 1000:7.1f} ms   p99 {r['p99'] * 1000:7.1f} ms")
+        ratios.append(results["motcua"]["rate"] / results["PTB echo bot"]["rate"])
+    print(f"  ratio motcua / echo per round: {', '.join(f'{r:.2f}' for r in ratios)}; "
+          f"median {statistics.median(ratios):.2f}x (target >= 0.70x)")
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -61,7 +61,12 @@ async def seed_zalo_token(db: Database, app_id: str, access_token: str, refresh_
 async def load_zalo_token(db: Database, app_id: str) -> TokenPair | None:
     async with db.session() as session:
         row = await session.get(ZaloToken, app_id)
-    return TokenPair(row.access_token, row.refresh_token, row.expires_at) if row else None
+    return TokenPair(row.access_token, row.refresh_token, _aware(row.expires_at)) if row else None
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; they were written in UTC."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 # (access_token, refresh_token, expires_in seconds) from the OAuth server, given the refresh token.

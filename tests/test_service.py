@@ -122,3 +122,17 @@ async def test_graceful_shutdown_answers_the_zalo_message_in_flight(deps, sqlite
         assert len(zalo_api.delivered("123")) == 1
     finally:
         await zalo_api.stop()
+
+
+async def test_old_webhook_claims_are_forgotten(db):
+    from datetime import timedelta
+
+    from db.channels_repo import claim_update, forget_processed_before
+    from db.models.base import utcnow
+
+    assert await claim_update(db, "telegram", "1") is True
+    assert await claim_update(db, "telegram", "1") is False
+    assert await claim_update(db, "zalo", "1") is True  # per channel
+    assert await forget_processed_before(db, utcnow() - timedelta(days=1)) == 0
+    assert await forget_processed_before(db, utcnow() + timedelta(seconds=1)) == 2
+    assert await claim_update(db, "telegram", "1") is True

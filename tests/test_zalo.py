@@ -272,3 +272,20 @@ async def test_two_replicas_on_one_sqlite_file_refresh_once(db, sqlite_url, zalo
         await other.dispose()
     assert len(zalo_api.refreshes) == 1
     assert {s.access_token for s in zalo_api.delivered(USER)} == {"access-1"}
+
+
+async def test_token_close_to_expiry_is_refreshed_in_the_background(deps, zalo_api, sqlite_url, db):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from db.models.base import utcnow
+    from db.models.channels import ZaloToken
+
+    settings = settings_for(sqlite_url, zalo_api)
+    async with running_service(settings, deps=deps, maintenance_seconds=0.05):
+        async with db.transaction() as session:  # the stored token expires within the hour
+            await session.execute(update(ZaloToken).values(expires_at=utcnow() + timedelta(minutes=30)))
+        await wait_until(lambda: len(zalo_api.refreshes) == 1, what="the proactive refresh")
+        pair = await load_zalo_token(db, APP_ID)
+        assert pair.access_token == "access-1" and pair.expires_at > utcnow() + timedelta(hours=20)

@@ -12,6 +12,7 @@ from db.catalogue_repo import catalogue_version, count_procedures, load_procedur
 from db.engine import Database
 from knowledge.catalogue.bundled import load_bundled
 from knowledge.catalogue.model import Procedure
+from knowledge.common import load_common
 from knowledge.search import SearchIndex
 
 log = logging.getLogger(__name__)
@@ -19,12 +20,12 @@ log = logging.getLogger(__name__)
 
 @cache
 def popular_codes() -> frozenset[str]:
-    """The procedures citizens use most: the ones the bundled default catalogue carries."""
-    return frozenset(p.code for p in load_bundled())
+    """The procedures citizens use most: the bundled default catalogue's and the curated list's."""
+    return frozenset(p.code for p in load_bundled()) | frozenset(load_common())
 
 
 def build_index(procedures: list[Procedure]) -> SearchIndex:
-    return SearchIndex(procedures, popular=popular_codes())
+    return SearchIndex(procedures, popular=popular_codes(), aliases=load_common())
 
 
 class Catalogue:

@@ -26,6 +26,7 @@ ASKS = ("documents", "fee", "time", "place")
 
 # An abbreviation: letters with no vowel ("bhyt", "tnld", "qsdd", "gcn").
 _ABBREVIATION = re.compile(r"[b-df-hj-np-tv-z]{2,8}")
+_HAS_ABBREVIATION = re.compile(r"\b[b-df-hj-np-tv-z]{2,8}\b")
 
 # A syllable whose only vowel is a final "y" is spelled with "i" too ("lý"/"lí", "kỹ"/"kĩ").
 _FINAL_Y = re.compile(r"^([bcdghklmnpqrstvx]{0,3})y$")
@@ -115,6 +116,8 @@ class Vocabulary:
     def spell_out(self, text: str) -> str:
         """The official words for the abbreviations a catalogue text itself uses ("BHYT", "TNLĐ"),
         as extra " . "-separated phrases, so that a question in full words finds them."""
+        if not _HAS_ABBREVIATION.search(strip_accents(text.lower())):
+            return ""
         spelled = words(text)
         extra = [
             e.words

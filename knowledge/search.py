@@ -19,10 +19,10 @@ import math
 import re
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from knowledge.catalogue.model import Procedure
@@ -32,6 +32,7 @@ from knowledge.text import _WORD, canon, fold, same_word_typed, words
 # Field weights and length normalisation (BM25F). Names decide; the long texts only help recall.
 FIELDS: dict[str, tuple[float, float]] = {  # name -> (weight, b)
     "name": (5.0, 0.6),
+    "aliases": (3.0, 0.3),  # everyday names from the curated common-procedures file
     "results": (1.5, 0.5),
     "field": (1.0, 0.3),
     "subjects": (0.4, 0.3),
@@ -40,7 +41,10 @@ FIELDS: dict[str, tuple[float, float]] = {  # name -> (weight, b)
     "requirements": (0.4, 0.75),
     "steps": (0.25, 0.75),
 }
-BIGRAM_FIELDS = {"name", "results", "field", "documents", "requirements", "steps"}
+# The long texts are read up to about this many words: the beginning says what the procedure is,
+# the rest is procedure (and reading it all triples the build time for no better answers).
+FIELD_LIMIT = {"steps": 800, "documents": 800, "requirements": 400}
+BIGRAM_FIELDS = {"name", "aliases", "results", "field", "documents", "requirements", "steps"}
 K1 = 1.2
 ACCENT_MISMATCH = 0.3  # share of a term's weight kept when the name spells it with other accents
 TYPO_WEIGHT = 0.7
@@ -48,7 +52,8 @@ POPULAR_FACTOR = 1.15
 CITIZEN_FACTOR = 1.05
 PROVINCIAL_COPY_FACTOR = 0.85
 NAME_ONLY_FACTOR = 0.9
-COVERAGE_FLOOR = 0.3  # a name the question does not explain at all keeps this share of its score
+COPY_SIMILARITY = 90  # token_sort_ratio at which a copy's name is the national record's
+COVERAGE_FLOOR = 0.45  # a name the question does not explain at all keeps this share of its score
 
 _SEGMENT = re.compile(r"[.;:,()\[\]\n\-–—/\"“”]+")
 _LEVEL_PHRASES = re.compile(
@@ -63,18 +68,44 @@ def group_key(name: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", key))
 
 
+def _near_duplicates(procedures: list[Procedure]) -> dict[str, list[int]]:
+    """Group one procedure's records: the same name once level and province are set aside, and
+    a province's or a bare-name copy worded a little differently from the national record
+    ("Tách thửa đất, hợp thửa đất" / "Tách thửa hoặc hợp thửa đất.") joins the national group."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for d, p in enumerate(procedures):
+        groups[group_key(p.name)].append(d)
+    # Candidates share their first two words with the national name: compare within those only.
+    national: dict[str, list[str]] = defaultdict(list)
+    for key, ds in groups.items():
+        if any(procedures[d].kind != "SPECIFIC" and procedures[d].detailed for d in ds):
+            national[" ".join(key.split()[:2])].append(key)
+    is_national = {n for ns in national.values() for n in ns}
+    for key in [k for k in groups if k not in is_national]:
+        bucket = national.get(" ".join(key.split()[:2]))
+        if bucket:
+            match = process.extractOne(key, bucket, scorer=fuzz.token_sort_ratio, score_cutoff=COPY_SIMILARITY)
+            if match is not None:
+                groups[match[0]].extend(groups.pop(key))
+    return groups
+
+
 def _spelled_segments(text: str) -> list[list[str]]:
     return [seq for part in _SEGMENT.split(canon(text)) if (seq := _WORD.findall(part))]
 
 
-def _segments(text: str) -> list[list[str]]:
-    """Runs of terms between punctuation (pairs never span a comma or a full stop)."""
+def _segments(text: str, limit: int | None = None) -> list[list[str]]:
+    """Runs of terms between punctuation (pairs never span a comma or a full stop); with a
+    ``limit``, only the text's first words (roughly that many) are read."""
+    if limit is not None:
+        text = text[: limit * 8]  # a Vietnamese syllable and its space: ~5 characters
     return [seq for part in _SEGMENT.split(canon(text)) if (seq := [recall(w) for w in _WORD.findall(part)])]
 
 
-def _field_texts(p: Procedure, vocabulary: Vocabulary) -> dict[str, str]:
+def _field_texts(p: Procedure, vocabulary: Vocabulary, aliases: Sequence[str]) -> dict[str, str]:
     return {
         "name": p.name + vocabulary.spell_out(p.name),
+        "aliases": " . ".join(aliases),
         "results": " . ".join(p.results),
         "field": p.field or "",
         "subjects": " . ".join(p.subjects),
@@ -103,11 +134,15 @@ class SearchIndex:
         procedures: Iterable[Procedure],
         vocabulary: Vocabulary | None = None,
         popular: Iterable[str] = (),
+        aliases: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
+        """``popular``: codes of the procedures citizens use most (a small prior); ``aliases``:
+        code -> the everyday names citizens use for it (an extra field)."""
         self.vocabulary = vocabulary or default_vocabulary()
         self.procedures: list[Procedure] = sorted(procedures, key=lambda p: p.code)
         self.by_code = {p.code: i for i, p in enumerate(self.procedures)}
-        popular = set(popular)
+        aliases = aliases or {}
+        popular = set(popular) | set(aliases)
         n = len(self.procedures)
 
         # Per-field term frequencies and lengths.
@@ -116,10 +151,10 @@ class SearchIndex:
         name_pairs: set[str] = set()
         for p in self.procedures:
             fields: dict[str, Counter] = {}
-            for fname, text in _field_texts(p, self.vocabulary).items():
+            for fname, text in _field_texts(p, self.vocabulary, aliases.get(p.code, ())).items():
                 counts: Counter = Counter()
                 length = 0
-                for seq in _segments(text):
+                for seq in _segments(text, FIELD_LIMIT.get(fname)):
                     counts.update(seq)
                     length += len(seq)
                     if fname in BIGRAM_FIELDS:
@@ -133,24 +168,32 @@ class SearchIndex:
         average = {f: (sum(v) / len(v) if v and sum(v) else 1.0) for f, v in lengths.items()}
 
         # BM25F: one saturated weight per (term, document), then idf once per term.
-        postings: dict[str, dict[int, float]] = defaultdict(dict)
+        # (Per-key lists appended in document order: the hot loop of the build.)
+        posting_docs: dict[str, list[int]] = defaultdict(list)
+        posting_sats: dict[str, list[float]] = defaultdict(list)
         for d, fields in enumerate(per_doc):
-            weighted: dict[str, float] = defaultdict(float)
+            weighted: dict[str, float] = {}
+            get = weighted.get
             for fname, counts in fields.items():
                 weight, b = FIELDS[fname]
-                norm = 1 - b + b * (lengths[fname][d] / average[fname])
+                factor = weight / (1 - b + b * (lengths[fname][d] / average[fname]))
                 for key, tf in counts.items():
-                    weighted[key] += weight * tf / norm
+                    weighted[key] = get(key, 0.0) + tf * factor
             for key, tfw in weighted.items():
-                postings[key][d] = tfw / (K1 + tfw)
+                posting_docs[key].append(d)
+                posting_sats[key].append(tfw / (K1 + tfw))
         self._postings: dict[str, tuple[array, array, float]] = {}
-        for key, docs in postings.items():
+        for key, docs in posting_docs.items():
             idf = math.log(1 + (n - len(docs) + 0.5) / (len(docs) + 0.5))
-            self._postings[key] = (array("i", docs.keys()), array("f", docs.values()), idf)
+            self._postings[key] = (array("i", docs), array("f", posting_sats[key]), idf)
         self._name_pairs = frozenset(name_pairs)
         self._name_words = frozenset(k for fields in per_doc for k in fields["name"] if " " not in k)
-        # The distinct name terms of each document, for the coverage factor.
-        self._name_terms = [tuple(k for k in fields["name"] if " " not in k) for fields in per_doc]
+        # What names each document: its official name and its everyday names, as term sets, for
+        # the coverage factor.
+        self._titles = [
+            [frozenset(recall(w) for w in words(title)) for title in (p.name, *aliases.get(p.code, ())) if words(title)]
+            for p in self.procedures
+        ]
         self._unigrams = sorted(k for k in self._postings if " " not in k)
 
         # How each folded name term is spelled in which names, for accent precision.
@@ -164,9 +207,7 @@ class SearchIndex:
         self._spellings = {k: {w: frozenset(ds) for w, ds in v.items()} for k, v in spellings.items()}
 
         # Groups of near-duplicates, and the prior.
-        groups: dict[str, list[int]] = defaultdict(list)
-        for d, p in enumerate(self.procedures):
-            groups[group_key(p.name)].append(d)
+        groups = _near_duplicates(self.procedures)
         self._group_of = [0] * n
         self._groups: list[tuple[int, ...]] = []
         for members in groups.values():
@@ -284,16 +325,21 @@ class SearchIndex:
         return wrong - right
 
     def _coverage(self, d: int, found: set[str]) -> float:
-        """How much of the name (rarity-weighted) the question accounts for: "Đăng ký khai sinh"
+        """How much of its name (rarity-weighted) the question accounts for: "Đăng ký khai sinh"
         is fully explained by "làm khai sinh cho con", "Đăng ký khai sinh cho trẻ em sinh ra ở
-        nước ngoài" only in part."""
-        total = covered = 0.0
-        for t in self._name_terms[d]:
-            idf = self._postings[t][2]
-            total += idf
-            if t in found:
-                covered += idf
-        return covered / total if total else 0.0
+        nước ngoài" only in part. The best of the official and the everyday names counts."""
+        best = 0.0
+        for title in self._titles[d]:
+            total = covered = 0.0
+            for t in title:
+                entry = self._postings.get(t)
+                idf = entry[2] if entry else 0.0
+                total += idf
+                if t in found:
+                    covered += idf
+            if total and covered / total > best:
+                best = covered / total
+        return best
 
     def search(self, text: str, top: int = 5) -> list[Hit]:
         return self.search_query(self.analyse(text), top)

@@ -112,6 +112,7 @@ class Vocabulary:
     stop: PhraseTable
     asks: PhraseTable
     document_cues: PhraseTable
+    goal_cues: PhraseTable
 
     def spell_out(self, text: str) -> str:
         """The official words for the abbreviations a catalogue text itself uses ("BHYT", "TNLĐ"),
@@ -150,7 +151,7 @@ class Vocabulary:
                 if alias.strip():
                     synonyms.add(alias.strip(), official)
         data = tomllib.loads((question_file or DATA / "question_words.toml").read_text("utf-8"))
-        stop, asks, cues = PhraseTable(), PhraseTable(), PhraseTable()
+        stop, asks, cues, goals = PhraseTable(), PhraseTable(), PhraseTable(), PhraseTable()
         for word in data["stop"]["words"]:
             stop.add(word, "stop")
         for kind, phrases in data["asks"].items():
@@ -158,7 +159,9 @@ class Vocabulary:
                 asks.add(phrase, kind)
         for phrase in data["document_cues"]["words"]:
             cues.add(phrase, "document")
-        return cls(synonyms, stop, asks, cues)
+        for phrase in data["goal_cues"]["words"]:
+            goals.add(phrase, "goal")
+        return cls(synonyms, stop, asks, cues, goals)
 
 
 @cache
@@ -232,6 +235,7 @@ ALIAS_WEIGHT = 0.5  # the citizen's own word, once a synonym has named the offic
 EXPANSION_WEIGHT = 1.0
 WEAK_EXPANSION = 0.4
 DOCUMENT_CLAUSE_WEIGHT = 0.4
+GOAL_CLAUSE_WEIGHT = 1.5
 NUMBER_WEIGHT = 0.3
 _CLAUSE_END = {"khong", "ko", "k", "hay", "hoac", "va", "thi", "de", "con"}
 
@@ -313,11 +317,12 @@ def _add_sequence(query: Query, raw: list[str], vocabulary: Vocabulary, scale: f
     # Words that name a document the citizen asks about ("có cần giấy X không") say less about
     # which procedure it is than the rest of the sentence.
     weight_at = [scale] * len(seq)
-    for start, _, _ in vocabulary.document_cues.matches(raw, seq):
-        i = start
-        while i < len(seq) and not (i > start and seq[i] in _CLAUSE_END):
-            weight_at[i] = scale * DOCUMENT_CLAUSE_WEIGHT
-            i += 1
+    for cues, factor in ((vocabulary.goal_cues, GOAL_CLAUSE_WEIGHT), (vocabulary.document_cues, DOCUMENT_CLAUSE_WEIGHT)):
+        for start, _, _ in cues.matches(raw, seq):
+            i = start
+            while i < len(seq) and not (i > start and seq[i] in _CLAUSE_END):
+                weight_at[i] = scale * factor
+                i += 1
     for i, t in enumerate(seq):
         if t.isdigit():  # "80 tuổi", "lần 2": situation, rarely the procedure
             weight_at[i] *= NUMBER_WEIGHT

@@ -18,7 +18,8 @@ from knowledge.search import Hit, lookup_code
 from knowledge.text import fold
 
 CLEAR_LEAD = 1.2  # the best hit answers alone when it scores this much above the next
-CANDIDATE_SHARE = 0.6  # candidates shown: those within this share of the best score
+CANDIDATE_SHARE = 0.5  # candidates shown: those within this share of the best score
+ALTERNATIVES_LEAD = 1.5  # an answer is followed by the next candidates when they score this close
 MAX_CANDIDATES = 5
 MIN_COVERAGE = 0.2  # below this share of its name explained, and weak, a hit is not an answer
 MIN_SCORE = 6.0
@@ -111,12 +112,20 @@ async def answer_text(ctx: Context, text: str) -> list[Reply]:
     hits = index.search_query(query, top=MAX_CANDIDATES)
     if not hits or not _confident(hits[0]):
         return not_found(ctx)
-    if len(hits) == 1 or hits[0].score >= CLEAR_LEAD * hits[1].score:
-        return answer(ctx, index.get(hits[0].code), query.asks)
     close = [h for h in hits if h.score >= CANDIDATE_SHARE * hits[0].score]
-    if len(close) == 1:
-        return answer(ctx, index.get(close[0].code), query.asks)
+    if len(close) == 1 or hits[0].score >= CLEAR_LEAD * hits[1].score:
+        replies = answer(ctx, index.get(hits[0].code), query.asks)
+        others = [h for h in hits[1:3] if h.score * ALTERNATIVES_LEAD >= hits[0].score]
+        if others:
+            replies.append(alternatives(others))
+        return replies
     return candidates(ctx, close, query.asks)
+
+
+def alternatives(hits: list[Hit]) -> Reply:
+    """After a direct answer whose runners-up were close: the way to the others."""
+    buttons = tuple(Button(_title(h.name), payload=f"p:{h.code}") for h in hits)
+    return Reply(template="alternatives", context={"names": [h.name for h in hits]}, buttons=buttons, kind="alternatives")
 
 
 @router.fallback

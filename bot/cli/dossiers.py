@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import click
+from sqlalchemy import func, select
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
@@ -16,6 +17,7 @@ from bot.dossier_demo import generate_demo
 from bot.dossier_files import detect_format
 from bot.dossier_import import import_dossiers
 from db.catalogue_repo import load_procedures
+from db.models.dossiers import Dossier
 from knowledge.calendar import to_local
 from knowledge.catalogue.bundled import load_bundled
 
@@ -75,13 +77,22 @@ def import_command(file: Path, fmt: str | None, calendar_file: Path | None) -> N
         sys.exit(1)
 
 
+async def _dossier_count() -> int:
+    async with open_database() as db, db.session() as session:
+        return await session.scalar(select(func.count()).select_from(Dossier)) or 0
+
+
 @dossiers_group.command("demo")
 @click.option("--count", type=click.IntRange(1, 10_000_000), default=1000, show_default=True)
 @click.option("--now", "now_text", default=None, help="ISO 8601 moment the spread is relative to (default: now).")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--calendar-file", type=click.Path(dir_okay=False, path_type=Path), default=None)
-def demo_command(count: int, now_text: str | None, seed: int, calendar_file: Path | None) -> None:
+@click.option("--if-empty", is_flag=True, help="Only when the database holds no dossier yet (keeps a demo stable across restarts).")
+def demo_command(count: int, now_text: str | None, seed: int, calendar_file: Path | None, if_empty: bool) -> None:
     """Tạo hồ sơ mẫu / generate realistic synthetic dossiers (replaces earlier demo dossiers)."""
+    if if_empty and run(_dossier_count()) > 0:
+        click.echo("dossiers already present: no demo data generated / đã có hồ sơ, không tạo dữ liệu mẫu")
+        return
     calendar = load_calendar(calendar_file)
     try:
         now = to_local(datetime.fromisoformat(now_text), calendar.tz) if now_text else datetime.now(calendar.tz)

@@ -53,6 +53,8 @@ CITIZEN_FACTOR = 1.05
 PROVINCIAL_COPY_FACTOR = 0.85
 NAME_ONLY_FACTOR = 0.9
 COPY_SIMILARITY = 90  # token_sort_ratio at which a copy's name is the national record's
+AGE_MATCH = 1.25
+AGE_MISMATCH = 0.5
 COVERAGE_FLOOR = 0.45  # a name the question does not explain at all keeps this share of its score
 
 _SEGMENT = re.compile(r"[.;:,()\[\]\n\-–—/\"“”]+")
@@ -66,6 +68,29 @@ def group_key(name: str) -> str:
     """Names that differ only by level or province, accents or punctuation share a key."""
     key = _LEVEL_PHRASES.sub(" ", fold(name))
     return " ".join(re.findall(r"[a-z0-9]+", key))
+
+
+# Age conditions in names ("dưới 14 tuổi", "từ đủ 14 tuổi trở lên", "từ đủ 75 tuổi đến 80 tuổi")
+# and ages in questions ("con em 14 tuổi"), on folded text.
+_AGE_FROM_TO = re.compile(r"tu (?:du )?(\d+) tuoi den (duoi )?(\d+) tuoi")
+_AGE_UNDER = re.compile(r"(?:duoi|chua du) (\d+) tuoi")
+_AGE_FROM = re.compile(r"(?:tu du|tu|du|tren) (\d+) tuoi(?: tro len)?")
+_AGE_IN_QUESTION = re.compile(r"(\d{1,3}) tuoi")
+
+
+def age_range(text: str) -> tuple[int, int] | None:
+    """The ages [low, high) a text limits itself to ("dưới 14 tuổi", "từ đủ 75 tuổi đến 80
+    tuổi"), or the one age it states ("con em 14 tuổi"); None if it says none."""
+    text = fold(text)
+    if m := _AGE_FROM_TO.search(text):
+        return int(m.group(1)), int(m.group(3)) + (0 if m.group(2) else 1)
+    if m := _AGE_UNDER.search(text):
+        return 0, int(m.group(1))
+    if m := _AGE_FROM.search(text):
+        return int(m.group(1)) + ("tren" in m.group(0)), 200
+    if m := _AGE_IN_QUESTION.search(text):
+        return int(m.group(1)), int(m.group(1)) + 1
+    return None
 
 
 def _near_duplicates(procedures: list[Procedure]) -> dict[str, list[int]]:
@@ -216,6 +241,7 @@ class SearchIndex:
             for d in members:
                 self._group_of[d] = gid
         self._prior = [self._prior_of(p, popular) for p in self.procedures]
+        self._ages = {d: r for d, p in enumerate(self.procedures) if (r := age_range(p.name))}
 
     # --- lexicon (used by the query analysis) ------------------------------------------------
     def knows(self, key: str) -> bool:
@@ -304,10 +330,15 @@ class SearchIndex:
                 if d in wrong:
                     scores[d] -= w * sat
         found = {k for k in query.weights if " " not in k}
-        return {
-            d: s * (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * self._coverage(d, found)) * self._prior[d]
-            for d, s in scores.items()
-        }
+        ages = age_range(query.text)
+        final = {}
+        for d, s in scores.items():
+            s *= (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * self._coverage(d, found)) * self._prior[d]
+            if ages and (limits := self._ages.get(d)):
+                # "con 14 tuổi" is not "người dưới 14 tuổi" but "người từ đủ 14 tuổi trở lên"
+                s *= AGE_MATCH if limits[0] < ages[1] and ages[0] < limits[1] else AGE_MISMATCH
+            final[d] = s
+        return final
 
     def _misspelled_in_name(self, key: str, typed: str) -> set[int]:
         """Documents whose name has ``key`` only in spellings the typed one cannot be."""

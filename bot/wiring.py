@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from bot.backend import backend_from_settings
 from bot.config import Settings, get_settings
 from db.engine import Database
-from handlers.catalogue import Catalogue
+from handlers.catalogue import Catalogue, IndexCache
 from handlers.deps import Deps
 from knowledge.calendar import WorkingCalendar
 
@@ -21,7 +21,7 @@ async def core_deps(settings: Settings | None = None) -> AsyncIterator[Deps]:
     db = Database(settings.resolved_database_url)
     try:
         await db.migrate()
-        catalogue = await Catalogue.load(db)
+        catalogue = await Catalogue.load(db, cache=IndexCache(settings.data_dir))
         calendar = WorkingCalendar.load(settings.calendar_file)
         backend = backend_from_settings(settings)  # MOTCUA_BACKEND_URL: pull unknown dossiers
         try:

@@ -11,10 +11,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.claims import ClaimBatcher
 from bot.config import Settings
 from bot.metrics import Metrics
 from bot.tasks import BackgroundTasks, ChatLocks
-from db.channels_repo import claim_update
 from handlers import Incoming, Reply, handle
 from handlers.deps import Deps
 
@@ -33,6 +33,13 @@ class Service:
     # The enabled senders by channel name ("telegram", "zalo"): each has
     # ``async send(chat_id: str, replies: list[Reply]) -> None`` raising bot.delivery errors.
     channels: dict[str, Any] = field(default_factory=dict)
+    _claims: ClaimBatcher | None = field(default=None, repr=False)
+
+    @property
+    def claims(self) -> ClaimBatcher:
+        if self._claims is None:
+            self._claims = ClaimBatcher(self.deps.db)
+        return self._claims
 
     async def answer(
         self,
@@ -52,7 +59,7 @@ class Service:
         async with self.locks.hold(f"{channel}:{incoming.chat_id}"):
             if claim is not None:
                 try:
-                    first = await claim_update(self.deps.db, channel, claim)
+                    first = await self.claims.claim(channel, claim)
                 except Exception:
                     # The database is down: answering (the core says "busy") beats silence.
                     log.exception("could not claim %s event; answering without dedupe", channel)

@@ -50,6 +50,7 @@ from bot.service import Service
 from bot.split import split_text
 from handlers import Incoming, Reply
 from handlers.types import Button
+from knowledge.calendar import VN_TZ
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ def to_incoming(update: Update) -> Incoming | None:
         text=message.text or message.caption or "",
         user_id=str(user.id) if user else None,
         locale=_locale(user),
-        at=message.date,
+        at=message.date.astimezone(VN_TZ) if message.date else None,  # the core reasons in Vietnam time
     )
 
 
@@ -151,6 +152,7 @@ class TelegramChannel:
         typing_after: float = 0.8,
         overall_max_rate: float = 30,
         max_wait: float = 600.0,
+        concurrent_updates: int = 256,
     ) -> None:
         if settings.telegram_token is None:
             raise ValueError("MOTCUA_TELEGRAM_TOKEN is not set")
@@ -168,7 +170,7 @@ class TelegramChannel:
             .base_url(settings.telegram_base_url)
             # Throttles the overall rate and pauses every request on a 429 for retry_after.
             .rate_limiter(AIORateLimiter(overall_max_rate=overall_max_rate, max_retries=3))
-            .concurrent_updates(256)
+            .concurrent_updates(concurrent_updates)
         )
         if self.mode == "webhook":
             builder = builder.updater(None)

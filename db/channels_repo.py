@@ -32,6 +32,26 @@ async def claim_update(db: Database, channel: str, update_id: str) -> bool:
     return result.rowcount == 1
 
 
+async def claim_updates(db: Database, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Claim many events in one transaction (a burst of webhook updates); returns the (channel,
+    update_id) pairs that were new, i.e. this caller's to process."""
+    table = ProcessedUpdate.__table__
+    unique = list(dict.fromkeys((channel, update_id[:128]) for channel, update_id in keys))
+    claimed: set[tuple[str, str]] = set()
+    now = utcnow()
+    async with db.transaction() as session:
+        for start in range(0, len(unique), 500):  # SQLite caps the bound parameters per statement
+            rows = [{"channel": c, "update_id": u, "received_at": now} for c, u in unique[start : start + 500]]
+            stmt = (
+                _insert(db)(table)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=["channel", "update_id"])
+                .returning(table.c.channel, table.c.update_id)
+            )
+            claimed.update((c, u) for c, u in (await session.execute(stmt)).all())
+    return claimed
+
+
 async def forget_processed_before(db: Database, before: datetime) -> int:
     """Drop claims older than any platform retries (Telegram keeps updates 24 h)."""
     async with db.transaction() as session:

@@ -136,3 +136,28 @@ async def test_old_webhook_claims_are_forgotten(db):
     assert await forget_processed_before(db, utcnow() - timedelta(days=1)) == 0
     assert await forget_processed_before(db, utcnow() + timedelta(seconds=1)) == 2
     assert await claim_update(db, "telegram", "1") is True
+
+
+async def test_claims_in_a_burst_are_batched_and_each_event_processed_once(db):
+    from bot.claims import ClaimBatcher
+
+    batcher = ClaimBatcher(db)
+    keys = [("telegram", str(n % 40)) for n in range(200)] + [("zalo", "0")]
+    results = await asyncio.gather(*(batcher.claim(channel, key) for channel, key in keys))
+    assert sum(results) == 41  # 40 distinct Telegram updates and one Zalo event, each claimed once
+    assert await batcher.claim("telegram", "7") is False  # already claimed
+    assert await batcher.claim("telegram", "new") is True
+
+
+@pytest.mark.postgres
+async def test_two_replicas_claim_a_burst_once_on_postgresql(pg_db, postgres_url):
+    from bot.claims import ClaimBatcher
+
+    other = Database(postgres_url)  # a second replica: its own engine and batcher
+    try:
+        replicas = [ClaimBatcher(pg_db), ClaimBatcher(other)]
+        keys = [str(n) for n in range(100)]
+        results = await asyncio.gather(*(replicas[n % 2].claim("telegram", k) for n in range(2) for k in keys))
+    finally:
+        await other.dispose()
+    assert sum(results) == 100

@@ -90,7 +90,9 @@
     div.className = "msg " + who;
     if (typeof content === "string") div.textContent = content; else div.appendChild(content);
     log.appendChild(div);
-    log.scrollTop = log.scrollHeight;
+    // A long answer is read from its first line: bring its top into view, not the bottom.
+    if (who === "bot" && div.offsetHeight > log.clientHeight) div.scrollIntoView({ block: "start" });
+    else log.scrollTop = log.scrollHeight;
     return div;
   }
 

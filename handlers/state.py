@@ -11,9 +11,10 @@ from db.models.base import utcnow
 from db.models.conversation import ChatState
 
 
+# Core statements, not ORM sessions: these run twice for every message.
 async def load_state(db: Database, channel: str, chat_id: str) -> dict:
-    async with db.session() as session:
-        state = await session.scalar(
+    async with db.connect() as connection:
+        state = await connection.scalar(
             select(ChatState.state).where(ChatState.channel == channel, ChatState.chat_id == chat_id)
         )
     return dict(state or {})
@@ -26,5 +27,5 @@ async def save_state(db: Database, channel: str, chat_id: str, state: dict) -> N
         index_elements=[ChatState.channel, ChatState.chat_id],
         set_={"state": stmt.excluded.state, "updated_at": stmt.excluded.updated_at},
     )
-    async with db.transaction() as session:
-        await session.execute(stmt)
+    async with db.begin() as connection:
+        await connection.execute(stmt)

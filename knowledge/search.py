@@ -213,12 +213,16 @@ class SearchIndex:
             self._postings[key] = (array("i", docs), array("f", posting_sats[key]), idf)
         self._name_pairs = frozenset(name_pairs)
         self._name_words = frozenset(k for fields in per_doc for k in fields["name"] if " " not in k)
-        # What names each document: its official name and its everyday names, as term sets, for
-        # the coverage factor.
-        self._titles = [
-            [frozenset(recall(w) for w in words(title)) for title in (p.name, *aliases.get(p.code, ())) if words(title)]
-            for p in self.procedures
-        ]
+        # What names each document, its official name and its everyday names, as (term, idf) pairs
+        # with their idf total: the coverage factor's input, computed once.
+        self._titles: list[list[tuple[tuple[tuple[str, float], ...], float]]] = []
+        for p in self.procedures:
+            titles = []
+            for title in (p.name, *aliases.get(p.code, ())):
+                pairs = tuple((t, self._postings[t][2]) for t in {recall(w) for w in words(title)} if t in self._postings)
+                if pairs:
+                    titles.append((pairs, sum(idf for _, idf in pairs)))
+            self._titles.append(titles)
         self._unigrams = sorted(k for k in self._postings if " " not in k)
 
         # How each folded name term is spelled in which names, for accent precision.
@@ -306,6 +310,8 @@ class SearchIndex:
                 query.add(match[0], weight * TYPO_WEIGHT)
 
     def scores(self, query: Query) -> dict[int, float]:
+        """Every matching document's term score (BM25F with accent precision), before coverage,
+        prior and age; ``search_query`` finishes only those that can still reach the top."""
         scores: dict[int, float] = defaultdict(float)
         for key, qweight in query.weights.items():
             entry = self._postings.get(key)
@@ -329,16 +335,16 @@ class SearchIndex:
             for d, sat in zip(docs, sats):
                 if d in wrong:
                     scores[d] -= w * sat
-        found = {k for k in query.weights if " " not in k}
-        ages = age_range(query.text)
-        final = {}
-        for d, s in scores.items():
-            s *= (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * self._coverage(d, found)) * self._prior[d]
-            if ages and (limits := self._ages.get(d)):
-                # "con 14 tuổi" is not "người dưới 14 tuổi" but "người từ đủ 14 tuổi trở lên"
-                s *= AGE_MATCH if limits[0] < ages[1] and ages[0] < limits[1] else AGE_MISMATCH
-            final[d] = s
-        return final
+        return scores
+
+    def _finish(self, query: Query, d: int, raw: float, found: set[str], ages: tuple[int, int] | None) -> float:
+        """The final score of a document from its term score: coverage of its name, the prior,
+        the age condition. At most ``raw * prior * AGE_MATCH`` (the bound that prunes)."""
+        s = raw * (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * self._coverage(d, found)) * self._prior[d]
+        if ages and (limits := self._ages.get(d)):
+            # "con 14 tuổi" is not "người dưới 14 tuổi" but "người từ đủ 14 tuổi trở lên"
+            s *= AGE_MATCH if limits[0] < ages[1] and ages[0] < limits[1] else AGE_MISMATCH
+        return s
 
     def _misspelled_in_name(self, key: str, typed: str) -> set[int]:
         """Documents whose name has ``key`` only in spellings the typed one cannot be."""
@@ -360,15 +366,9 @@ class SearchIndex:
         is fully explained by "làm khai sinh cho con", "Đăng ký khai sinh cho trẻ em sinh ra ở
         nước ngoài" only in part. The best of the official and the everyday names counts."""
         best = 0.0
-        for title in self._titles[d]:
-            total = covered = 0.0
-            for t in title:
-                entry = self._postings.get(t)
-                idf = entry[2] if entry else 0.0
-                total += idf
-                if t in found:
-                    covered += idf
-            if total and covered / total > best:
+        for pairs, total in self._titles[d]:
+            covered = sum(idf for t, idf in pairs if t in found)
+            if covered > best * total:
                 best = covered / total
         return best
 
@@ -378,20 +378,30 @@ class SearchIndex:
     def search_query(self, query: Query, top: int = 5) -> list[Hit]:
         if query.empty:
             return []
-        scores = self.scores(query)
+        raw = self.scores(query)
         found = {k for k in query.weights if " " not in k}
+        ages = age_range(query.text)
+        # Finish documents in order of their best possible final score; stop when the next cannot
+        # beat the top-th group found so far (nor, then, any better member of a group above it).
+        order = sorted(raw, key=lambda d: raw[d] * self._prior[d], reverse=True)
+        final: dict[int, float] = {}
         best: dict[int, int] = {}  # group -> best document
-        for d, s in scores.items():
+        for d in order:
+            if len(best) >= top:
+                kth = sorted((final[b] for b in best.values()), reverse=True)[top - 1]
+                if raw[d] * self._prior[d] * AGE_MATCH < kth:
+                    break
+            final[d] = self._finish(query, d, raw[d], found, ages)
             g = self._group_of[d]
             b = best.get(g)
-            if b is None or (s, self._prior[d]) > (scores[b], self._prior[b]):
+            if b is None or (final[d], self._prior[d]) > (final[b], self._prior[b]):
                 best[g] = d
-        ranked = sorted(best.values(), key=lambda d: (-scores[d], self.procedures[d].code))[:top]
+        ranked = sorted(best.values(), key=lambda d: (-final[d], self.procedures[d].code))[:top]
         hits = []
         for d in ranked:
             p = self.procedures[d]
             others = tuple(self.procedures[m].code for m in self._groups[self._group_of[d]] if m != d)
-            hits.append(Hit(p.code, p.name, scores[d], others, self._coverage(d, found)))
+            hits.append(Hit(p.code, p.name, final[d], others, self._coverage(d, found)))
         return hits
 
 

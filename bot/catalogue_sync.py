@@ -31,17 +31,19 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import quote
 
 import aiohttp
 from multidict import CIMultiDict
+from yarl import URL
 
 from db import catalogue_sync_repo as state
 from db.catalogue_repo import UpsertStats, procedure_codes, upsert_procedures
 from db.engine import Database
 from knowledge.catalogue.importers.common import CODE, Skip
 from knowledge.catalogue.importers.portal_api import procedure_from_portal_api, unwrap
+from knowledge.calendar import VN_TZ
 from knowledge.text import clean
 
 SOURCE = "sync"
@@ -157,6 +159,13 @@ async def list_codes(client: _Client, base: str) -> dict[str, str | None] | None
     return found
 
 
+def public_url(url: str) -> str:
+    """The URL without user and password (they authenticate requests; they are never stored or
+    shown: the stored URL becomes a record's source link)."""
+    parsed = URL(url)
+    return str(parsed.with_user(None)) if parsed.user or parsed.password else url
+
+
 async def sync_catalogue(
     db: Database,
     base_url: str,
@@ -171,7 +180,7 @@ async def sync_catalogue(
     ``base_url``. ``on_codes(n)`` is told how many will be fetched, ``progress(code)`` after each."""
     options = options or SyncOptions()
     base = base_url.rstrip("/")
-    report = SyncReport(base_url=base)
+    report = SyncReport(base_url=public_url(base))  # the sync state's key: no credentials in it
     own_session = session is None
     session = session or aiohttp.ClientSession(headers={"Accept": "application/json",
                                                         "User-Agent": "motcua-catalogue-sync"})
@@ -189,8 +198,8 @@ async def sync_catalogue(
             report.listed = listed is not None
             remote = listed if listed is not None else dict.fromkeys(await procedure_codes(db))
         report.codes = len(remote)
-        started_at, report.resumed = await state.begin_run(db, base)
-        known = await state.sync_items(db, base)
+        started_at, report.resumed = await state.begin_run(db, report.base_url)
+        known = await state.sync_items(db, report.base_url)
         todo = []
         for code, updated in remote.items():
             item = known.get(code)
@@ -213,7 +222,7 @@ async def sync_catalogue(
                 progress(code)
 
         await asyncio.gather(*(one(code) for code in todo))
-        await state.finish_run(db, base)  # only reached when every code was tried
+        await state.finish_run(db, report.base_url)  # only reached when every code was tried
         return report
     finally:
         if own_session:
@@ -246,8 +255,8 @@ async def _sync_one(db: Database, client: _Client, base: str, code: str, updated
             except ValueError as exc:
                 raise _Failed(f"unreadable JSON: {exc}"[:200]) from exc
             try:
-                procedure = procedure_from_portal_api(unwrap(answer), source=SOURCE, retrieved_at=date.today(),
-                                                      fetched_from=url)
+                procedure = procedure_from_portal_api(unwrap(answer), source=SOURCE, retrieved_at=datetime.now(VN_TZ).date(),
+                                                      fetched_from=public_url(url))
             except Skip as skip:
                 raise _Failed(str(skip)) from skip
             if procedure.code != code:
@@ -265,5 +274,5 @@ async def _sync_one(db: Database, client: _Client, base: str, code: str, updated
     if error:
         report.errors[code] = error
     async with write_lock:
-        await state.record_item(db, base, code, status, etag=etag, remote_updated=updated, error=error)
+        await state.record_item(db, public_url(base), code, status, etag=etag, remote_updated=updated, error=error)
 

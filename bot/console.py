@@ -18,14 +18,16 @@ CHANNEL = "console"
 
 
 def render(replies: list[Reply]) -> str:
-    blocks = []
+    """The replies in plain text; buttons numbered across all of them, as ``say`` reads them."""
+    blocks, n = [], 0
     for reply in replies:
         text = reply.render("plain")
-        numbered = [b for b in reply.buttons]
-        if numbered:
-            text += "\n" + "  ".join(
-                f"[{n}] {b.title}" + (f" <{b.url}>" if b.url else "") for n, b in enumerate(numbered, 1)
-            )
+        labels = []
+        for button in reply.buttons:
+            n += 1
+            labels.append(f"[{n}] {button.title}" + (f" <{button.url}>" if button.url else ""))
+        if labels:
+            text += "\n" + "  ".join(labels)
         blocks.append(text)
     return "\n\n".join(blocks)
 
@@ -43,9 +45,7 @@ class ConsoleChat:
             payload = self.buttons[int(line) - 1].payload
         incoming = Incoming(CHANNEL, self.chat_id, text="" if payload else line, payload=payload, user_id=self.chat_id)
         replies = await handle(incoming, self.deps)
-        self.buttons = [b for r in replies for b in r.buttons] if replies and replies[-1].buttons else []
-        # Number buttons across all replies of the answer, as render() shows them per reply.
-        self.buttons = [b for b in replies[-1].buttons] if replies else []
+        self.buttons = [b for r in replies for b in r.buttons]  # numbered as render() shows them
         return replies
 
 

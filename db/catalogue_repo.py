@@ -21,6 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from db.engine import Database
 from db.models.base import utcnow
 from db.models.catalogue import ProcedureRow
+from knowledge.catalogue.merge import merge, rank_key
 from knowledge.catalogue.model import SOURCE_RANK, Procedure
 from knowledge.text import clean, fold
 
@@ -62,39 +63,39 @@ def _row(p: Procedure) -> dict:
 
 
 async def upsert_procedures(db: Database, procedures: Iterable[Procedure]) -> UpsertStats:
-    """Store procedures by code, in one transaction. A code given twice keeps its richest record."""
-    rows: dict[str, dict] = {}
-    for p in procedures:
-        row = _row(p)
-        kept = rows.get(p.code)
-        if kept is None or row["source_rank"] >= kept["source_rank"]:
-            rows[p.code] = row
+    """Store procedures by code, in one transaction. A code given twice keeps its richest record;
+    a code already stored is merged with the stored record exactly as one import merges its
+    sources (``knowledge.catalogue.merge``), so importing sources one at a time gives the same
+    catalogue as importing them together."""
+    incoming = {p.code: p for p in merge(procedures).procedures}
     stats = UpsertStats()
     insert = pg_insert if db.is_postgres else sqlite_insert
     table = ProcedureRow.__table__
-    codes = list(rows)
+    codes = list(incoming)
     async with db.transaction() as session:
         for start in range(0, len(codes), BATCH):
-            batch = [rows[c] for c in codes[start:start + BATCH]]
+            batch = codes[start:start + BATCH]
             stored = {
-                code: (rank, digest)
-                for code, rank, digest in await session.execute(
-                    select(table.c.code, table.c.source_rank, table.c.content_hash).where(
-                        table.c.code.in_([r["code"] for r in batch])))
+                code: (Procedure.model_validate(record), digest)
+                for code, record, digest in await session.execute(
+                    select(table.c.code, table.c.record, table.c.content_hash).where(table.c.code.in_(batch)))
             }
             todo = []
-            for row in batch:
-                old = stored.get(row["code"])
+            for code in batch:
+                new = incoming[code]
+                old = stored.get(code)
                 if old is None:
                     stats.inserted += 1
-                elif old[0] > row["source_rank"]:
-                    stats.kept_richer += 1
+                    todo.append(_row(new))
                     continue
-                elif old[1] == row["content_hash"]:
-                    stats.unchanged += 1
+                row = _row(merge([new, old[0]]).procedures[0])  # on a tie the newer import wins
+                if row["content_hash"] == old[1]:
+                    if rank_key(old[0]) > rank_key(new):
+                        stats.kept_richer += 1
+                    else:
+                        stats.unchanged += 1
                     continue
-                else:
-                    stats.updated += 1
+                stats.updated += 1
                 todo.append(row)
             if not todo:
                 continue

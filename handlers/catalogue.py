@@ -38,7 +38,7 @@ def build_index(procedures: list[Procedure]) -> SearchIndex:
 # index is stale.
 _INDEX_INPUTS = [
     Path(__file__).resolve().parent.parent / "knowledge" / name
-    for name in ("search.py", "query.py", "text.py", "common.py", "data/synonyms.txt",
+    for name in ("search.py", "query.py", "text.py", "common.py", "catalogue/model.py", "data/synonyms.txt",
                  "data/question_words.toml", "data/common_procedures.txt", "data/catalogue.json")
 ]
 

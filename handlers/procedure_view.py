@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from knowledge.catalogue.model import Channel, Fee, Method, ProcessingTime, Procedure, TimeUnit
 
@@ -49,17 +50,33 @@ def fee_text(fees: list[Fee], limit: int) -> str:
     return "; ".join(dict.fromkeys(parts))
 
 
+_ONLY_RESTATES = re.compile(r"^(không quá|tối đa|trong|trong vòng|thời hạn|là)?\s*", re.IGNORECASE)
+
+
+def _adds_to(note: str, main: str) -> bool:
+    """Whether a published note says more than the time it accompanies ("Không quá 7 ngày làm
+    việc" does not; "15 ngày làm việc; miền núi thêm 10 ngày" does)."""
+    rest = _ONLY_RESTATES.sub("", note.lower().replace(main.lower(), " ", 1)).strip(" .;,")
+    return len(rest.split()) >= 3
+
+
 def time_text(time: ProcessingTime | None, limit: int) -> str:
     if time is None:
         return "Không có thông tin"
     note = shorten(time.text, limit) if time.text else ""
+    if time.quantity is not None and note.replace(",", ".") == f"{time.quantity:g}":
+        note = ""  # a bare number repeated as text (older imports)
     if time.unit == TimeUnit.SAME_DAY:
         return "Trong ngày" + (f" ({note})" if note and "trong ngày" not in note.lower() else "")
     if time.quantity is not None and time.unit in UNIT_LABEL:
         qty = int(time.quantity) if float(time.quantity).is_integer() else str(time.quantity).replace(".", ",")
         main = f"{qty} {UNIT_LABEL[time.unit]}"
-        return main + (f" ({note})" if note and main.lower() not in note.lower() else "")
-    return note or (f"{time.quantity:g} (xem quy định của thủ tục)" if time.quantity is not None else "Không có thông tin")
+        return main + (f" ({note})" if note and _adds_to(note, main) else "")
+    if note:
+        return note
+    if time.quantity is not None:
+        return f"{time.quantity:g} (Cổng DVC không ghi đơn vị; thường là ngày làm việc)"
+    return "Không có thông tin"
 
 
 def _by_channel(channels: list[Channel], render) -> list[tuple[str, str]]:
@@ -105,8 +122,24 @@ class ProcedureView:
     steps: list[str]
     results: str
     source_url: str
+    source_label: str  # who published what the link opens
     retrieved: str
     variants: list[tuple[str, str]]  # (code, name) of the same procedure elsewhere
+
+
+PORTAL = "https://dichvucong.gov.vn"
+
+
+def source_link(p: Procedure) -> tuple[str, str]:
+    """(url, label) of the page to check the record against: the national portal's page when
+    any source knows it; otherwise the public copy the record was read from, named as such."""
+    if p.portal_url:
+        return p.portal_url, "Cổng Dịch vụ công quốc gia"
+    if p.source_url and urlsplit(p.source_url).hostname in ("dichvucong.gov.vn", "www.dichvucong.gov.vn"):
+        return p.source_url, "Cổng Dịch vụ công quốc gia"
+    if p.source_url:
+        return p.source_url, "bản sao công khai dữ liệu thủ tục (chưa có trang trên Cổng DVC)"
+    return PORTAL, "Cổng Dịch vụ công quốc gia (tra cứu theo mã thủ tục)"
 
 
 def _count(originals: int | None, copies: int | None) -> str:
@@ -154,7 +187,8 @@ def build_view(p: Procedure, variants: list[Procedure] = (), full: bool = False)
         requirements=shorten(p.requirements, limit),
         steps=[shorten(s, 2000 if full else 400) for s in p.steps],
         results=shorten("; ".join(p.results), 300),
-        source_url=p.portal_url or p.source_url or "https://dichvucong.gov.vn",
+        source_url=source_link(p)[0],
+        source_label=source_link(p)[1],
         retrieved=p.retrieved_at.strftime("%d/%m/%Y") if p.retrieved_at else "",
         variants=[(v.code, v.name) for v in variants if v.code != p.code][:6],
     )

@@ -16,15 +16,20 @@ import unicodedata
 
 # Zero-width and invisible characters that arrive from copy-paste, Word and chat apps, and exotic
 # spaces. (Regular expressions: str.translate is slow on long non-ASCII texts.)
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]+")
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")  # and C0 controls
+# Old encoding conversions write the Icelandic eth for "đ": the same letter to a reader.
+_LOOKALIKES = str.maketrans({"\u00d0": "\u0110", "\u00f0": "\u0111"})
 _SPACES = re.compile("[ \u00a0\u2007\u202f\u3000\t\r\f\v]{2,}|[\u00a0\u2007\u202f\u3000\t\r\f\v]")
 
 
 def clean(text: str | None) -> str:
-    """NFC, invisible characters removed, exotic spaces as plain spaces; newlines are kept."""
+    """NFC, invisible and control characters removed, exotic spaces as plain spaces, "Ð" as "Đ";
+    newlines are kept."""
     if not text:
         return ""
     text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+    if "\u00d0" in text or "\u00f0" in text:
+        text = text.translate(_LOOKALIKES)
     return _SPACES.sub(" ", text).strip()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 
 import pytest
@@ -9,6 +10,8 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.config import get_settings
+from db.catalogue_repo import get_procedure
+from db.engine import Database
 
 
 @pytest.fixture
@@ -36,11 +39,23 @@ def test_import_then_reimport_changes_nothing(motcua, shared_dir):
 
 
 def test_a_poorer_source_imported_later_keeps_the_richer_record(motcua, shared_dir):
+    """A names-only list imported after the detailed records fills what they lack (kind, portal
+    page) but never replaces their documents, fees or times; importing it again changes nothing."""
     catalogue = shared_dir / "catalogue"
     assert motcua("catalogue", "import", catalogue / "opengov" / "procedures").exit_code == 0
     later = motcua("catalogue", "import", catalogue / "opengov" / "catalog.jsonl")
     assert later.exit_code == 0, later.output
-    assert "kept richer 502" in later.output
+    again = motcua("catalogue", "import", catalogue / "opengov" / "catalog.jsonl")
+    assert "updated 0," in again.output and "inserted 0," in again.output, again.output
+    async def stored():
+        db = Database(get_settings().resolved_database_url)
+        try:
+            return await get_procedure(db, "1.001193")
+        finally:
+            await db.dispose()
+    birth = asyncio.run(stored())
+    assert birth.source == "opengov" and birth.detailed and birth.documents and birth.channels
+    assert birth.kind == "STANDARD" and birth.portal_url
 
 
 def test_exit_code_is_non_zero_only_when_nothing_usable_was_found(motcua, tmp_path, shared_dir):

@@ -118,7 +118,33 @@ def test_processing_time_text(text, quantity, unit):
     time = parse_time(text)
     assert time is not None
     assert (time.quantity, time.unit) == (quantity, unit)
-    assert time.text == text
+    # the text is kept as the note, except a bare number, which would only repeat the quantity
+    assert time.text == ("" if text.isdigit() else text)
+
+
+@pytest.mark.parametrize(
+    ("text", "quantity", "unit"),
+    [
+        ("Trong 02 ngày làm việc", 2, TimeUnit.WORKING_DAY),
+        ("15 ngày làm việc kể từ ngày nhận đủ hồ sơ hợp lệ", 15, TimeUnit.WORKING_DAY),
+        ("Trả kết quả trong ngày làm việc tiếp theo", 1, TimeUnit.WORKING_DAY),
+        ("Trong ngày hoặc 01 ngày làm việc", None, TimeUnit.OTHER),  # alternatives: no guess
+    ],
+)
+def test_processing_time_stated_in_a_sentence(text, quantity, unit):
+    time = parse_time(text)
+    assert (time.quantity, time.unit) == (quantity, unit)
+
+
+def test_theo_mo_ta_takes_the_note_only_when_it_states_a_time():
+    assert parse_time("Theo mô tả", note="05 ngày làm việc").quantity == 5
+    kept = parse_time("Theo mô tả", note="Nộp trực tiếp tại Trung tâm phục vụ hành chính công")
+    assert (kept.quantity, kept.unit, kept.text) == (None, TimeUnit.OTHER, "Theo mô tả")
+
+
+@pytest.mark.parametrize("text", ["Không thu phí", "Miễn thu phí, lệ phí", "Không thu lệ phí."])
+def test_fees_said_free_in_other_words_are_free(text):
+    assert parse_fee(text).amount_vnd == 0
 
 
 @pytest.mark.parametrize("text", ["Không có thông tin", "", None, "--"])

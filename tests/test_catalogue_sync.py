@@ -174,13 +174,32 @@ async def test_sync_state_on_postgres(pg_db, portal):
     await _known_codes_are_synced_and_etags_spare_unchanged_ones(pg_db, portal)
 
 
-async def test_sync_never_replaces_a_richer_record(db, portal, shared_dir):
+async def test_a_live_sync_brings_a_crawled_record_up_to_date(db, portal, shared_dir):
+    """The portal's own records are one family: the newest retrieval wins, so a sync can refresh
+    a procedure the July crawl holds (the data predates later legal changes)."""
     code = "1.000080"
     report = import_paths([shared_dir / "catalogue" / "opengov" / "procedures" / f"{code}.json"])
     await upsert_procedures(db, report.procedures)
-    result = await sync_catalogue(db, portal.url, codes=[code], options=FAST)
-    assert result.stored.kept_richer == 1
-    assert (await get_procedure(db, code)).source == "opengov"
+    crawled = await get_procedure(db, code)
+    await sync_catalogue(db, portal.url, codes=[code], options=FAST)
+    synced = await get_procedure(db, code)
+    assert synced.source == "sync" and synced.retrieved_at > crawled.retrieved_at
+    assert synced.levels  # what the crawl's record lacked is kept from whichever record has it
+
+
+async def test_importing_sources_one_at_a_time_gives_the_same_catalogue_as_together(db, shared_dir):
+    from db.catalogue_repo import load_procedures
+    from tests.conftest import SHARED  # noqa: F401  (the shared_dir fixture has checked it exists)
+
+    catalogue = shared_dir / "catalogue" / "opengov"
+    codes = ["1.001193", "1.000080"]
+    paths = [catalogue / "procedures" / f"{c}.json" for c in codes] + [catalogue / "portal-api" / f"{c}.json" for c in codes]
+    for path in paths:
+        await upsert_procedures(db, import_paths([path]).procedures)
+    one_by_one = {p.code: p.model_dump() for p in await load_procedures(db)}
+    together = {p.code: p.model_dump() for p in import_paths(paths).procedures}
+    assert one_by_one == together
+    assert one_by_one["1.001193"]["levels"] and one_by_one["1.001193"]["kind"]
 
 
 def test_retry_after_in_seconds_or_as_a_date():

@@ -153,3 +153,33 @@ async def test_database_down_gives_a_busy_answer(deps):
     await chat.say("đăng ký khai sinh")
     assert chat.kinds == ["error"]
     assert "thử lại" in chat.text
+
+
+async def test_a_procedure_code_with_a_question_answers_the_question_first(chat):
+    await chat.say("thủ tục 1.001193 mất bao lâu")
+    text = chat.text
+    assert text.index("Thời hạn giải quyết") < text.index("Giấy tờ cần chuẩn bị")
+
+
+async def test_the_source_is_named_for_what_the_link_opens(deps):
+    from db.catalogue_repo import upsert_procedures
+    from handlers.catalogue import Catalogue, build_index
+    from knowledge.catalogue.model import Procedure
+    from tests.chat import Chat
+
+    mirror = Procedure(code="1.099999", name="Thủ tục thử nghiệm cấp phép nuôi chim yến", source="bqp",
+                       source_url="https://github.com/example/crawl", detailed=False)
+    await upsert_procedures(deps.db, [mirror])
+    deps.catalogue = Catalogue(build_index([mirror]))
+    chat = Chat(deps)
+    await chat.say("1.099999")
+    assert "Cổng Dịch vụ công quốc gia" not in chat.text and "bản sao công khai" in chat.text
+    assert chat.button("Xem nguồn").url == "https://github.com/example/crawl"
+
+
+async def test_unit_less_published_time_is_shown_with_what_is_known():
+    from handlers.procedure_view import time_text
+    from knowledge.catalogue.model import ProcessingTime, TimeUnit
+
+    assert time_text(ProcessingTime(quantity=1, unit=TimeUnit.OTHER, text="1"), 200).startswith("1 (Cổng DVC không ghi đơn vị")
+    assert time_text(ProcessingTime(quantity=7, unit=TimeUnit.WORKING_DAY, text="Không quá 7 ngày làm việc"), 200) == "7 ngày làm việc"

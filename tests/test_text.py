@@ -44,3 +44,8 @@ def test_fold_is_idempotent_and_ascii_for_vietnamese(s):
     once = fold(s)
     assert fold(once) == once
     assert unicodedata.is_normalized("NFC", clean(s))
+
+
+def test_control_characters_are_dropped_and_the_eth_lookalike_is_đ():
+    assert clean("Đăng\x00 ký\x07 khai\x1b sinh") == "Đăng ký khai sinh"
+    assert clean("Ðăng ký") == "Đăng ký" and fold("Ðăng ký") == "dang ky"

@@ -97,8 +97,19 @@ def _safe_url(url: str) -> str:
     return str(parsed.with_password("***")) if parsed.password else url
 
 
+def _http_url(_ctx, _param, value: str) -> str:
+    try:
+        url = URL(value)
+    except (ValueError, TypeError):
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        raise click.BadParameter("an http(s) URL with a host, e.g. https://mirror.example/api")
+    return value
+
+
 @catalogue_group.command("sync")
-@click.option("--base-url", required=True, help="Portal-API-compatible endpoint, e.g. https://mirror.example/api")
+@click.option("--base-url", required=True, callback=_http_url,
+              help="Portal-API-compatible endpoint, e.g. https://mirror.example/api")
 @click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64),
               help="Requests in flight at once.")
 @click.option("--codes", "codes_file", type=click.File("r", encoding="utf-8"),

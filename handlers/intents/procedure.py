@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from handlers.procedure_view import SECTIONS, build_view
+from handlers.procedure_view import SECTIONS, build_view, source_link
 from handlers.router import Context, router
 from handlers.types import Button, Reply
 from knowledge.catalogue.model import Procedure
@@ -65,7 +65,8 @@ def answer_section(ctx: Context, p: Procedure, section: str) -> list[Reply]:
 
 def _buttons(p: Procedure) -> tuple[Button, ...]:
     if not p.detailed:
-        return (Button("🔗 Xem tại Cổng DVC", url=p.portal_url or p.source_url or "https://dichvucong.gov.vn"),)
+        url, label = source_link(p)
+        return (Button("🔗 Xem tại Cổng DVC" if label.startswith("Cổng") else "🔗 Xem nguồn", url=url),)
     return tuple(Button(label, payload=f"s:{section}:{p.code}") for section, label in SECTION_LABELS.items())
 
 
@@ -102,7 +103,7 @@ def _is_follow_up(ctx: Context, query: Query) -> bool:
 async def answer_text(ctx: Context, text: str) -> list[Reply]:
     index = ctx.index
     if (p := lookup_code(index, text)) is not None:
-        return answer(ctx, p)
+        return answer(ctx, p, index.analyse(text).asks)  # "1.001193 mất bao lâu": the time first
     if ctx.state.get("procedure") and _MORE.match(fold(text)):
         if (p := index.get(ctx.state["procedure"])) is not None:
             return answer(ctx, p, full=True)

@@ -1,7 +1,8 @@
 """One record per national code out of many sources.
 
-The richest record wins: first by ``SOURCE_RANK`` (opengov > portal-api > portal-raw > bqp > bundled >
-catalog/lists), then detailed over names-only, then by how much it holds, then the newest. The winner
+The richest record wins: first by ``SOURCE_RANK`` (the portal family — opengov, portal-api, sync — >
+portal-raw > bqp > bundled > catalog > lists), then detailed over names-only, then the newest, then
+by how much it holds. The winner
 keeps its documents, channels and name; list fields it lacks (level, kind, subjects, the portal
 link, ...) are filled from the other records of the same code, richest first — OpenGOV, for one,
 never says the level, and only the catalogue knows the portal page of a Ministry of Defence record.
@@ -13,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from knowledge.catalogue.model import SOURCE_RANK, Procedure
+from knowledge.catalogue.model import SOURCE_PREFERENCE, SOURCE_RANK, Procedure
 
 # Filled from other sources when the winner has nothing; documents and channels never are (they
 # must describe one and the same version of the procedure).
@@ -45,7 +46,15 @@ def richness(p: Procedure) -> int:
 
 
 def rank_key(p: Procedure) -> tuple:
-    return (SOURCE_RANK.get(p.source, 0), p.detailed, richness(p), p.retrieved_at or date.min, p.source, p.name)
+    return (
+        SOURCE_RANK.get(p.source, 0),
+        p.detailed,
+        p.retrieved_at or date.min,
+        SOURCE_PREFERENCE.get(p.source, 0),
+        richness(p),
+        p.source,
+        p.name,
+    )
 
 
 @dataclass

@@ -98,13 +98,17 @@ class Procedure(BaseModel):
 
 
 # Which record wins when a code comes from several sources (richest first).
+# The national portal's own records (a crawl's cleaned copy, its API answers, a live sync) are one
+# family: among them the newest retrieval wins, so that a sync can bring a changed procedure up to
+# date; on the same date the order of SOURCE_PREFERENCE decides.
 SOURCE_RANK: dict[str, int] = {
     "opengov": 50,
-    "portal-api": 45,
-    "sync": 45,  # the live portal API: same content as portal-api
+    "portal-api": 50,
+    "sync": 50,
     "portal-raw": 40,
     "bqp": 30,
     "bundled": 20,  # the small default written in this repo: any real source replaces it
-    "lists": 10,
     "catalog": 10,
+    "lists": 5,  # names from spreadsheet exports: the poorest, never replaces the catalogue's
 }
+SOURCE_PREFERENCE: dict[str, int] = {"opengov": 3, "portal-api": 2, "sync": 1}

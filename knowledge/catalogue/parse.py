@@ -39,12 +39,14 @@ _PLACEHOLDERS = {
     "none",
     "n/a",
 }
-_FREE = re.compile(r"^\(?\s*(miễn phí|miễn thu|không thu|không mất phí|0 ?(đồng|vnđ|vnd))\b", re.IGNORECASE)
+_FREE = re.compile(
+    r"^\(?\s*(miễn phí|(?:miễn|không) thu(?: phí| lệ phí)?(?:,? (?:và )?(?:phí|lệ phí))*|không mất phí|0 ?(đồng|vnđ|vnd))\b[\s.;]*",
+    re.IGNORECASE)
 _MIN_CREDIBLE_VND = 1_000
 
 
 # What ``clean`` would change. Checking is much cheaper than cleaning, and most text is clean.
-_DIRTY = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u00a0\u2007\u202f\u3000\t\r\f\v]")
+_DIRTY = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u00a0\u2007\u202f\u3000\t\r\f\v\x00-\x08\x0e-\x1f\x7f\u00d0\u00f0]")
 
 
 def tidy(text: str | None) -> str:
@@ -214,50 +216,67 @@ _UNITS = {
     "same_day": TimeUnit.SAME_DAY,
     "other": TimeUnit.OTHER,
 }
-_SIMPLE_TIME = re.compile(
-    r"^(?:không quá|tối đa|trong (?:thời hạn|vòng|thời gian)|thời hạn)?\s*"
-    r"(?P<qty>\d+(?:[.,]\d+)?)\s*(?P<unit>ngày làm việc|ngày|giờ làm việc|giờ|tháng)?"
-    r"(?P<rest>\s*(?:[.;,(:]|$).*)",
-    re.IGNORECASE | re.DOTALL,
-)
+# A time stated in a text: the first "<number> <unit>" ("Trong 02 ngày làm việc", "15 ngày làm
+# việc kể từ ngày nhận đủ hồ sơ"), "trong ngày" (same day), "ngày làm việc tiếp theo" (one day).
+_STATED_TIME = re.compile(
+    r"(?P<qty>\d+(?:[.,]\d+)?)\s*(?:\([^)]{0,20}\)\s*)?(?P<unit>ngày làm việc|giờ làm việc|giờ|ngày|tháng)\b", re.IGNORECASE)
+_NEXT_WORKING_DAY = re.compile(r"\bngày làm việc tiếp theo\b", re.IGNORECASE)
 _SAME_DAY = re.compile(
-    r"^(?:thực hiện |giải quyết |trả kết quả )?(?:ngay )?trong (?:ngày|ngày làm việc|buổi)\b", re.IGNORECASE)
+    r"^(?:thực hiện |giải quyết |trả kết quả |được giải quyết )?(?:ngay )?trong (?:ngày|ngày làm việc|buổi)\b", re.IGNORECASE)
+_ALTERNATIVES = re.compile(r"\bhoặc\b|\+|\bcộng (?:thêm|với)\b", re.IGNORECASE)  # no guess: several times, or a sum
+_BARE_NUMBER = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*$")
 
 
 def _qty(value: float) -> float | int:
     return int(value) if value == int(value) else value
 
 
+# ("Không quy định" — no time limit is set — is information, not a placeholder: it stays as text.)
 _NO_TIME = {"", "-", "--", "không có thông tin", "chưa có thông tin", "null", "none"}
+
+
+def stated_time(text: str) -> ProcessingTime | None:
+    """The processing time a text states, keeping the text as the note; None when it states none
+    or offers alternatives ("trong ngày hoặc 1 ngày làm việc": no guess)."""
+    text = tidy(text)
+    if not text:
+        return None
+    if bare := _BARE_NUMBER.match(text):  # the portal's number without a unit: unit unknown
+        qty = parse_number(bare.group(1))
+        return ProcessingTime(quantity=_qty(qty), unit=TimeUnit.OTHER, text="") if qty is not None else None
+    if _ALTERNATIVES.search(text[:80]) and (_SAME_DAY.match(text) or _STATED_TIME.search(text[:80])):
+        return None
+    if _NEXT_WORKING_DAY.search(text) and not _STATED_TIME.search(text):
+        return ProcessingTime(quantity=1, unit=TimeUnit.WORKING_DAY, text=text)
+    if _SAME_DAY.match(text) and not _NEXT_WORKING_DAY.search(text[:60]):
+        return ProcessingTime(quantity=None, unit=TimeUnit.SAME_DAY, text=text)
+    match = _STATED_TIME.search(text)
+    if match is None or _ALTERNATIVES.search(text[: match.end() + 40]):
+        return None
+    qty = parse_number(match.group("qty"))
+    if qty is None:
+        return None
+    return ProcessingTime(quantity=_qty(qty), unit=_UNITS[match.group("unit").lower()], text=text)
 
 
 def parse_time(value: object, unit: str | None = None, note: str = "") -> ProcessingTime | None:
     """A processing time from a number and unit code (portal API) or from text ("5 Ngày làm việc",
     "8 Giờ", "7", "Trong ngày", "Không quá 10 ngày làm việc. Đối với ..."). None when unpublished.
-    "Theo mô tả" ("see the description") takes its text from ``note``, where the rule is."""
+    "Theo mô tả" ("see the description") takes its text from ``note`` when the note states one."""
     unit_code = _UNITS.get((unit or "").strip().lower()) if unit else None
     if isinstance(value, bool):
         value = None
     if isinstance(value, int | float):
-        return ProcessingTime(quantity=_qty(value), unit=unit_code or TimeUnit.OTHER,
-                              text="" if unit_code not in (None, TimeUnit.OTHER) else f"{value:g}")
+        if unit_code in (None, TimeUnit.OTHER) and (from_note := stated_time(note)) and from_note.quantity is not None:
+            return from_note  # "7, OTHER" with a note "7 ngày làm việc kể từ ...": the note's unit
+        return ProcessingTime(quantity=_qty(value), unit=unit_code or TimeUnit.OTHER, text="")
     text = tidy(str(value)) if value is not None else ""
     if canon(text).strip(" .") in _NO_TIME:
         return None
-    if canon(text).strip(" .") == "theo mô tả" and text_or_empty(note):
-        text = text_or_empty(note)
-    if _SAME_DAY.match(text):
-        return ProcessingTime(quantity=None, unit=TimeUnit.SAME_DAY, text=text)
-    m = _SIMPLE_TIME.match(text)
-    if m:
-        qty = parse_number(m.group("qty"))
-        named = _UNITS.get(m.group("unit").lower()) if m.group("unit") else None
-        if qty is not None and (named or not m.group("rest").strip()):
-            time_unit = named or unit_code or TimeUnit.OTHER
-            if time_unit == TimeUnit.OTHER and not named and unit_code is None:
-                return ProcessingTime(quantity=_qty(qty), unit=TimeUnit.OTHER, text=text)
-            return ProcessingTime(quantity=_qty(qty), unit=time_unit, text=text)
-    return ProcessingTime(quantity=None, unit=TimeUnit.OTHER, text=text)
+    if canon(text).strip(" .") == "theo mô tả":
+        stated = stated_time(note)
+        return stated or ProcessingTime(quantity=None, unit=TimeUnit.OTHER, text=text)
+    return stated_time(text) or ProcessingTime(quantity=None, unit=TimeUnit.OTHER, text=text)
 
 
 # --- levels, lists -------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 
 from knowledge.calendar import WorkingCalendar
 from knowledge.catalogue.model import Method, Procedure, TimeUnit
+from knowledge.catalogue.parse import stated_time
 from knowledge.dossiers.status import FINISHED, PAUSED
 from knowledge.duedate import DueDate, Pause, Unit, due_date
 
@@ -47,22 +48,17 @@ class Event:
     by: str = ""
 
 
-_TIME_IN_TEXT = re.compile(
-    r"\btrong ngày\b(?! làm việc)|(\d+(?:[.,]\d+)?)\s*(ngày làm việc|giờ làm việc|giờ|ngày|tháng)\b", re.IGNORECASE
-)
-_TEXT_UNITS = {"ngày làm việc": Unit.WORKING, "ngày": Unit.CALENDAR, "giờ": Unit.HOUR, "giờ làm việc": Unit.HOUR,
-               "tháng": Unit.MONTH}
-
-
 def _time_from_text(text: str) -> tuple[float, Unit] | None:
-    """The first time a description states ("3 ngày làm việc kể từ ...", "trong ngày tiếp nhận"),
-    unless it offers alternatives ("trong ngày hoặc 1 ngày làm việc"): then no guess."""
-    match = _TIME_IN_TEXT.search(text)
-    if match is None or re.search(r"\bhoặc\b", text[: match.end() + 40], re.IGNORECASE):
+    """The time a description states ("3 ngày làm việc kể từ ...", "trong ngày tiếp nhận") — the
+    catalogue's own parser, so that what the answer shows and what the due date counts agree."""
+    stated = stated_time(text)
+    if stated is None:
         return None
-    if match.group(1) is None:
+    if stated.unit == TimeUnit.SAME_DAY:
         return 0.0, Unit.SAME_DAY
-    return float(match.group(1).replace(",", ".")), _TEXT_UNITS[match.group(2).lower()]
+    if stated.quantity is None or stated.unit == TimeUnit.OTHER:
+        return None
+    return float(stated.quantity), _UNITS[stated.unit]
 
 
 def _channel_time(procedure: Procedure, method: Method | None) -> tuple[float, Unit] | None:

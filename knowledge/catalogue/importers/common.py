@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from knowledge.calendar import VN_TZ
 from knowledge.catalogue.model import Procedure
 from knowledge.catalogue.parse import tidy
 
@@ -53,13 +54,14 @@ def as_date(value: Any) -> date | None:
         return value
     if isinstance(value, int | float):
         try:
-            return datetime.fromtimestamp(value / 1000 if value > 10**11 else value).date()
+            return datetime.fromtimestamp(value / 1000 if value > 10**11 else value, VN_TZ).date()
         except (OverflowError, OSError, ValueError):
             return None
     try:
-        return datetime.fromisoformat(str(value).strip().replace("Z", "+00:00")).date()
+        moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
     except ValueError:
         return None
+    return (moment.astimezone(VN_TZ) if moment.tzinfo else moment).date()  # the date in Vietnam
 
 def _clean_deep(value: Any) -> Any:
     if isinstance(value, str):

@@ -7,6 +7,12 @@ from db.models.channels import ProcessedUpdate, ZaloToken
 from db.models.catalogue_sync import CatalogueSyncItem, CatalogueSyncRun
 from db.models.conversation import ChatState
 from db.models.dossiers import Dossier, DossierAccess, DossierLookup, DossierStatusEvent, DossierVerifyFailure
+from db.models.officials import Official, OfficialChat, OfficialInvite
+from db.models.outbox import OutboxMessage
+from db.models.reminders import Apology, Reminder
+from db.models.subscriptions import DossierRating, DossierSubscription, EventCursor
 
 __all__ = ["Base", "CatalogueSyncItem", "CatalogueSyncRun", "ChatState", "Dossier", "DossierAccess", "DossierLookup",
-           "DossierStatusEvent", "DossierVerifyFailure", "ProcedureRow", "ProcessedUpdate", "ZaloToken"]
+           "DossierStatusEvent", "DossierVerifyFailure", "ProcedureRow", "ProcessedUpdate", "ZaloToken",
+           "Apology", "DossierRating", "DossierSubscription", "EventCursor", "Official", "OfficialChat", "OfficialInvite",
+           "OutboxMessage", "Reminder"]

@@ -1,0 +1,211 @@
+"""The outbox, from the database's side: plan (insert once per dedupe key), claim, settle.
+
+Claiming is ONE statement, ``UPDATE outbox SET status='sending', lease_until=..., claim_token=...
+WHERE id IN (SELECT id ... ORDER BY next_attempt_at LIMIT n FOR UPDATE SKIP LOCKED) RETURNING *``:
+on PostgreSQL concurrent dispatchers skip each other's rows; on SQLite (which ignores FOR UPDATE)
+the statement runs under the database's single write lock, so it is atomic too. A row is due when
+it is planned and ``next_attempt_at`` has come, or when it is "sending" and its lease has run out
+(the process that claimed it died): that row is sent again — at-least-once for the message that
+was in flight; every other message is sent once, whatever the number of dispatchers.
+
+Settling (sent / retry / failed / release) is conditional on the claim token, so a dispatcher that
+lost its lease cannot overwrite the row's new owner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.engine import Database
+from db.models.base import utcnow
+from db.models.officials import OfficialChat
+from db.models.outbox import OutboxMessage
+from db.officials_repo import preferred
+
+MAX_KEY = 200
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One message to plan. ``replies`` in ``handlers.reply_json`` form."""
+
+    key: str
+    kind: str
+    channel: str
+    chat_id: str
+    replies: list[dict]
+    official_id: int | None = None  # a permanent failure is offered to this official's other chats
+    dossier_id: int | None = None
+    not_before: datetime | None = None
+
+
+def _insert(db: Database):
+    return pg_insert if db.is_postgres else sqlite_insert
+
+
+def _row(message: Planned, now: datetime) -> dict:
+    if len(message.key) > MAX_KEY:
+        raise ValueError(f"dedupe key longer than {MAX_KEY}: {message.key[:60]}...")
+    return {
+        "dedupe_key": message.key, "kind": message.kind, "channel": message.channel, "chat_id": message.chat_id,
+        "official_id": message.official_id, "dossier_id": message.dossier_id, "replies": message.replies,
+        "status": "planned", "attempts": 0, "next_attempt_at": message.not_before or now, "created_at": now,
+    }
+
+
+async def enqueue_in(session: AsyncSession, db: Database, messages: Sequence[Planned], now: datetime) -> list[int]:
+    """Insert inside the caller's transaction; returns the ids of the rows that were new."""
+    ids: list[int] = []
+    for message in messages:
+        stmt = (
+            _insert(db)(OutboxMessage).values(**_row(message, now))
+            .on_conflict_do_nothing(index_elements=[OutboxMessage.dedupe_key])
+            .returning(OutboxMessage.id)
+        )
+        new = await session.scalar(stmt)
+        if new is not None:
+            ids.append(new)
+    return ids
+
+
+async def enqueue(db: Database, messages: Sequence[Planned], now: datetime | None = None) -> int:
+    """Plan the messages; a key already planned is left alone. Returns how many were new."""
+    if not messages:
+        return 0
+    async with db.transaction() as session:
+        return len(await enqueue_in(session, db, messages, now or utcnow()))
+
+
+async def existing_keys(db: Database, keys: Iterable[str]) -> set[str]:
+    keys = list(keys)
+    found: set[str] = set()
+    async with db.session() as session:
+        for i in range(0, len(keys), 500):
+            found.update(await session.scalars(
+                select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys[i : i + 500]))
+            ))
+    return found
+
+
+def _due(now: datetime):
+    return or_(
+        and_(OutboxMessage.status == "planned", OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < now),
+    )
+
+
+async def claim(db: Database, *, limit: int, lease: timedelta, token: str, now: datetime | None = None) -> list[OutboxMessage]:
+    """Claim up to ``limit`` due rows for ``lease``; oldest due first."""
+    now = now or utcnow()
+    due = (
+        select(OutboxMessage.id).where(_due(now)).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit).with_for_update(skip_locked=True)
+    )
+    stmt = (
+        update(OutboxMessage).where(OutboxMessage.id.in_(due.scalar_subquery()))
+        .values(status="sending", lease_until=now + lease, claim_token=token, attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False)
+    )
+    async with db.transaction() as session:
+        rows = list((await session.execute(stmt)).scalars())
+    return sorted(rows, key=lambda r: r.id)
+
+
+async def _settle(db: Database, row_id: int, token: str, **values) -> bool:
+    async with db.transaction() as session:
+        done = await session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == row_id, OutboxMessage.claim_token == token,
+                                        OutboxMessage.status == "sending")
+            .values(**values).execution_options(synchronize_session=False)
+        )
+    return bool(done.rowcount)
+
+
+async def mark_sent(db: Database, row_id: int, token: str, now: datetime | None = None) -> bool:
+    return await _settle(db, row_id, token, status="sent", sent_at=now or utcnow(), lease_until=None, last_error=None)
+
+
+async def mark_retry(db: Database, row_id: int, token: str, error: str, at: datetime) -> bool:
+    return await _settle(db, row_id, token, status="planned", next_attempt_at=at, lease_until=None,
+                         claim_token=None, last_error=error[:1000])
+
+
+async def mark_failed(db: Database, row_id: int, token: str, error: str) -> bool:
+    return await _settle(db, row_id, token, status="failed", lease_until=None, last_error=error[:1000])
+
+
+async def release(db: Database, row_ids: Sequence[int], token: str) -> int:
+    """Give back rows claimed but not attempted (shutdown, lease running out): not an attempt."""
+    if not row_ids:
+        return 0
+    async with db.transaction() as session:
+        done = await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(list(row_ids)), OutboxMessage.claim_token == token,
+                   OutboxMessage.status == "sending")
+            .values(status="planned", lease_until=None, claim_token=None, attempts=OutboxMessage.attempts - 1)
+            .execution_options(synchronize_session=False)
+        )
+    return done.rowcount or 0
+
+
+async def backlog(db: Database) -> int:
+    """Rows not yet delivered nor given up (planned or sending)."""
+    async with db.session() as session:
+        return await session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status.in_(("planned", "sending")))
+        ) or 0
+
+
+async def plan_fallback(db: Database, failed: OutboxMessage, now: datetime | None = None) -> OutboxMessage | None:
+    """After a permanent failure of an official's message: the same message to their next linked
+    chat that this message has not been tried on yet (Telegram blocked → Zalo, Zalo -230 →
+    Telegram). None when there is none (citizens: a chat is the person)."""
+    if failed.official_id is None:
+        return None
+    now = now or utcnow()
+    async with db.transaction() as session:
+        tried = {(failed.channel, failed.chat_id)}
+        root, parent = failed, failed.fallback_of
+        while parent is not None:  # walk back to the first attempt
+            root = await session.get(OutboxMessage, parent)
+            if root is None:
+                break
+            tried.add((root.channel, root.chat_id))
+            parent = root.fallback_of
+        chats = preferred(list(await session.scalars(
+            select(OfficialChat).where(OfficialChat.official_id == failed.official_id)
+        )))
+        target = next((c for c in chats if (c.channel, c.chat_id) not in tried), None)
+        if target is None:
+            return None
+        base_key = root.dedupe_key if root is not None else failed.dedupe_key
+        key = f"{base_key}>{target.channel}:{target.chat_id}"[:MAX_KEY]
+        message = Planned(key, failed.kind, target.channel, target.chat_id, failed.replies,
+                          official_id=failed.official_id, dossier_id=failed.dossier_id)
+        row = _row(message, now)
+        row["fallback_of"] = failed.id
+        new_id = await session.scalar(
+            _insert(db)(OutboxMessage).values(**row).on_conflict_do_nothing(index_elements=[OutboxMessage.dedupe_key])
+            .returning(OutboxMessage.id)
+        )
+        return await session.get(OutboxMessage, new_id) if new_id is not None else None
+
+
+async def outbox_rows(db: Database, *, kind: str | None = None, status: str | None = None) -> list[OutboxMessage]:
+    """For operators and tests: the rows, oldest first."""
+    stmt = select(OutboxMessage).order_by(OutboxMessage.id)
+    if kind is not None:
+        stmt = stmt.where(OutboxMessage.kind == kind)
+    if status is not None:
+        stmt = stmt.where(OutboxMessage.status == status)
+    async with db.session() as session:
+        return list(await session.scalars(stmt))

@@ -1,0 +1,169 @@
+"""Dossier queries for officials, each one limited to the official's scope: the dossiers received by
+their agency and by the agencies it covers (``knowledge.agency.covers``). Every function takes the
+official; the official commands use nothing else, so no command can reach another agency's dossier.
+
+How the scope becomes an indexed query: the distinct agency codes are read with a skip scan of an
+index that leads with ``agency_code`` (a recursive query, one index probe per agency: a province has
+hundreds, not millions), the official's codes are picked in Python by the nesting rule, and the
+dossiers are then read with ``agency_code IN (...)`` on the same index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, or_, select, text
+
+from db.dossier_repo import DossierRecord, find_dossier
+from db.engine import Database
+from db.models.dossiers import Dossier
+from db.models.officials import Official
+from db.models.subscriptions import DossierRating
+from knowledge.agency import covers
+from knowledge.dossiers.code import DossierCode, parse_code
+
+# The same text as the partial indexes' predicate (db.models.dossiers.RUNNING_WHERE), so that both
+# databases see at once that the index applies.
+RUNNING = text("dossiers.status IN (2, 4)")
+
+
+def _skip_scan(running: bool) -> str:
+    where = "status IN (2, 4) AND " if running else ""
+    return (
+        "WITH RECURSIVE codes(code) AS ("
+        f" SELECT (SELECT MIN(agency_code) FROM dossiers WHERE {where}agency_code IS NOT NULL)"
+        " UNION ALL"
+        f" SELECT (SELECT MIN(agency_code) FROM dossiers WHERE {where}agency_code > codes.code)"
+        " FROM codes WHERE codes.code IS NOT NULL"
+        ") SELECT code FROM codes WHERE code IS NOT NULL"
+    )
+
+
+async def agency_codes(db: Database, *, running: bool = False) -> list[str]:
+    """Every agency code that received a dossier (``running``: that has a running dossier now)."""
+    async with db.session() as session:
+        return list((await session.execute(text(_skip_scan(running)))).scalars())
+
+
+def codes_in_scope(official: Official, codes: Iterable[str]) -> list[str]:
+    return sorted({c for c in codes if covers(official.agency_code, c)} | {official.agency_code})
+
+
+async def scope_codes(db: Database, official: Official, *, running: bool = False) -> list[str]:
+    return codes_in_scope(official, await agency_codes(db, running=running))
+
+
+@dataclass
+class Page:
+    total: int
+    items: list[Dossier]
+
+
+async def _running_page(db: Database, official: Official, *where, limit: int, offset: int) -> Page:
+    codes = await scope_codes(db, official, running=True)
+    condition = and_(RUNNING, Dossier.agency_code.in_(codes), *where)
+    async with db.session() as session:
+        total = await session.scalar(select(func.count()).select_from(Dossier).where(condition)) or 0
+        items = list(await session.scalars(
+            select(Dossier).where(condition).order_by(Dossier.due_at, Dossier.id).limit(limit).offset(offset)
+        ))
+    return Page(total, items)
+
+
+async def overdue_for(db: Database, official: Official, now: datetime, *, limit: int = 20, offset: int = 0) -> Page:
+    """Running dossiers in scope past their due time, the longest overdue first."""
+    return await _running_page(db, official, Dossier.due_at < now, limit=limit, offset=offset)
+
+
+async def due_for(db: Database, official: Official, start: datetime, end: datetime, *, limit: int = 20,
+                  offset: int = 0) -> Page:
+    """Running dossiers in scope due in [start, end), soonest first."""
+    return await _running_page(db, official, Dossier.due_at >= start, Dossier.due_at < end, limit=limit, offset=offset)
+
+
+async def dossier_for(db: Database, official: Official, code: DossierCode) -> DossierRecord | None:
+    """The dossier with its history, or None when it does not exist OR is outside the scope (the
+    caller cannot tell the two apart, and says the same thing for both)."""
+    record = await find_dossier(db, code)
+    if record is None or not covers(official.agency_code, record.dossier.agency_code):
+        return None
+    return record
+
+
+@dataclass
+class MonthStats:
+    received: int = 0
+    by_status: dict[int, int] = field(default_factory=dict)  # dossiers received in the month, by status now
+    finished: int = 0  # finished (9/10) in the month with a due time
+    on_time: int = 0
+    late: int = 0  # finished late (an apology's new date does not make it on time)
+    late_with_apology: int = 0  # late ones (finished late in the month, or overdue now) with a new date set
+    late_without_apology: int = 0
+    overdue_now: int = 0  # running and overdue at the end of the period (this month: now)
+    ratings: dict[str, int] = field(default_factory=dict)  # satisfied / neutral / unsatisfied
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.on_time / self.finished if self.finished else None
+
+    @property
+    def rated(self) -> int:
+        return sum(self.ratings.values())
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return self.ratings.get("satisfied", 0) / self.rated if self.rated else None
+
+
+async def month_stats_for(db: Database, official: Official, start: datetime, end: datetime, now: datetime) -> MonthStats:
+    """Statistics of [start, end) in scope. "Overdue now" is counted when the period contains now."""
+    codes = await scope_codes(db, official)
+    stats = MonthStats()
+    in_scope = Dossier.agency_code.in_(codes)
+    late = or_(Dossier.finished_at > Dossier.due_at, Dossier.rescheduled_due_at.is_not(None))
+    moved = Dossier.rescheduled_due_at.is_not(None)
+    async with db.session() as session:
+        rows = await session.execute(
+            select(Dossier.status, func.count()).where(in_scope, Dossier.received_at >= start, Dossier.received_at < end)
+            .group_by(Dossier.status)
+        )
+        stats.by_status = {int(status): count for status, count in rows}
+        stats.received = sum(stats.by_status.values())
+        finished = (await session.execute(
+            select(
+                func.count(),
+                func.sum(case((late, 1), else_=0)),
+                func.sum(case((and_(late, moved), 1), else_=0)),
+            ).where(in_scope, Dossier.finished_at >= start, Dossier.finished_at < end, Dossier.due_at.is_not(None),
+                    Dossier.status.in_((9, 10)))
+        )).one()
+        stats.finished = finished[0] or 0
+        stats.late = finished[1] or 0
+        stats.on_time = stats.finished - stats.late
+        stats.late_with_apology = finished[2] or 0
+        stats.late_without_apology = stats.late - stats.late_with_apology
+        if start <= now < end:
+            overdue = (await session.execute(
+                select(func.count(), func.sum(case((moved, 1), else_=0)))
+                .where(RUNNING, in_scope, Dossier.due_at < now)
+            )).one()
+            stats.overdue_now = overdue[0] or 0
+            stats.late_with_apology += overdue[1] or 0
+            stats.late_without_apology += stats.overdue_now - (overdue[1] or 0)
+        rows = await session.execute(
+            select(DossierRating.level, func.count())
+            .where(DossierRating.agency_code.in_(codes), DossierRating.rated_at >= start, DossierRating.rated_at < end)
+            .group_by(DossierRating.level)
+        )
+        stats.ratings = {level: count for level, count in rows}
+    return stats
+
+
+async def dossier_by_id_for(db: Database, official: Official, dossier_id: int) -> DossierRecord | None:
+    """Like ``dossier_for``, by the dossier's id (the buttons carry ids)."""
+    async with db.session() as session:
+        code = await session.scalar(select(Dossier.code).where(Dossier.id == dossier_id))
+    parsed = parse_code(code) if code is not None else None
+    return await dossier_for(db, official, parsed) if parsed is not None else None

@@ -10,6 +10,7 @@ from typing import Any
 
 from db.engine import Database
 from handlers.catalogue import Catalogue
+from handlers.reminder_settings import ReminderSettings
 from knowledge.calendar import VN_TZ, WorkingCalendar, default_calendar
 
 
@@ -24,3 +25,4 @@ class Deps:
     calendar: WorkingCalendar = field(default_factory=default_calendar)
     clock: Callable[[], datetime] = vietnam_now  # aware, Vietnam time; tests pass a fixed one
     backend: Any = None  # a one-stop system to pull dossiers from (optional per deployment)
+    reminders: ReminderSettings = field(default_factory=ReminderSettings)  # officials' reminders, apologies

@@ -128,7 +128,7 @@ async def dossier_in_text(ctx: Context) -> list[Reply] | None:
     return await lookup(ctx, code) if code is not None else None
 
 
-@router.command("tra_cuu", "tracuu", "ho_so", "hoso")
+@router.command("tra_cuu", "tracuu")  # /ho_so is the officials' full view (handlers.intents.officials)
 async def lookup_command(ctx: Context) -> list[Reply]:
     code = find_code(ctx.args)
     if code is not None:

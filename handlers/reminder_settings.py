@@ -1,0 +1,14 @@
+"""The knobs of reminders and apology letters (from ``MOTCUA_*`` settings, see bot/config.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    due_within_days: int = 1  # "sắp đến hạn": due within N working days after today
+    escalate_after_days: int = 2  # a head hears of dossiers overdue by MORE than M working days
+    apology_extra_days: int = 3  # default new appointment: this many working days after the later of due date and today
+    digest_list: int = 15  # codes listed in one digest (the rest: a count and the command)
+    page_size: int = 20  # dossiers per page of /tre_han and /sap_den_han

@@ -1,0 +1,35 @@
+"""Replies as JSON, for the outbox: a message is planned now and rendered when it is sent, in the
+dialect of the channel it finally goes through (a fallback may change the channel). Contexts must
+hold JSON values only (strings, numbers, lists, dicts)."""
+
+from __future__ import annotations
+
+from handlers.types import Button, Reply
+
+
+def reply_to_json(reply: Reply) -> dict:
+    return {
+        "template": reply.template,
+        "context": reply.context,
+        "text": reply.text,
+        "buttons": [{"title": b.title, "payload": b.payload, "url": b.url} for b in reply.buttons],
+        "kind": reply.kind,
+    }
+
+
+def reply_from_json(data: dict) -> Reply:
+    return Reply(
+        template=data.get("template"),
+        context=dict(data.get("context") or {}),
+        text=data.get("text"),
+        buttons=tuple(Button(b["title"], payload=b.get("payload"), url=b.get("url")) for b in data.get("buttons") or ()),
+        kind=data.get("kind") or "notice",
+    )
+
+
+def replies_to_json(replies: list[Reply]) -> list[dict]:
+    return [reply_to_json(r) for r in replies]
+
+
+def replies_from_json(data: list[dict]) -> list[Reply]:
+    return [reply_from_json(d) for d in data]

@@ -26,6 +26,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.config import Settings, get_settings
+from bot.scheduler import setup_reminders
 from bot.service import Service
 from bot.webchat import WebChat
 from bot.wiring import core_deps
@@ -85,6 +86,7 @@ async def create_app(
     app.cleanup_ctx.append(_channels_ctx)
     app.cleanup_ctx.append(_maintenance_ctx(maintenance_seconds))
     await _setup_ingest(app, deps, settings)
+    setup_reminders(app, service, settings)  # sweep, citizens' notices, outbox delivery (stop before the channels)
     app.cleanup_ctx.append(_background_ctx)  # last in, first out: in-flight work ends first
     app.on_cleanup.append(lambda _app: stack.aclose())  # after every cleanup context: the database
     return app

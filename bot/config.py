@@ -51,6 +51,22 @@ class Settings(BaseSettings):
     ingest_token: SecretStr | None = None
     backend_url: str | None = None
 
+    # Officials' reminders, citizens' notices and the outbox (docs/officials.md)
+    reminder_sweep_seconds: float = 300.0  # how often `motcua run` sweeps (0: never; `motcua reminders sweep` then)
+    reminder_due_within_days: int = 1  # "due soon": within N working days
+    reminder_escalate_after_days: int = 2  # heads hear of dossiers overdue by more than M working days
+    reminders_ignore_quiet_hours: bool = False  # plan outside office hours too (tests, demonstrations)
+    apology_extra_days: int = 3  # default new appointment of an apology letter, in working days
+    notify_poll_seconds: float = 2.0  # how often the status-event log is read for citizens' notices
+    notify_safety_seconds: float = 60.0  # the event cursor trails by this much (see db/subscriptions_repo.py)
+    outbox_poll_seconds: float = 1.0
+    outbox_batch: int = 50
+    outbox_lease_seconds: float = 120.0  # a row left "sending" by a dead process is sent again after this
+    outbox_concurrency: int = 8  # chats sent to at once (also the most messages a crash can duplicate)
+    outbox_per_chat_seconds: float = 1.0  # at most one message per chat per this many seconds
+    outbox_max_attempts: int = 10
+    outbox_backoff_seconds: float = 5.0  # first retry delay, doubled each attempt (at most an hour)
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

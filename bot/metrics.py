@@ -49,6 +49,10 @@ class Metrics:
         self.outbox_backlog = Gauge(
             "motcua_outbox_backlog", "Notifications and reminders waiting to be sent", registry=self.registry
         )
+        self.outbox_sent = Counter(
+            "motcua_outbox_messages", "Outbox deliveries by channel and outcome (sent, retry, failed)",
+            ["channel", "outcome"], registry=self.registry,
+        )
         for channel in ("telegram", "zalo", "web"):
             self.messages_in.labels(channel)
             self.messages_out.labels(channel)

@@ -10,6 +10,7 @@ from bot.config import Settings, get_settings
 from db.engine import Database
 from handlers.catalogue import Catalogue, IndexCache
 from handlers.deps import Deps
+from handlers.reminder_settings import ReminderSettings
 from knowledge.calendar import WorkingCalendar
 
 
@@ -25,9 +26,19 @@ async def core_deps(settings: Settings | None = None) -> AsyncIterator[Deps]:
         calendar = WorkingCalendar.load(settings.calendar_file)
         backend = backend_from_settings(settings)  # MOTCUA_BACKEND_URL: pull unknown dossiers
         try:
-            yield Deps(db=db, catalogue=catalogue, calendar=calendar, backend=backend)
+            yield Deps(db=db, catalogue=catalogue, calendar=calendar, backend=backend,
+                       reminders=reminder_settings(settings))
         finally:
             if backend is not None:
                 await backend.close()
     finally:
         await db.dispose()
+
+
+def reminder_settings(settings: Settings) -> ReminderSettings:
+    """The officials' reminder knobs from ``MOTCUA_*`` (docs/officials.md)."""
+    return ReminderSettings(
+        due_within_days=settings.reminder_due_within_days,
+        escalate_after_days=settings.reminder_escalate_after_days,
+        apology_extra_days=settings.apology_extra_days,
+    )

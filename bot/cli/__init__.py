@@ -11,6 +11,8 @@ from bot.cli.chat import chat
 from bot.cli.catalogue import catalogue_group
 from bot.cli.db import db_group
 from bot.cli.dossiers import dossiers_group
+from bot.cli.officials import officials_group
+from bot.cli.reminders import reminders_group
 from bot.cli.run import run_service
 from bot.cli.search import search
 
@@ -33,3 +35,5 @@ main.add_command(run_service)
 main.add_command(search)
 main.add_command(chat)
 main.add_command(dossiers_group)
+main.add_command(officials_group)
+main.add_command(reminders_group)

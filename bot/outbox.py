@@ -1,0 +1,186 @@
+"""The outbox dispatcher: delivers what the core planned (``db.outbox_repo``) through the channel
+adapters, inside ``motcua run``.
+
+Each round claims a batch of due rows for a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
+replicas share the work without overlap; one atomic UPDATE on SQLite), then sends them: the rows of
+one chat in order, at most one message per ``per_chat_interval`` to a chat (Telegram allows about
+one a second per chat; the overall 30/s is PTB's rate limiter's job), different chats concurrently
+(``concurrency``). Outcomes:
+
+- accepted by the platform → ``sent``;
+- ``TransientDeliveryError`` (network, 5xx, 429 still in force, Zalo -32/quota) → planned again
+  after an exponential backoff (``backoff_base`` · 2^(attempt-1), at most ``backoff_max``), or
+  after the platform's ``retry_after`` when it gave a longer one; ``failed`` after
+  ``max_attempts``;
+- ``PermanentDeliveryError`` (bot blocked, chat not found, Zalo -230 window closed, not following)
+  → ``failed`` with the reason, then the same message is planned to the official's next linked
+  chat (Telegram → Zalo or back), if there is one.
+
+Crash safety: a row stays "sending" while its message is in flight; if the process dies there,
+another dispatcher (or this one restarted) claims it again when the lease runs out and sends it
+again. So: **at-least-once for the messages in flight at the crash (at most ``concurrency`` of
+them), exactly once for every other message** — their dedupe keys were planned once. A dispatcher
+sends nothing once its lease is about to run out: it gives the rest of the batch back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.delivery import PermanentDeliveryError, TransientDeliveryError
+from db.engine import Database
+from db.models.base import utcnow
+from db.models.outbox import OutboxMessage
+from db.outbox_repo import backlog, claim, mark_failed, mark_retry, mark_sent, plan_fallback, release
+from handlers.reply_json import replies_from_json
+
+log = logging.getLogger(__name__)
+
+PUSH_CHANNELS = ("telegram", "zalo")  # the others (web, console) cannot reach a user unasked
+
+
+class OutboxDispatcher:
+    def __init__(
+        self,
+        db: Database,
+        channels: Mapping[str, Any],
+        *,
+        metrics: Any = None,
+        batch: int = 50,
+        lease: float = 120.0,
+        concurrency: int = 8,
+        per_chat_interval: float = 1.0,
+        max_attempts: int = 10,
+        backoff_base: float = 5.0,
+        backoff_max: float = 3600.0,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.channels = channels  # looked up at each send: the service fills it as channels start
+        self.metrics = metrics
+        self.batch = batch
+        self.lease = lease
+        self.concurrency = max(1, concurrency)
+        self.per_chat_interval = per_chat_interval
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.clock = clock
+        self.stopping = False
+        self.wake = asyncio.Event()  # set by whoever plans something in this process
+        self._last_send: dict[tuple[str, str], float] = {}
+
+    # --- one round ------------------------------------------------------------------------------
+    async def run_once(self) -> int:
+        """Claim and settle one batch; returns how many rows were claimed."""
+        token = uuid.uuid4().hex
+        rows = await claim(self.db, limit=self.batch, lease=timedelta(seconds=self.lease), token=token, now=self.clock())
+        if not rows:
+            return 0
+        # Stop sending a little before the lease runs out: another dispatcher may claim the rows then.
+        deadline = time.monotonic() + self.lease - min(10.0, self.lease / 3)
+        by_chat: OrderedDict[tuple[str, str], list[OutboxMessage]] = OrderedDict()
+        for row in rows:
+            by_chat.setdefault((row.channel, row.chat_id), []).append(row)
+        slots = asyncio.Semaphore(self.concurrency)
+
+        async def chat_rows(chat_rows: list[OutboxMessage]) -> None:
+            async with slots:
+                for n, row in enumerate(chat_rows):
+                    if self.stopping or time.monotonic() > deadline:
+                        await release(self.db, [r.id for r in chat_rows[n:]], token)
+                        return
+                    await self._pace(row.channel, row.chat_id)
+                    await self._deliver(row, token)
+
+        await asyncio.gather(*(chat_rows(group) for group in by_chat.values()))
+        return len(rows)
+
+    async def _pace(self, channel: str, chat_id: str) -> None:
+        key = (channel, chat_id)
+        last = self._last_send.get(key)
+        if last is not None:
+            wait = last + self.per_chat_interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+        self._last_send[key] = time.monotonic()
+        if len(self._last_send) > 10_000:  # forget chats not written to lately
+            horizon = time.monotonic() - self.per_chat_interval
+            self._last_send = {k: v for k, v in self._last_send.items() if v > horizon}
+
+    def _count(self, outcome: str, channel: str) -> None:
+        if self.metrics is not None and hasattr(self.metrics, "outbox_sent"):
+            self.metrics.outbox_sent.labels(channel, outcome).inc()
+
+    async def _deliver(self, row: OutboxMessage, token: str) -> None:
+        sender = self.channels.get(row.channel)
+        try:
+            if sender is None:
+                if row.channel in PUSH_CHANNELS:
+                    raise TransientDeliveryError(row.channel, "this channel is not enabled on this server")
+                raise PermanentDeliveryError(row.channel, "this channel cannot send messages unasked")
+            await sender.send(row.chat_id, replies_from_json(row.replies))
+        except PermanentDeliveryError as exc:
+            await self._fail(row, token, f"permanent: {exc}")
+        except TransientDeliveryError as exc:
+            if row.attempts >= self.max_attempts:
+                await self._fail(row, token, f"gave up after {row.attempts} attempts: {exc}")
+                return
+            delay = min(self.backoff_max, self.backoff_base * 2 ** max(0, row.attempts - 1))
+            delay = max(delay, exc.retry_after or 0.0)
+            await mark_retry(self.db, row.id, token, f"transient: {exc}", self.clock() + timedelta(seconds=delay))
+            self._count("retry", row.channel)
+        except Exception as exc:  # a bug (a template, a context): retried like a transient failure, logged
+            log.exception("outbox row %s could not be sent", row.id)
+            if row.attempts >= self.max_attempts:
+                await self._fail(row, token, f"error: {exc!r}")
+            else:
+                await mark_retry(self.db, row.id, token, f"error: {exc!r}",
+                                 self.clock() + timedelta(seconds=self.backoff_base * 2 ** max(0, row.attempts - 1)))
+        else:
+            await mark_sent(self.db, row.id, token, self.clock())
+            self._count("sent", row.channel)
+
+    async def _fail(self, row: OutboxMessage, token: str, reason: str) -> None:
+        await mark_failed(self.db, row.id, token, reason)
+        self._count("failed", row.channel)
+        log.warning("outbox row %s (%s to %s) failed: %s", row.id, row.kind, row.channel, reason)
+        fallback = await plan_fallback(self.db, row, self.clock())
+        if fallback is not None:
+            log.info("outbox row %s offered to the official's %s chat (row %s)", row.id, fallback.channel, fallback.id)
+            self.wake.set()
+
+    # --- the loop -------------------------------------------------------------------------------
+    async def update_backlog(self) -> None:
+        if self.metrics is not None:
+            self.metrics.outbox_backlog.set(await backlog(self.db))
+
+    async def run(self, stop: asyncio.Event, poll: float = 1.0) -> None:
+        """Deliver until ``stop`` is set; between empty rounds wait ``poll`` seconds (or a wake-up)."""
+        last_gauge = 0.0
+        while not stop.is_set():
+            try:
+                handled = await self.run_once()
+            except Exception:
+                log.exception("outbox round failed")
+                handled = 0
+            if time.monotonic() - last_gauge > 5 or not handled:
+                try:
+                    await self.update_backlog()
+                    last_gauge = time.monotonic()
+                except Exception:
+                    log.debug("outbox backlog not measured", exc_info=True)
+            if handled:
+                continue
+            self.wake.clear()
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
+            await asyncio.wait(waiters, timeout=poll, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()

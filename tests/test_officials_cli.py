@@ -1,0 +1,56 @@
+"""The command-line contracts, as real subprocesses: ``motcua officials invite`` prints the one-time
+code alone on its last line, ``/lienket`` with it links a chat, ``motcua reminders sweep`` plans and a
+second run the same day plans nothing new; list and revoke; bad input answered clearly."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+MOTCUA = str(Path(sys.executable).with_name("motcua"))
+
+
+def motcua(tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MOTCUA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'm.db'}",
+           "MOTCUA_DATA_DIR": str(tmp_path)}
+    env.pop("MOTCUA_BACKEND_URL", None)
+    env.pop("MOTCUA_REMINDERS_IGNORE_QUIET_HOURS", None)
+    return subprocess.run([MOTCUA, *args], capture_output=True, text=True, env=env, input=stdin, timeout=300)
+
+
+def test_invite_link_sweep_twice_list_revoke(tmp_path):
+    demo = motcua(tmp_path, "dossiers", "demo", "--count", "400", "--seed", "3")  # relative to now: some overdue
+    assert demo.returncode == 0, demo.stderr
+    invited = motcua(tmp_path, "officials", "invite", "--agency", "000.31.22.H26", "--name", "Lê Văn Hùng")
+    assert invited.returncode == 0, invited.stderr
+    code = invited.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", code)
+
+    chat = motcua(tmp_path, "chat", stdin=f"/lienket {code}\n/tre_han\n")
+    assert "Đã liên kết: Lê Văn Hùng" in chat.stdout
+    assert re.search(r"000\.31\.22\.H26-\d{6}-\d{4}", chat.stdout.split("Đã liên kết")[1])  # overdue, by code
+
+    first = motcua(tmp_path, "reminders", "sweep", "--ignore-quiet-hours")
+    assert first.returncode == 0, first.stderr
+    assert int(first.stdout.strip().splitlines()[-1].split()[-1]) > 0
+    second = motcua(tmp_path, "reminders", "sweep", "--ignore-quiet-hours")
+    assert second.stdout.strip().splitlines()[-1] == "planned: 0"
+
+    listed = motcua(tmp_path, "officials", "list")
+    assert "Lê Văn Hùng" in listed.stdout and "console:local" in listed.stdout and "active" in listed.stdout
+    official_id = re.search(r"^\s*(\d+)\s+000\.31\.22\.H26", listed.stdout, re.M).group(1)
+    assert motcua(tmp_path, "officials", "revoke", official_id).returncode == 0
+    assert "revoked" in motcua(tmp_path, "officials", "list").stdout
+    again = motcua(tmp_path, "officials", "revoke", official_id)
+    assert again.returncode == 1 and "No active official" in again.stderr
+    outbox = motcua(tmp_path, "reminders", "outbox")
+    assert outbox.returncode == 0 and "planned:" in outbox.stdout
+
+
+def test_bad_invites_are_refused_clearly(tmp_path):
+    for args in (["--agency", "", "--name", "A"], ["--agency", "<script>", "--name", "A"],
+                 ["--agency", "000.31.22.H26", "--name", "  "], ["--official", "99"]):
+        result = motcua(tmp_path, "officials", "invite", *args)
+        assert result.returncode != 0
+        assert "Traceback" not in result.stderr and result.stderr.strip()

@@ -1,0 +1,171 @@
+"""The outbox through the real service and the fake Telegram and Zalo servers: delivered once,
+retried on transient failures (a 429's retry_after honoured), failed with the reason on permanent
+ones and then offered to the official's other linked chat, a dead dispatcher's claim taken over
+after the lease, the backlog gauge in /metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import timedelta
+
+import pytest
+
+from bot.config import Settings
+from db.models.base import utcnow
+from db.officials_repo import create_invite, redeem_invite
+from db.outbox_repo import Planned, claim, enqueue, outbox_rows
+from handlers.reply_json import replies_to_json
+from handlers.types import Button, Reply
+from tests.fakes.server import wait_until
+from tests.fakes.service import running_service
+from tests.fakes.telegram_api import FakeBotApi
+from tests.fakes.zalo_api import FakeZalo
+from tests.official_data import COMMUNE, official
+
+ZALO_USER = "8123456789012345678"
+
+
+@pytest.fixture
+async def bot_api():
+    api = await FakeBotApi().start()
+    yield api
+    await api.stop()
+
+
+@pytest.fixture
+async def zalo_api():
+    api = await FakeZalo(app_id="1", app_secret="a", access_token="t0", refresh_token="r0").start()
+    yield api
+    await api.stop()
+
+
+def settings_for(sqlite_url: str, bot_api: FakeBotApi, zalo_api: FakeZalo | None = None, **overrides) -> Settings:
+    values = dict(database_url=sqlite_url, telegram_token="1:T", telegram_base_url=bot_api.base_url,
+                  telegram_webhook_secret="s3cret", outbox_poll_seconds=0.05, outbox_backoff_seconds=0.2,
+                  outbox_per_chat_seconds=0.0, outbox_lease_seconds=2.0, reminder_sweep_seconds=0,
+                  notify_poll_seconds=30)
+    if zalo_api is not None:
+        values.update(zalo_app_id="1", zalo_oa_secret_key="k", zalo_app_secret="a", zalo_access_token="t0",
+                      zalo_refresh_token="r0", zalo_api_base=zalo_api.url, zalo_oauth_base=zalo_api.url)
+    values.update(overrides)
+    return Settings(**values)
+
+
+def message(key: str, channel: str, chat_id: str, text: str, **extra) -> Planned:
+    reply = Reply(text=text, buttons=(Button("Chi tiết", payload="p:1.001193"),))
+    return Planned(key, "test", channel, chat_id, replies_to_json([reply]), **extra)
+
+
+async def row(db, key: str):
+    return next((r for r in await outbox_rows(db) if r.dedupe_key == key), None)
+
+
+async def settled(db, key: str, status: str = "sent") -> None:
+    """Wait for the dispatcher (in the background of the service) to settle the row."""
+    for _ in range(400):
+        found = await row(db, key)
+        if found is not None and found.status == status:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{key} never became {status}: {found.status if found else 'not planned'}")
+
+
+async def test_planned_messages_are_delivered_once_in_order(deps, bot_api, sqlite_url):
+    async with running_service(settings_for(sqlite_url, bot_api), deps=deps):
+        planned = [message(f"m{n}", "telegram", "42", f"Tin số {n} <b>") for n in range(5)]
+        assert await enqueue(deps.db, planned) == 5
+        assert await enqueue(deps.db, planned) == 0  # the same keys again: nothing new
+        await wait_until(lambda: len(bot_api.sent("42")) == 5, what="five messages")
+        await settled(deps.db, "m4")
+    assert bot_api.texts("42") == [f"Tin số {n} &lt;b&gt;" for n in range(5)]  # in order, escaped
+    assert all(r.status == "sent" and r.attempts == 1 for r in await outbox_rows(deps.db))
+
+
+async def test_a_429_is_retried_after_retry_after(deps, bot_api, sqlite_url):
+    # PTB's limiter retries a 429 three times itself; after that the outbox takes over.
+    bot_api.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1, times=4)
+    async with running_service(settings_for(sqlite_url, bot_api), deps=deps, telegram_options={"max_wait": 0}):
+        await enqueue(deps.db, [message("r1", "telegram", "43", "Nhắc việc")])
+        await settled(deps.db, "r1")
+    delivered = await row(deps.db, "r1")
+    assert delivered.attempts == 2
+    calls = [c.params.get("_failed") for c in bot_api.calls if c.method == "sendMessage"]
+    assert calls == [429, 429, 429, 429, None]
+    assert bot_api.texts("43") == ["Nhắc việc"]
+
+
+async def test_transient_errors_back_off_then_give_up(deps, bot_api, sqlite_url):
+    bot_api.fail_next("sendMessage", 502, "Bad Gateway", times=2)
+    async with running_service(settings_for(sqlite_url, bot_api, outbox_max_attempts=3), deps=deps):
+        await enqueue(deps.db, [message("t1", "telegram", "44", "Lần ba")])
+        await settled(deps.db, "t1")
+        assert (await row(deps.db, "t1")).attempts == 3
+        bot_api.fail_next("sendMessage", 502, "Bad Gateway", times=3)
+        await enqueue(deps.db, [message("t2", "telegram", "45", "Không tới")])
+        await settled(deps.db, "t2", "failed")
+    failed = await row(deps.db, "t2")
+    assert failed.attempts == 3 and "gave up after 3 attempts" in failed.last_error and "Bad Gateway" in failed.last_error
+
+
+async def test_blocked_on_telegram_falls_back_to_the_officials_zalo(deps, bot_api, zalo_api, sqlite_url):
+    o = await official(deps.db, COMMUNE, "Lê Văn Hùng", "telegram", "46")
+    second = await create_invite(deps.db, agency_code=COMMUNE, name="Lê Văn Hùng")
+    await redeem_invite(deps.db, second.code, "zalo", ZALO_USER)
+    bot_api.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    async with running_service(settings_for(sqlite_url, bot_api, zalo_api), deps=deps):
+        await enqueue(deps.db, [message("digest:x", "telegram", "46", "Nhắc việc hôm nay", official_id=o.id)])
+        await wait_until(lambda: zalo_api.texts(ZALO_USER), what="the message on Zalo")
+        await settled(deps.db, f"digest:x>zalo:{ZALO_USER}")
+    first, fallback = await outbox_rows(deps.db)
+    assert first.status == "failed" and "blocked" in first.last_error and first.attempts == 1
+    assert (fallback.channel, fallback.chat_id, fallback.fallback_of, fallback.status) == ("zalo", ZALO_USER, first.id, "sent")
+    assert zalo_api.texts(ZALO_USER) == ["Nhắc việc hôm nay"]
+    buttons = zalo_api.delivered(ZALO_USER)[0].message["attachment"]["payload"]["buttons"]
+    assert buttons[0]["title"] == "Chi tiết"
+
+
+async def test_zalo_window_closed_is_failed_with_the_reason(deps, bot_api, zalo_api, sqlite_url):
+    o = await official(deps.db, COMMUNE, "Lê Văn Hùng", "zalo", ZALO_USER)
+    second = await create_invite(deps.db, agency_code=COMMUNE, name="Lê Văn Hùng")
+    await redeem_invite(deps.db, second.code, "telegram", "47")
+    bot_api.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    zalo_api.scripted = [-230, -230]
+    async with running_service(settings_for(sqlite_url, bot_api, zalo_api), deps=deps):
+        # a citizen on Zalo, silent for more than 7 days: failed, no other chat to try
+        await enqueue(deps.db, [message("status:1", "zalo", "555", "Hồ sơ đã có kết quả")])
+        await settled(deps.db, "status:1", "failed")
+        # an official: Telegram blocked, then Zalo -230: both recorded, nothing else to try
+        await enqueue(deps.db, [message("digest:y", "telegram", "47", "Nhắc", official_id=o.id)])
+        await settled(deps.db, f"digest:y>zalo:{ZALO_USER}", "failed")
+    rows = {r.dedupe_key: r for r in await outbox_rows(deps.db)}
+    assert "-230" in rows["status:1"].last_error and "7 days" in rows["status:1"].last_error
+    assert "blocked" in rows["digest:y"].last_error and "-230" in rows[f"digest:y>zalo:{ZALO_USER}"].last_error
+    assert len(rows) == 3  # no endless fallbacks
+
+
+async def test_a_claim_left_by_a_dead_dispatcher_is_taken_over_after_the_lease(deps, bot_api, sqlite_url):
+    await enqueue(deps.db, [message("lost", "telegram", "48", "Tin bị treo")])
+    (claimed,) = await claim(deps.db, limit=10, lease=timedelta(seconds=1), token="dead-process")
+    assert claimed.status == "sending"
+    async with running_service(settings_for(sqlite_url, bot_api), deps=deps):
+        await settled(deps.db, "lost")
+    assert bot_api.texts("48") == ["Tin bị treo"]
+    assert (await row(deps.db, "lost")).attempts == 2
+
+
+async def test_the_backlog_gauge(deps, bot_api, sqlite_url):
+    async with running_service(settings_for(sqlite_url, bot_api), deps=deps) as service:
+        later = utcnow() + timedelta(hours=1)
+        await enqueue(deps.db, [message(f"b{n}", "telegram", "49", "Sau", not_before=later) for n in range(3)])
+
+        async def gauge() -> float:
+            _, body = await service.get("/metrics")
+            return float(re.search(r"motcua_outbox_backlog ([0-9.]+)", body).group(1))
+
+        for _ in range(100):
+            if await gauge() == 3.0:
+                break
+            await asyncio.sleep(0.05)
+        assert await gauge() == 3.0
+    assert bot_api.texts("49") == []  # not due yet

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import copy
 import logging
 import re
 
@@ -29,7 +29,7 @@ async def handle(incoming: Incoming, deps: Deps) -> list[Reply]:
     except Exception:
         log.exception("conversation state unavailable (channel=%s)", incoming.channel)
         return [busy()]
-    saved = json.dumps(state, sort_keys=True, default=str)
+    before = copy.deepcopy(state)
     ctx = Context(incoming=incoming, deps=deps, state=state, text=text)
     try:
         replies = await _dispatch(ctx)
@@ -38,9 +38,9 @@ async def handle(incoming: Incoming, deps: Deps) -> list[Reply]:
         return [busy()]
     if truncated:
         replies.insert(0, truncated_notice(MAX_TEXT))
-    if json.dumps(ctx.state, sort_keys=True, default=str) != saved:
+    if ctx.state != before:
         try:
-            await save_state(deps.db, incoming.channel, incoming.chat_id, ctx.state)
+            await save_state(deps.db, incoming.channel, incoming.chat_id, ctx.state, before)
         except Exception:
             log.exception("could not save conversation state (channel=%s)", incoming.channel)
     return replies

@@ -183,3 +183,30 @@ async def test_unit_less_published_time_is_shown_with_what_is_known():
 
     assert time_text(ProcessingTime(quantity=1, unit=TimeUnit.OTHER, text="1"), 200).startswith("1 (Cổng DVC không ghi đơn vị")
     assert time_text(ProcessingTime(quantity=7, unit=TimeUnit.WORKING_DAY, text="Không quá 7 ngày làm việc"), 200) == "7 ngày làm việc"
+
+
+async def test_two_messages_of_one_chat_saved_at_once_keep_each_others_keys(db):
+    """Two replicas answering the same chat concurrently: each applies only what it changed."""
+    from handlers.state import load_state, save_state
+
+    await save_state(db, "zalo", "c1", {"procedure": "1.001193", "lang": "vi"})
+    first, second = await load_state(db, "zalo", "c1"), await load_state(db, "zalo", "c1")
+    a, b = dict(first), dict(second)
+    a["pending"] = {"kind": "verify", "code": "X"}
+    b["procedure"] = "1.004194"
+    del b["lang"]
+    await save_state(db, "zalo", "c1", a, first)
+    await save_state(db, "zalo", "c1", b, second)
+    assert await load_state(db, "zalo", "c1") == {"procedure": "1.004194", "pending": {"kind": "verify", "code": "X"}}
+
+
+@pytest.mark.postgres
+async def test_concurrent_state_saves_on_postgres_lose_nothing(pg_db):
+    import asyncio
+
+    from handlers.state import load_state, save_state
+
+    await save_state(pg_db, "telegram", "42", {})
+    base = await load_state(pg_db, "telegram", "42")
+    await asyncio.gather(*(save_state(pg_db, "telegram", "42", {**base, f"k{i}": i}, base) for i in range(20)))
+    assert await load_state(pg_db, "telegram", "42") == {f"k{i}": i for i in range(20)}

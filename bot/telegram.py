@@ -66,12 +66,16 @@ COMMANDS = {
         BotCommand("start", "Bắt đầu"),
         BotCommand("thu_tuc", "Tìm thủ tục: /thu_tuc câu hỏi"),
         BotCommand("tra_cuu", "Tra cứu hồ sơ: /tra_cuu mã hồ sơ"),
+        BotCommand("theo_doi", "Nhận thông báo khi hồ sơ thay đổi: /theo_doi mã hồ sơ"),
+        BotCommand("huy_theo_doi", "Thôi nhận thông báo về hồ sơ"),
         BotCommand("help", "Hướng dẫn"),
     ],
     "en": [
         BotCommand("start", "Start"),
         BotCommand("thu_tuc", "Find a procedure: /thu_tuc question"),
         BotCommand("tra_cuu", "Dossier status: /tra_cuu dossier code"),
+        BotCommand("theo_doi", "Get notified when a dossier changes: /theo_doi code"),
+        BotCommand("huy_theo_doi", "Stop dossier notifications"),
         BotCommand("help", "Help"),
     ],
 }

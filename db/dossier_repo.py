@@ -5,7 +5,8 @@ item or none. An item whose history contradicts itself fails the whole batch wit
 ``DossierBatchError`` (its index, field and reason), so the caller can report it (the ingest API
 answers 422; the importer sets the row aside and applies the rest). Re-sending the same batch changes
 nothing: history entries are unique on (dossier, status, moment), and a status equal to the stored
-one records nothing new.
+one records nothing new. Out of order: an item whose own latest entry for its status is older than
+the stored status's moment only adds its history (the newer stored status stays).
 
 Status-change hook: ``on_status_change(listener)`` registers an async callable that receives a
 ``StatusChange`` after the transaction that made it committed, in this process (best effort: a
@@ -172,6 +173,28 @@ async def _histories(session: AsyncSession, ids: list[int]) -> dict[int, list[Ev
     return found
 
 
+def _moment(given: Sequence[Event], status: int) -> datetime | None:
+    """When the item says its status began: its own latest history entry with that status (None: it
+    does not say, and the push itself is the moment)."""
+    return max((e.at for e in given if e.status == status), default=None)
+
+
+def _rederived(row: Dossier, history: list[Event], calendar: WorkingCalendar, procedures: ProcedureLookup) -> dict:
+    """The stored row's derived fields again, its own status and inputs with a merged history (a
+    stale item may still bring a pause the row did not know)."""
+    derived = derive(
+        received_at=row.received_at, status=row.status, history=history, calendar=calendar,
+        procedure=procedures(row.procedure_code) if row.procedure_code else None,
+        channel=Method(row.channel) if row.channel else None, agency_code=row.agency_code,
+        days=row.processing_days, unit=row.processing_unit, due_at_given=row.due_at_given,
+        finished_at=row.finished_at, returned_at=row.returned_at,
+    )
+    return {
+        "due_at": derived.due_at, "due_at_computed": derived.due_at_computed, "due_mismatch": derived.due_mismatch,
+        "finished_at": derived.finished_at, "returned_at": derived.returned_at,
+    }
+
+
 async def _apply(
     session: AsyncSession, db: Database, items: list[tuple[int, DossierIn]], *,
     calendar: WorkingCalendar, procedures: ProcedureLookup, source: str, now: datetime, by: str,
@@ -187,25 +210,33 @@ async def _apply(
         old = stored.get(row.id, []) if row is not None else []
         given = [Event(h.status, h.at, h.note, h.by) for h in item.status_history]
         history = merge_history(old, given)
-        changed = row is None or row.status != item.status
-        if changed and (not history or history[-1].status != item.status):
+        moment = _moment(given, item.status)
+        # A delayed push of an older state: its history is merged, the newer stored status stays.
+        stale = (row is not None and row.status != item.status and moment is not None
+                 and moment < row.status_at)
+        changed = row is None or (row.status != item.status and not stale)
+        if changed and moment is None and (not history or history[-1].status != item.status):
             history = merge_history(history, [Event(item.status, now, "", by or source)])
         known = {(e.status, e.at) for e in old}
         new_events = [e for e in history if (e.status, e.at) not in known]
-        procedure = procedures(item.procedure_code) if item.procedure_code else None
         try:
-            derived = derive(
-                received_at=item.received_at, status=item.status, history=history, calendar=calendar,
-                procedure=procedure, channel=Method(item.channel) if item.channel else None,
-                agency_code=item.agency_code, days=item.processing_days, unit=item.processing_unit,
-                due_at_given=item.due_at, finished_at=item.finished_at, returned_at=item.returned_at,
-            )
+            if stale:
+                values = _rederived(row, history, calendar, procedures)
+            else:
+                procedure = procedures(item.procedure_code) if item.procedure_code else None
+                derived = derive(
+                    received_at=item.received_at, status=item.status, history=history, calendar=calendar,
+                    procedure=procedure, channel=Method(item.channel) if item.channel else None,
+                    agency_code=item.agency_code, days=item.processing_days, unit=item.processing_unit,
+                    due_at_given=item.due_at, finished_at=item.finished_at, returned_at=item.returned_at,
+                )
+                values = _values(item, derived)
         except DueDateError as exc:
             errors.append({"index": index, "field": "status_history", "message": str(exc)})
             continue
-        values = _values(item, derived)
         latest = next((e for e in reversed(history) if e.status == item.status), None)
-        values["status_at"] = latest.at if latest else now
+        if not stale:
+            values["status_at"] = latest.at if latest else now
         if row is None:
             row = Dossier(**values, source=source, created_at=now, updated_at=now)
             session.add(row)

@@ -130,3 +130,33 @@ async def test_openapi_describes_the_contract(api):
     post = spec["paths"]["/api/v1/dossiers"]["post"]
     assert {"200", "401", "413", "422", "503"} <= set(post["responses"])
     assert "received_at" in spec["components"]["schemas"]["DossierIn"]["properties"]
+
+
+async def test_a_delayed_older_push_does_not_undo_a_newer_status(api, deps):
+    """B1: pushes can arrive out of order. The older one's history is merged, the newer status stays,
+    and no entry "status 4 at the time of the push" is made up."""
+    newer = dossier(status=9, status_history=[
+        *dossier()["status_history"], {"status": 9, "at": "2026-03-11T10:00:00+07:00", "note": "Đã ký"}])
+    older = dossier(status=4, status_history=[
+        *dossier()["status_history"], {"status": 4, "at": "2026-03-10T08:00:00+07:00", "note": "Chuyển phòng"}])
+    seen = []
+
+    async def listener(change):
+        seen.append((change.old_status, change.new_status))
+
+    unsubscribe = on_status_change(listener)
+    try:
+        assert (await api.post("/api/v1/dossiers", json=[newer], headers=AUTH)).status == 200
+        late = await api.post("/api/v1/dossiers", json=[older], headers=AUTH)
+        assert late.status == 200 and (await late.json())["status_changes"] == 0
+    finally:
+        unsubscribe()
+    record = await get_dossier(deps.db, dossier()["code"])
+    assert record.dossier.status == 9
+    assert [(e.status, e.note) for e in record.history][-2:] == [(4, "Chuyển phòng"), (9, "Đã ký")]
+    assert len(record.history) == 5  # merged; nothing made up
+    assert seen == [(None, 9)]
+    # a push newer than the stored status still applies
+    newest = dossier(status=10, status_history=[{"status": 10, "at": "2026-03-12T09:00:00+07:00"}])
+    assert (await (await api.post("/api/v1/dossiers", json=[newest], headers=AUTH)).json())["status_changes"] == 1
+    assert (await get_dossier(deps.db, dossier()["code"])).dossier.status == 10

@@ -217,12 +217,14 @@ _UNITS = {
     "other": TimeUnit.OTHER,
 }
 # A time stated in a text: the first "<number> <unit>" ("Trong 02 ngày làm việc", "15 ngày làm
-# việc kể từ ngày nhận đủ hồ sơ"), "trong ngày" (same day), "ngày làm việc tiếp theo" (one day).
+# việc kể từ ngày nhận đủ hồ sơ"), "trong ngày" (same day), "ngày làm việc tiếp theo" (one day) —
+# whichever the text says first. "sau 15 giờ" is a clock time, not a duration.
 _STATED_TIME = re.compile(
-    r"(?P<qty>\d+(?:[.,]\d+)?)\s*(?:\([^)]{0,20}\)\s*)?(?P<unit>ngày làm việc|giờ làm việc|giờ|ngày|tháng)\b", re.IGNORECASE)
+    r"(?<!sau )(?<!trước )(?<!lúc )(?<!từ )(?<!đến )"
+    r"(?P<qty>\b\d+(?:[.,]\d+)?)\s*(?:\([^)]{0,20}\)\s*)?(?P<unit>ngày làm việc|giờ làm việc|giờ|ngày|tháng)\b",
+    re.IGNORECASE)
 _NEXT_WORKING_DAY = re.compile(r"\bngày làm việc tiếp theo\b", re.IGNORECASE)
-_SAME_DAY = re.compile(
-    r"^(?:thực hiện |giải quyết |trả kết quả |được giải quyết )?(?:ngay )?trong (?:ngày|ngày làm việc|buổi)\b", re.IGNORECASE)
+_SAME_DAY = re.compile(r"\btrong (?:ngày|buổi)\b(?! làm việc tiếp theo)", re.IGNORECASE)
 _ALTERNATIVES = re.compile(r"\bhoặc\b|\+|\bcộng (?:thêm|với)\b", re.IGNORECASE)  # no guess: several times, or a sum
 _BARE_NUMBER = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*$")
 
@@ -236,27 +238,28 @@ _NO_TIME = {"", "-", "--", "không có thông tin", "chưa có thông tin", "nul
 
 
 def stated_time(text: str) -> ProcessingTime | None:
-    """The processing time a text states, keeping the text as the note; None when it states none
-    or offers alternatives ("trong ngày hoặc 1 ngày làm việc": no guess)."""
+    """The processing time a text states first, keeping the text as the note; None when it
+    states none or offers alternatives ("trong ngày hoặc 1 ngày làm việc": no guess)."""
     text = tidy(text)
     if not text:
         return None
     if bare := _BARE_NUMBER.match(text):  # the portal's number without a unit: unit unknown
         qty = parse_number(bare.group(1))
         return ProcessingTime(quantity=_qty(qty), unit=TimeUnit.OTHER, text="") if qty is not None else None
-    if _ALTERNATIVES.search(text[:80]) and (_SAME_DAY.match(text) or _STATED_TIME.search(text[:80])):
+    found = [m for m in (_SAME_DAY.search(text), _NEXT_WORKING_DAY.search(text), _STATED_TIME.search(text)) if m]
+    if not found:
         return None
-    if _NEXT_WORKING_DAY.search(text) and not _STATED_TIME.search(text):
-        return ProcessingTime(quantity=1, unit=TimeUnit.WORKING_DAY, text=text)
-    if _SAME_DAY.match(text) and not _NEXT_WORKING_DAY.search(text[:60]):
+    first = min(found, key=lambda m: m.start())
+    if _ALTERNATIVES.search(text[first.start(): first.end() + 40]):
+        return None
+    if first.re is _SAME_DAY:
         return ProcessingTime(quantity=None, unit=TimeUnit.SAME_DAY, text=text)
-    match = _STATED_TIME.search(text)
-    if match is None or _ALTERNATIVES.search(text[: match.end() + 40]):
-        return None
-    qty = parse_number(match.group("qty"))
+    if first.re is _NEXT_WORKING_DAY:
+        return ProcessingTime(quantity=1, unit=TimeUnit.WORKING_DAY, text=text)
+    qty = parse_number(first.group("qty"))
     if qty is None:
         return None
-    return ProcessingTime(quantity=_qty(qty), unit=_UNITS[match.group("unit").lower()], text=text)
+    return ProcessingTime(quantity=_qty(qty), unit=_UNITS[first.group("unit").lower()], text=text)
 
 
 def parse_time(value: object, unit: str | None = None, note: str = "") -> ProcessingTime | None:

@@ -36,7 +36,7 @@ from knowledge.catalogue.model import Method, Procedure
 from knowledge.dossiers.code import DossierCode, parse_code, same_dossier
 from knowledge.dossiers.derive import Derived, Event, derive, merge_history
 from knowledge.dossiers.schema import DossierIn
-from knowledge.dossiers.status import RUNNING
+from knowledge.dossiers.status import FINISHED, RUNNING
 from knowledge.duedate import DueDateError
 
 log = logging.getLogger(__name__)
@@ -215,7 +215,10 @@ async def _apply(
         stale = (row is not None and row.status != item.status and moment is not None
                  and moment < row.status_at)
         changed = row is None or (row.status != item.status and not stale)
-        if changed and moment is None and (not history or history[-1].status != item.status):
+        # A status without its own entry is dated by the push — except a dossier first seen already
+        # finished: the push is not when it finished (it would judge every old dossier late).
+        first_seen_finished = row is None and item.status in FINISHED
+        if changed and moment is None and not first_seen_finished and (not history or history[-1].status != item.status):
             history = merge_history(history, [Event(item.status, now, "", by or source)])
         known = {(e.status, e.at) for e in old}
         new_events = [e for e in history if (e.status, e.at) not in known]
@@ -235,8 +238,8 @@ async def _apply(
             errors.append({"index": index, "field": "status_history", "message": str(exc)})
             continue
         latest = next((e for e in reversed(history) if e.status == item.status), None)
-        if not stale:
-            values["status_at"] = latest.at if latest else now
+        if not stale:  # the status's own entry; without one, when it was first seen (kept while it holds)
+            values["status_at"] = latest.at if latest else (row.status_at if row is not None and not changed else now)
         if row is None:
             row = Dossier(**values, source=source, created_at=now, updated_at=now)
             session.add(row)

@@ -9,6 +9,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.config import Settings
 from bot.ingest import MAX_BODY, setup_ingest
 from db.dossier_repo import get_dossier, on_status_change
+from tests.chat import Chat
 from tests.dossier_data import dossier
 
 TOKEN = "s3cret-ingest-token"
@@ -160,3 +161,16 @@ async def test_a_delayed_older_push_does_not_undo_a_newer_status(api, deps):
     newest = dossier(status=10, status_history=[{"status": 10, "at": "2026-03-12T09:00:00+07:00"}])
     assert (await (await api.post("/api/v1/dossiers", json=[newest], headers=AUTH)).json())["status_changes"] == 1
     assert (await get_dossier(deps.db, dossier()["code"])).dossier.status == 10
+
+
+async def test_a_finished_dossier_without_history_or_finish_time_is_not_judged_late(api, deps):
+    """B2: no history, no finish time: the bot does not know when it finished, so it says "finished"
+    — the moment of the import is not a finish time (it would make every old dossier late)."""
+    item = dossier(status=10, status_history=[], due_at="2026-03-09T17:00:00+07:00", finished_at=None, returned_at=None)
+    assert (await api.post("/api/v1/dossiers", json=[item], headers=AUTH)).status == 200
+    record = await get_dossier(deps.db, item["code"])
+    assert record.history == [] and record.dossier.finished_at is None and record.dossier.returned_at is None
+    chat = Chat(deps)
+    await chat.say(item["code"])
+    assert "Đã trả kết quả" in chat.text and "Đã có kết quả" in chat.text
+    assert "quá hạn" not in chat.text.lower() and "đúng hạn" not in chat.text and "trước hạn" not in chat.text

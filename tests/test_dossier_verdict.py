@@ -74,6 +74,14 @@ def test_without_a_due_date():
     assert verdict(10, None, vn(2026, 11, 30), CAL, finished_at=vn(2026, 11, 29)).kind == "finished"
 
 
+def test_finished_without_a_known_finish_time_is_not_judged():
+    # B2: "now" is not when it finished (imported long after): no on-time judgement
+    v = verdict(10, DUE, vn(2027, 1, 5), CAL)
+    assert v.kind == "finished" and not v.late and "Đã có kết quả" in v.vi
+    moved = verdict(10, DUE, vn(2027, 1, 5), CAL, rescheduled_due_at=vn(2026, 12, 2, 17))
+    assert moved.kind == "finished_late"  # an apology letter was sent: late in any case
+
+
 def _history(*entries):
     return [Event(s, at) for s, at in entries]
 

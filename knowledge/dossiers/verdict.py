@@ -4,7 +4,7 @@
 - paused (5/6): waiting for the citizen, the clock is stopped;
 - finished (9/10): "trước hạn" before the due date, "đúng hạn" at or before the due time on the due
   date, "quá hạn" otherwise; a dossier whose due date was moved by an apology letter still counts as
-  late (the new date is shown beside it);
+  late (the new date is shown beside it); without a known finish time, just "finished";
 - not started (1), not received (3), ended without a result (7/8): no verdict on time.
 
 "N working days" follows ``WorkingCalendar.working_days_between``: due in N = between(today, due),
@@ -65,9 +65,11 @@ def verdict(
     if status in PAUSED:
         return Verdict("paused", due_at=due, remaining=remaining)
     if status in FINISHED:
-        done = to_local(finished_at, tz) if finished_at else now
-        if due is None:
+        if due is not None and finished_at is None and moved is not None:
+            return Verdict("finished_late", None, due, moved)  # an apology letter: late whatever the moment
+        if due is None or finished_at is None:  # no finish time known: no judgement on time
             return Verdict("finished")
+        done = to_local(finished_at, tz)
         if done > due or moved is not None:
             late = max(0, calendar.working_days_between(due.date(), done.date()))
             return Verdict("finished_late", late, due, moved)

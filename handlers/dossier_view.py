@@ -51,6 +51,11 @@ def judge(record: DossierRecord, calendar: WorkingCalendar, now: datetime, deriv
     )
 
 
+def has_clock(status: int) -> bool:
+    """Whether a due date means anything for this status (vn-rules.md: the clock column)."""
+    return statuses.clock(status) in (statuses.Clock.RUNNING, statuses.Clock.PAUSED, statuses.Clock.FINISHED)
+
+
 def _short(name: str, limit: int = 160) -> str:
     return name if len(name) <= limit else name[: limit - 1].rsplit(" ", 1)[0] + "…"
 
@@ -78,8 +83,11 @@ def build_view(
         "status": d.status,
         "status_vi": statuses.name(d.status),
         "status_en": statuses.english(d.status),
-        "due": when(d.due_at, calendar) if d.status not in statuses.PAUSED else "",
+        # A due date only where there is a clock: running, paused (shown as stopped) or finished;
+        # none for not started (1), not received (3), ended without a result (7, 8).
+        "due": when(d.due_at, calendar) if has_clock(d.status) and d.status not in statuses.PAUSED else "",
         "paused": d.status in statuses.PAUSED,
+        "neutral": not has_clock(d.status),
         "rescheduled": when(d.rescheduled_due_at, calendar),
         "rescheduled_reason": d.rescheduled_reason or "",
         "finished": when(d.finished_at, calendar),

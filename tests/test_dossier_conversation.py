@@ -225,3 +225,33 @@ async def test_verification_and_limits_are_shared_by_replicas_postgres(pg_db, bu
     assert "Nguyễn V*** A" in d.text
     await c.say(CODE)
     assert "Nguyễn V*** A" in c.text
+
+
+@pytest.mark.parametrize(("status", "history"), [
+    (1, [{"status": 1, "at": "2026-03-02T09:00:00+07:00"}]),
+    (3, [{"status": 1, "at": "2026-03-02T09:00:00+07:00"}, {"status": 3, "at": "2026-03-03T09:00:00+07:00"}]),
+    (3, [{"status": 3, "at": "2026-03-02T09:00:00+07:00", "note": "Thiếu tờ khai"}]),
+    (7, [{"status": 2, "at": "2026-03-02T09:00:00+07:00"}, {"status": 7, "at": "2026-03-04T09:00:00+07:00"}]),
+    (8, [{"status": 2, "at": "2026-03-02T09:00:00+07:00"}, {"status": 8, "at": "2026-03-04T09:00:00+07:00"}]),
+])
+async def test_no_due_date_where_there_is_no_clock(deps, chat, status, history):
+    """B8: not started (1), not received (3), ended (7/8): no due date, no ✅, no "why this date"."""
+    await seed(deps, dossier(status=status, status_history=history, channel="ONLINE",
+                             due_at="2026-03-09T17:00:00+07:00"))
+    await at(chat).say(CODE)
+    assert chat.kinds == ["dossier"]
+    assert "Hạn trả kết quả" not in chat.text and "09/03/2026" not in chat.text
+    assert "✅" not in chat.text and "ℹ️" in chat.text
+    assert chat.button("Vì sao hạn này") is None
+
+
+async def test_an_online_dossier_counts_from_its_acceptance(deps, chat):
+    """B8: submitted online Mon 2/3 (status 1), accepted Wed 4/3 (status 2): 5 working days from the
+    acceptance — Thu 5, Fri 6, Mon 9, Tue 10, Wed 11 — not from the submission (which gave Mon 9)."""
+    await seed(deps, dossier(channel="ONLINE", status=4, status_history=[
+        {"status": 1, "at": "2026-03-02T09:00:00+07:00"}, {"status": 2, "at": "2026-03-04T09:00:00+07:00"},
+        {"status": 4, "at": "2026-03-04T10:00:00+07:00"}]))
+    await at(chat, datetime(2026, 3, 9, 10, 0, tzinfo=VN_TZ)).say(CODE)
+    assert "Hạn trả kết quả: 17:00 11/03/2026" in chat.text and "✅" in chat.text
+    await chat.press("Vì sao hạn này")
+    assert "04/03/2026" in chat.text

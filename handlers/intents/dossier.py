@@ -31,7 +31,7 @@ from db.dossier_chat_repo import (
 )
 from db.dossier_repo import DossierBatchError, DossierRecord, find_dossier, get_dossier, upsert_dossiers
 from handlers.backend import BackendUnavailable
-from handlers.dossier_view import build_view, recompute, when
+from handlers.dossier_view import build_view, has_clock, recompute, when
 from handlers.replies import busy
 from handlers.router import Context, router
 from handlers.types import Button, Reply
@@ -117,7 +117,7 @@ async def show(ctx: Context, record: DossierRecord) -> list[Reply]:
     elif isinstance(ctx.state.get("pending"), dict) and ctx.state["pending"].get("kind") == "verify":
         ctx.state.pop("pending")
     buttons = []
-    if d.due_at is not None or d.processing_unit is not None:
+    if has_clock(d.status) and (d.due_at is not None or d.processing_unit is not None):
         buttons.append(Button("❓ Vì sao hạn này? / Why this date?", payload=f"dx:{d.code}"))
     return [Reply(template="dossier", context={"v": view}, buttons=tuple(buttons), kind="dossier")]
 

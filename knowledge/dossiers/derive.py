@@ -13,6 +13,8 @@ Choices where the rules are silent (documented in docs/dossiers.md):
   beside it and a difference of more than a minute is flagged as a mismatch.
 - Pauses: an entry with status 5 or 6 begins one (unless one is running); the next entry with another
   status ends it. An entry with the same status at the same moment is the same entry.
+- Submitted online (a status-1 entry in the history): the clock starts when the dossier is accepted,
+  at the first entry with a status of an accepted dossier (2, 4, 5, 6, 9, 10); none yet: no due date.
 """
 
 from __future__ import annotations
@@ -128,6 +130,18 @@ def first_at(history: Sequence[Event], statuses: Iterable[int]) -> datetime | No
     return next((e.at for e in history if e.status in wanted), None)
 
 
+ACCEPTED = (2, 4, 5, 6, 9, 10)  # statuses only a received dossier has
+
+
+def clock_start(received_at: datetime, history: Sequence[Event]) -> datetime | None:
+    """When counting starts: the receipt; for a dossier submitted online (status 1 in its history),
+    its acceptance — the first entry of an accepted status (None: not accepted yet, no clock)."""
+    if not any(e.status == 1 for e in history):
+        return received_at
+    accepted = first_at(history, ACCEPTED)
+    return max(received_at, accepted) if accepted is not None else None
+
+
 @dataclass(frozen=True)
 class Derived:
     processing_days: float | None
@@ -158,12 +172,11 @@ def derive(
     """Raises ``DueDateError`` (a ValueError) when the history contradicts itself (a pause before the
     receipt, overlapping pauses)."""
     time = processing_time(days, unit, procedure, channel)
+    start = clock_start(received_at, history)
     due = None
-    if time is not None:
+    if time is not None and start is not None:
         amount, time_unit = time
-        due = due_date(
-            received_at, amount, time_unit, pauses(history), calendar, calendar.office_hours(agency_code)
-        )
+        due = due_date(start, amount, time_unit, pauses(history), calendar, calendar.office_hours(agency_code))
     computed = due.due_at if due is not None else None
     shown = due_at_given or computed
     mismatch = bool(due_at_given and computed and abs(due_at_given - computed) > MISMATCH_TOLERANCE)

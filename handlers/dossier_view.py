@@ -44,10 +44,11 @@ def recompute(record: DossierRecord, calendar: WorkingCalendar, procedure: Proce
 
 def judge(record: DossierRecord, calendar: WorkingCalendar, now: datetime, derived: Derived | None) -> Verdict:
     d = record.dossier
-    remaining = derived.due.remaining if derived is not None and derived.due is not None else None
+    due = derived.due if derived is not None else None
     return verdict(
         d.status, d.due_at, now, calendar, finished_at=d.finished_at or d.returned_at,
-        rescheduled_due_at=d.rescheduled_due_at, remaining=remaining,
+        rescheduled_due_at=d.rescheduled_due_at, remaining=due.remaining if due is not None else None,
+        unit=due.unit.value if due is not None else d.processing_unit,
     )
 
 

@@ -200,6 +200,21 @@ def _num(x: float) -> str:
     return f"{x:g}".replace(".", ",")
 
 
+UNIT_WORDS: dict[Unit, tuple[str, str]] = {  # what an amount of each unit is called (vi, en)
+    Unit.WORKING: ("ngày làm việc", "working days"),
+    Unit.CALENDAR: ("ngày", "days"),
+    Unit.SAME_DAY: ("ngày", "days"),
+    Unit.HOUR: ("giờ làm việc", "working hours"),
+    Unit.MONTH: ("tháng", "months"),
+}
+
+
+def amount_words(amount: float, unit: str | Unit) -> tuple[str, str]:
+    """"2,5 ngày làm việc" / "2.5 working days": the explanations' number format (decimal comma)."""
+    vi, en = UNIT_WORDS[parse_unit(unit)]
+    return f"{_num(amount)} {vi}", f"{amount:g} {en}"
+
+
 def _dm(d: date, ref: date) -> str:
     return f"{d:%d/%m}" if d.year == ref.year else f"{d:%d/%m/%Y}"
 

@@ -255,3 +255,18 @@ async def test_an_online_dossier_counts_from_its_acceptance(deps, chat):
     assert "Hạn trả kết quả: 17:00 11/03/2026" in chat.text and "✅" in chat.text
     await chat.press("Vì sao hạn này")
     assert "04/03/2026" in chat.text
+
+
+async def test_a_paused_dossier_says_what_remains_in_its_own_unit(deps, chat):
+    """B11: 4.5 working days, paused Thu 5/3 after Tue 3 and Wed 4 were used: 2,5 working days remain
+    (decimal comma); 10 calendar days paused the same day: 8 days remain, not "ngày làm việc"."""
+    paused = [{"status": 2, "at": "2026-03-02T09:00:00+07:00"}, {"status": 5, "at": "2026-03-05T10:00:00+07:00"}]
+    await seed(deps,
+               dossier(status=5, status_history=paused, processing_days=4.5),
+               dossier(code="000.00.22.H26-260302-0002", status=5, status_history=paused,
+                       processing_days=10, processing_unit="calendar"))
+    await at(chat).say(CODE)
+    assert "còn 2,5 ngày làm việc" in chat.text and "còn 2.5" not in chat.text
+    assert "2.5 working days remain" in chat.text
+    await chat.say("000.00.22.H26-260302-0002")
+    assert "còn 8 ngày." in chat.text and "8 ngày làm việc" not in chat.text and "8 days remain" in chat.text

@@ -152,3 +152,12 @@ def test_status_labels(label, code):
 def test_unknown_status_is_a_clear_error(bad):
     with pytest.raises(ValueError, match="status"):
         parse_status(bad)
+
+
+@pytest.mark.parametrize(("remaining", "unit", "words"), [
+    (2.5, "working", "còn 2,5 ngày làm việc"), (8, "calendar", "còn 8 ngày."),
+    (3.5, "hour", "còn 3,5 giờ làm việc"), (0.0, "same_day", "giải quyết trong ngày"),
+])
+def test_paused_says_what_remains_in_its_unit(remaining, unit, words):
+    v = verdict(5, None, vn(2026, 3, 20), CAL, remaining=remaining, unit=unit)
+    assert v.kind == "paused" and v.unit == unit and words in v.vi

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from knowledge.calendar import WorkingCalendar, to_local
 from knowledge.dossiers.status import FINISHED, PAUSED, RUNNING
+from knowledge.duedate import Unit, amount_words
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,7 @@ class Verdict:
     due_at: datetime | None = None  # the due time judged against (the original one)
     rescheduled_to: datetime | None = None  # the new appointment of an apology letter
     remaining: float | None = None  # paused: what is left once the clock runs again
+    unit: str | None = None  # paused: the unit of ``remaining`` (knowledge.duedate.Unit)
 
     @property
     def late(self) -> bool:
@@ -51,6 +53,7 @@ def verdict(
     finished_at: datetime | None = None,
     rescheduled_due_at: datetime | None = None,
     remaining: float | None = None,
+    unit: str | None = None,
 ) -> Verdict:
     tz = calendar.tz
     now = to_local(now, tz)
@@ -63,7 +66,7 @@ def verdict(
     if status in (7, 8):
         return Verdict("ended")
     if status in PAUSED:
-        return Verdict("paused", due_at=due, remaining=remaining)
+        return Verdict("paused", due_at=due, remaining=remaining, unit=unit)
     if status in FINISHED:
         if due is not None and finished_at is None and moved is not None:
             return Verdict("finished_late", None, due, moved)  # an apology letter: late whatever the moment
@@ -105,9 +108,15 @@ def _words(v: Verdict) -> tuple[str, str]:
     if v.kind == "ended":
         return ("Hồ sơ đã kết thúc mà không có kết quả.", "The dossier ended without a result.")
     if v.kind == "paused":
-        left = f" Sau khi bổ sung, còn {v.remaining:g} ngày làm việc." if v.remaining else ""
-        return ("Tạm dừng: cơ quan đang chờ bạn bổ sung giấy tờ hoặc nộp phí; thời hạn tạm ngừng tính." + left,
-                "Paused: the agency is waiting for you (documents or payment); the clock is stopped.")
+        left_vi = left_en = ""
+        if v.unit == Unit.SAME_DAY:
+            left_vi = " Sau khi bổ sung, hồ sơ được giải quyết trong ngày."
+            left_en = " Once you answer, it is handled the same day."
+        elif v.remaining:
+            amount_vi, amount_en = amount_words(v.remaining, v.unit or Unit.WORKING)
+            left_vi, left_en = f" Sau khi bổ sung, còn {amount_vi}.", f" Once you answer, {amount_en} remain."
+        return ("Tạm dừng: cơ quan đang chờ bạn bổ sung giấy tờ hoặc nộp phí; thời hạn tạm ngừng tính." + left_vi,
+                "Paused: the agency is waiting for you (documents or payment); the clock is stopped." + left_en)
     if v.kind == "no_due":
         return ("Chưa xác định được hạn trả kết quả.", "The due date is not known.")
     if v.kind == "finished":

@@ -270,3 +270,24 @@ async def test_a_paused_dossier_says_what_remains_in_its_own_unit(deps, chat):
     assert "2.5 working days remain" in chat.text
     await chat.say("000.00.22.H26-260302-0002")
     assert "còn 8 ngày." in chat.text and "8 ngày làm việc" not in chat.text and "8 days remain" in chat.text
+
+
+@pytest.mark.parametrize("message", ["thủ tục ly hôn năm 2024", "đăng ký khai sinh cho con sinh năm 2024",
+                                     "2024 là năm nào?", "lệ phí 2000 đồng phải không"])
+async def test_a_message_with_a_4_digit_number_is_not_taken_as_a_wrong_answer(seeded, chat, message):
+    """B3: while the digits are awaited, a question that happens to contain a year is let through to
+    the other handlers, and is not counted as a failed verification."""
+    await at(chat).say(CODE)
+    await chat.say(message)
+    assert "wrong" not in chat.kinds and "không khớp" not in chat.text
+    await chat.say(CODE)
+    await chat.say("1111")  # the first wrong answer: all 5 attempts were left
+    assert chat.kinds == ["wrong"] and "4 lần" in chat.text
+
+
+@pytest.mark.parametrize("answer", ["5678", "4 số cuối SĐT của tôi là 5678 ạ", "Số CCCD: 2345 nhé!",
+                                    "last 4 digits: 5678", "５６７８"])
+async def test_answers_in_a_few_words_are_accepted(seeded, chat, answer):
+    await at(chat).say(CODE)
+    await chat.say(answer)
+    assert "Nguyễn V*** A" in chat.text

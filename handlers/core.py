@@ -64,6 +64,9 @@ async def _dispatch(ctx: Context) -> list[Reply]:
     match = _COMMAND.match(ctx.text)
     if match:
         ctx.command, ctx.args = match.group(1).lower(), (match.group(2) or "").strip()
+        # A command cancels whatever step was waiting for an answer (an apology reason being
+        # edited, the 4 digits being asked): its handler sets a new one if it needs one.
+        ctx.state.pop("pending", None)
         handler = router.commands.get(ctx.command)
         if handler is None:
             return [unknown_command(ctx.lang)]

@@ -210,3 +210,11 @@ async def test_concurrent_state_saves_on_postgres_lose_nothing(pg_db):
     base = await load_state(pg_db, "telegram", "42")
     await asyncio.gather(*(save_state(pg_db, "telegram", "42", {**base, f"k{i}": i}, base) for i in range(20)))
     assert await load_state(pg_db, "telegram", "42") == {f"k{i}": i for i in range(20)}
+
+
+async def test_a_command_cancels_the_step_waiting_for_an_answer(chat):
+    from handlers.state import load_state, save_state
+
+    await save_state(chat.deps.db, chat.channel, chat.chat_id, {"pending": {"kind": "verify", "code": "X"}})
+    await chat.say("/help")
+    assert "pending" not in await load_state(chat.deps.db, chat.channel, chat.chat_id)

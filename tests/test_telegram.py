@@ -210,3 +210,17 @@ def test_split_text_keeps_lines_and_never_cuts_markup():
     for part in split_text(long_line, 50, html=True):
         assert len(part) <= 50
         assert not re.search(r"<[^>]*$|&[#\w]*$", part)
+
+
+def test_verbose_logging_never_shows_the_bot_token(caplog):
+    """`motcua -v` logs at INFO; the HTTP client's request lines (URLs with the token) stay out."""
+    import logging
+
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    CliRunner().invoke(main, ["-v", "calendar", "show", "2026"])
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("httpx").info("HTTP Request: POST http://127.0.0.1/bot123456:SECRET-token/getMe")
+    assert "SECRET-token" not in caplog.text

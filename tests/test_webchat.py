@@ -8,8 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
 from bot.config import Settings
+from tests.fakes.server import LocalServer
 from tests.fakes.service import running_service
 
 SESSION = "test-session-0123456789"
@@ -172,3 +174,27 @@ async def test_the_page_sanitises_replies_and_keeps_keyboard_access(service, bro
     await page.keyboard.type("xin chào")
     await page.keyboard.press("Enter")
     await page.locator(".msg.me", has_text="xin chào").wait_for()
+
+
+@pytest.mark.browser
+@needs_chromium
+async def test_the_embedded_chat_starts_only_when_opened(service, browser):
+    """A portal page with the embed script: no conversation until the citizen opens the chat."""
+    html = f'<html lang="vi"><body><h1>Cổng thông tin</h1><script src="{service.url}/embed.js"></script></body></html>'
+    app = web.Application()
+    app.router.add_get("/", lambda _request: web.Response(text=html, content_type="text/html"))
+    portal = await LocalServer(app).start()
+    try:
+        page = await browser.new_page()
+        posts = []
+        page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+        await page.goto(portal.url.replace("127.0.0.1", "localhost") + "/")  # another origin than the service
+        opener = page.get_by_role("button", name="Mở trợ lý thủ tục hành chính")
+        await opener.wait_for()
+        await page.wait_for_timeout(500)
+        assert not posts  # a page view costs nothing
+        await opener.click()
+        await page.frame_locator("iframe").locator(".msg.bot").first.wait_for()
+        assert any("/webchat/api/messages" in url for url in posts)
+    finally:
+        await portal.stop()

@@ -25,6 +25,10 @@ def main(verbose: bool) -> None:
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # The HTTP client under python-telegram-bot logs every request URL at INFO, and the Bot API's
+    # URLs carry the bot token: never at INFO, whatever -v says.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 main.add_command(db_group)

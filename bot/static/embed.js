@@ -22,12 +22,12 @@
 
     var frame = document.createElement("iframe");
     frame.title = labels.title;
-    frame.src = origin + "/?embed=1";
-    frame.hidden = true;
+    frame.hidden = true;  // loaded on first open: a page view must not start a conversation
     frame.style.cssText = "position:fixed;right:1rem;bottom:5.5rem;z-index:2147483000;width:min(26rem,calc(100vw - 2rem));" +
       "height:min(40rem,calc(100vh - 7rem));border:1px solid #ccc;border-radius:.8rem;background:#fff;box-shadow:0 4px 16px rgba(0,0,0,.25)";
 
     function toggle(open) {
+      if (open && !frame.src) frame.src = origin + "/?embed=1";
       frame.hidden = !open;
       button.setAttribute("aria-expanded", open ? "true" : "false");
       button.setAttribute("aria-label", open ? labels.close : labels.open);

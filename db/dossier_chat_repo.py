@@ -1,6 +1,7 @@
 """What one chat did with dossiers, in the database so that every replica sees it: the codes it asked
-about (the enumeration limit), its wrong second-factor answers (the failed-verification limit), and
-the dossiers it unlocked with a right answer (for a while)."""
+about (the enumeration limit), its wrong second-factor answers (the failed-verification limits: per
+chat, and per dossier code across all chats), and the dossiers it unlocked with a right answer (for
+a while)."""
 
 from __future__ import annotations
 
@@ -60,13 +61,23 @@ async def oldest_failure_since(db: Database, channel: str, chat_id: str, since: 
         )
 
 
+async def code_failures_since(db: Database, code: str, since: datetime) -> int:
+    """Wrong answers for one dossier from every chat (a new chat, or a new web session, does not
+    start again from zero)."""
+    async with db.session() as session:
+        return await session.scalar(
+            select(func.count()).select_from(DossierVerifyFailure).where(
+                DossierVerifyFailure.code == code, DossierVerifyFailure.at >= since,
+            )
+        ) or 0
+
+
 async def record_failure(db: Database, channel: str, chat_id: str, code: str, at: datetime) -> None:
     async with db.transaction() as session:
         session.add(DossierVerifyFailure(channel=channel, chat_id=chat_id, code=code, at=at))
-        await session.execute(delete(DossierVerifyFailure).where(
-            DossierVerifyFailure.channel == channel, DossierVerifyFailure.chat_id == chat_id,
-            DossierVerifyFailure.at < at - KEEP,
-        ))
+        for mine in ((DossierVerifyFailure.channel == channel) & (DossierVerifyFailure.chat_id == chat_id),
+                     DossierVerifyFailure.code == code):
+            await session.execute(delete(DossierVerifyFailure).where(mine, DossierVerifyFailure.at < at - KEEP))
 
 
 async def grant_access(db: Database, channel: str, chat_id: str, code: str, until: datetime) -> None:

@@ -291,3 +291,30 @@ async def test_answers_in_a_few_words_are_accepted(seeded, chat, answer):
     await at(chat).say(CODE)
     await chat.say(answer)
     assert "Nguyễn V*** A" in chat.text
+
+
+async def test_wrong_answers_for_one_code_are_counted_across_chats(seeded, deps):
+    """B4: switching chats (a new web session is a new chat) does not reset the count for a dossier:
+    10 wrong answers in 24 hours lock its verification, even a right answer then, with a clear message."""
+    waiting = at(Chat(deps, chat_id="waiting"))
+    await waiting.say(CODE)  # asked for the digits before the lock
+    guesses = iter(f"{n:04d}" for n in range(1000, 1010))
+    for name, tries in (("a", 4), ("b", 4), ("c", 2)):
+        attacker = at(Chat(deps, chat_id=f"attacker-{name}"))
+        await attacker.say(CODE)
+        for _ in range(tries):
+            await attacker.say(next(guesses))
+    assert attacker.kinds == ["limited"] and "liên hệ bộ phận một cửa" in attacker.text
+    assert "10 lần trong 24 giờ" in attacker.text
+    await waiting.say("5678")  # right, but the code is locked
+    assert waiting.kinds == ["limited"] and "liên hệ bộ phận một cửa" in waiting.text
+    no_personal_data(waiting.text)
+    fresh = at(Chat(deps, chat_id="fresh"))
+    await fresh.say(CODE)
+    assert "Đang xử lý" in fresh.text and "tạm khóa" in fresh.text and "4 số cuối" not in fresh.text
+    await fresh.say("5678")
+    no_personal_data(fresh.text)
+    later = at(Chat(deps, chat_id="later"), NOW + timedelta(hours=24, minutes=1))
+    await later.say(CODE)
+    await later.say("5678")
+    assert "Nguyễn V*** A" in later.text

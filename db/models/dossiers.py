@@ -143,7 +143,8 @@ class DossierLookup(Base):
 
 
 class DossierVerifyFailure(Base):
-    """One wrong second-factor answer (the failed-verification limit counts them per hour)."""
+    """One wrong second-factor answer: the limits count them per chat per hour and per dossier code
+    across all chats per day (``(code, at)``, migration 0006)."""
 
     __tablename__ = "dossier_verify_failures"
 
@@ -153,4 +154,7 @@ class DossierVerifyFailure(Base):
     code: Mapped[str] = mapped_column(String(48))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_dossier_verify_failures_chat_at", "channel", "chat_id", "at"),)
+    __table_args__ = (
+        Index("ix_dossier_verify_failures_chat_at", "channel", "chat_id", "at"),
+        Index("ix_dossier_verify_failures_code_at", "code", "at"),
+    )

@@ -7,7 +7,9 @@ registered with the dossier (pending step "verify"); a right answer unlocks, for
 ``ACCESS_FOR``, the masked name and the status history.
 
 Limits per chat, kept in the database (every replica counts the same): ``MAX_CODES`` distinct codes
-per hour (against enumeration), ``MAX_FAILURES`` wrong answers per hour.
+per hour (against enumeration), ``MAX_FAILURES`` wrong answers per hour. And per dossier code across
+all chats (a new chat or web session does not start from zero): after ``MAX_CODE_FAILURES`` wrong
+answers in ``CODE_WINDOW`` its verification is locked, and the citizen is sent to the one-stop desk.
 
 A code not in the database is asked of ``deps.backend`` (if the deployment has one) within
 ``BACKEND_BUDGET`` seconds; whatever happens there, the citizen gets the status or "busy, try again".
@@ -21,6 +23,7 @@ import re
 from datetime import timedelta
 
 from db.dossier_chat_repo import (
+    code_failures_since,
     codes_asked_since,
     failures_since,
     grant_access,
@@ -43,6 +46,8 @@ log = logging.getLogger(__name__)
 WINDOW = timedelta(hours=1)
 MAX_CODES = 20  # distinct dossier codes per chat per hour
 MAX_FAILURES = 5  # wrong second-factor answers per chat per hour
+MAX_CODE_FAILURES = 10  # wrong answers for one dossier from all chats ...
+CODE_WINDOW = timedelta(hours=24)  # ... within a day: then its verification is locked
 ACCESS_FOR = timedelta(minutes=30)
 BACKEND_BUDGET = 2.8  # seconds: with the database and the reply, the citizen hears back within 3 s
 _PROCEDURE_CODE = re.compile(r"(?<![\w.])\d\.\d{6}(?:\.[0-9A-Za-z.]+)?(?![\w])")
@@ -112,6 +117,8 @@ async def show(ctx: Context, record: DossierRecord) -> list[Reply]:
     verified = await has_access(ctx.deps.db, channel, chat_id, d.code, now)
     procedure = ctx.index.get(d.procedure_code) if d.procedure_code else None
     view = build_view(record, procedure, ctx.deps.calendar, now, verified=verified)
+    if not verified and view["can_verify"] and await _locked(ctx, d.code):
+        view.update(can_verify=False, locked=True)
     if not verified and view["can_verify"]:
         ctx.state["pending"] = {"kind": "verify", "code": d.code}
     elif isinstance(ctx.state.get("pending"), dict) and ctx.state["pending"].get("kind") == "verify":
@@ -157,16 +164,31 @@ async def verify(ctx: Context) -> list[Reply] | None:
         ctx.state.pop("pending", None)
         return None
     d = record.dossier
+    if await _locked(ctx, d.code):  # checked before comparing: a right guess after the lock is no use
+        ctx.state.pop("pending", None)
+        return [_code_locked()]
     if matches(digits, d.applicant_phone, d.applicant_id_number):
         await grant_access(db, channel, chat_id, d.code, now + ACCESS_FOR)
         ctx.state.pop("pending", None)
         return await show(ctx, record)
     await record_failure(db, channel, chat_id, d.code, now)
+    if await _locked(ctx, d.code):
+        ctx.state.pop("pending", None)
+        return [_code_locked()]
     left = MAX_FAILURES - await failures_since(db, channel, chat_id, now - WINDOW)
     if left <= 0:
         ctx.state.pop("pending", None)
         return [await _limited_failures(ctx)]
     return [Reply(template="dossier_wrong", context={"left": left}, kind="wrong")]
+
+
+async def _locked(ctx: Context, code: str) -> bool:
+    return await code_failures_since(ctx.deps.db, code, ctx.now() - CODE_WINDOW) >= MAX_CODE_FAILURES
+
+
+def _code_locked() -> Reply:
+    return Reply(template="dossier_limited", context={"what": "code_locked", "limit": MAX_CODE_FAILURES},
+                 kind="limited")
 
 
 async def _limited_failures(ctx: Context) -> Reply:

@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     ingest_token: SecretStr | None = None
     backend_url: str | None = None
 
+    # Web chat: messages per client IP per minute (in memory, per replica; sessions are chosen by the
+    # browser, so this is what holds against a script rotating them). Behind a reverse proxy, name the
+    # header it sets (X-Forwarded-For: its last entry is used; X-Real-IP) — else every citizen is the proxy.
+    webchat_per_ip_per_minute: int = 120
+    webchat_client_ip_header: str | None = None
+
     # Officials' reminders, citizens' notices and the outbox (docs/officials.md)
     reminder_sweep_seconds: float = 300.0  # how often `motcua run` sweeps (0: never; `motcua reminders sweep` then)
     reminder_due_within_days: int = 1  # "due soon": within N working days

@@ -4,7 +4,9 @@ opens the page in an iframe) and a JSON endpoint.
 ``POST /webchat/api/messages`` with ``{"session", "text" | "payload", "locale"}`` answers
 ``{"replies": [{"html", "kind", "buttons": [{"title", "payload" | "url"}]}]}``. The session id is
 random, made by the browser (kept in localStorage) and is nothing but a chat id: it grants no access
-to anything. Replies are the core's html dialect (escaped; only <b>, <i>, <a href>); the page
+to anything. Because the browser picks it, a script can rotate it: messages are limited per session
+AND per client IP (``Settings.webchat_per_ip_per_minute``; the IP from ``request.remote``, or from
+``Settings.webchat_client_ip_header`` behind a reverse proxy), in memory per replica. Replies are the core's html dialect (escaped; only <b>, <i>, <a href>); the page
 sanitises them again before showing them.
 """
 
@@ -85,9 +87,22 @@ def _error(status: int, vi: str, en: str, **extra) -> web.Response:
 class WebChat:
     name = CHANNEL
 
-    def __init__(self, service: Service, *, per_minute: int = 30) -> None:
+    def __init__(self, service: Service, *, per_minute: int = 30, per_ip_minute: int | None = None) -> None:
         self.service = service
         self.limiter = RateLimiter(per_minute, 60.0)
+        settings = service.settings
+        self.ip_limiter = RateLimiter(per_ip_minute or settings.webchat_per_ip_per_minute, 60.0)
+        self.ip_header = settings.webchat_client_ip_header
+
+    def client_ip(self, request: web.Request) -> str:
+        """The citizen's address: the proxy's header when one is configured (X-Forwarded-For: the
+        last entry, the one our proxy added — earlier ones are whatever the client sent)."""
+        if self.ip_header:
+            value = request.headers.get(self.ip_header, "")
+            last = value.rsplit(",", 1)[-1].strip()
+            if last:
+                return last[:64]
+        return request.remote or "unknown"
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/", self.page)
@@ -130,7 +145,7 @@ class WebChat:
         if text is not None and not isinstance(text, str):
             return _error(400, "Tin nhắn không hợp lệ", "Invalid text")
         locale = "en" if body.get("locale") == "en" else "vi"
-        wait = self.limiter.allow(session)
+        wait = self.ip_limiter.allow(self.client_ip(request)) or self.limiter.allow(session)
         if wait:
             self.service.metrics.rejected.labels(CHANNEL, "rate_limited").inc()
             return _error(429, "Bạn gửi nhanh quá, vui lòng đợi một chút", "Too many messages, please wait",

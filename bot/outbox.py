@@ -16,11 +16,19 @@ one a second per chat; the overall 30/s is PTB's rate limiter's job), different 
   → ``failed`` with the reason, then the same message is planned to the official's next linked
   chat (Telegram → Zalo or back), if there is one.
 
+Leases: while a message is in flight its dispatcher extends the row's lease (every third of the
+lease), so a long send — Telegram's 429 ``retry_after`` honoured inside one send — is not taken
+over by another dispatcher; should the extension find the row no longer ours (another dispatcher
+claimed it after the lease ran out, e.g. the database was unreachable for longer than the lease),
+the send is abandoned, and a send that cannot extend its lease is abandoned before the lease ends.
+A row whose settling finds it no longer ours is logged, not counted as sent.
+
 Crash safety: a row stays "sending" while its message is in flight; if the process dies there,
 another dispatcher (or this one restarted) claims it again when the lease runs out and sends it
-again. So: **at-least-once for the messages in flight at the crash (at most ``concurrency`` of
-them), exactly once for every other message** — their dedupe keys were planned once. A dispatcher
-sends nothing once its lease is about to run out: it gives the rest of the batch back.
+again. So: **at-least-once for the messages in flight when a dispatcher dies (at most
+``concurrency`` of them), exactly once for every other message** — their dedupe keys were planned
+once, and a live dispatcher keeps its lease. A dispatcher sends nothing new once its batch's lease
+is about to run out: it gives the rest of the batch back.
 """
 
 from __future__ import annotations
@@ -38,12 +46,25 @@ from bot.delivery import PermanentDeliveryError, TransientDeliveryError
 from db.engine import Database
 from db.models.base import utcnow
 from db.models.outbox import OutboxMessage
-from db.outbox_repo import backlog, claim, mark_failed, mark_retry, mark_sent, plan_fallback, release
+from db.outbox_repo import (
+    backlog,
+    claim,
+    extend_lease,
+    mark_failed,
+    mark_retry,
+    mark_sent,
+    plan_fallback,
+    release,
+)
 from handlers.reply_json import replies_from_json
 
 log = logging.getLogger(__name__)
 
 PUSH_CHANNELS = ("telegram", "zalo")  # the others (web, console) cannot reach a user unasked
+
+
+class LeaseLost(Exception):
+    """The row is no longer this dispatcher's (or its lease could not be kept): stop sending it."""
 
 
 class OutboxDispatcher:
@@ -84,8 +105,9 @@ class OutboxDispatcher:
         rows = await claim(self.db, limit=self.batch, lease=timedelta(seconds=self.lease), token=token, now=self.clock())
         if not rows:
             return 0
-        # Stop sending a little before the lease runs out: another dispatcher may claim the rows then.
-        deadline = time.monotonic() + self.lease - min(10.0, self.lease / 3)
+        # Start nothing a little before the lease runs out: another dispatcher may claim the rows then.
+        lease_end = time.monotonic() + self.lease
+        deadline = lease_end - self._margin
         by_chat: OrderedDict[tuple[str, str], list[OutboxMessage]] = OrderedDict()
         for row in rows:
             by_chat.setdefault((row.channel, row.chat_id), []).append(row)
@@ -98,7 +120,7 @@ class OutboxDispatcher:
                         await release(self.db, [r.id for r in chat_rows[n:]], token)
                         return
                     await self._pace(row.channel, row.chat_id)
-                    await self._deliver(row, token)
+                    await self._deliver(row, token, lease_end)
 
         await asyncio.gather(*(chat_rows(group) for group in by_chat.values()))
         return len(rows)
@@ -115,18 +137,54 @@ class OutboxDispatcher:
             horizon = time.monotonic() - self.per_chat_interval
             self._last_send = {k: v for k, v in self._last_send.items() if v > horizon}
 
+    @property
+    def _margin(self) -> float:
+        return min(10.0, self.lease / 3)
+
+    async def _leased(self, row: OutboxMessage, token: str, lease_end: float, sending: Any) -> None:
+        """Await the send while keeping the row's lease: extended every third of the lease; the send
+        is abandoned (LeaseLost) when the row turns out to be another dispatcher's, or when the
+        lease is about to end without an extension (the database unreachable)."""
+        task = asyncio.ensure_future(sending)
+        try:
+            while True:
+                left = lease_end - time.monotonic() - self._margin
+                if left <= 0:
+                    raise LeaseLost("the lease is running out and could not be extended")
+                done, _ = await asyncio.wait({task}, timeout=min(self.lease / 3, left))
+                if done:
+                    task.result()
+                    return
+                try:
+                    kept = await extend_lease(self.db, row.id, token, self.clock() + timedelta(seconds=self.lease))
+                except Exception:
+                    log.warning("outbox row %s: the lease could not be extended", row.id, exc_info=True)
+                    continue
+                if not kept:
+                    raise LeaseLost("another dispatcher took the row over")
+                lease_end = time.monotonic() + self.lease
+        finally:
+            if not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=5.0)  # let it unwind; our own cancellation still propagates
+            if task.done() and not task.cancelled():
+                task.exception()  # retrieved: an abandoned send's error is not "never retrieved"
+
     def _count(self, outcome: str, channel: str) -> None:
         if self.metrics is not None and hasattr(self.metrics, "outbox_sent"):
             self.metrics.outbox_sent.labels(channel, outcome).inc()
 
-    async def _deliver(self, row: OutboxMessage, token: str) -> None:
+    async def _deliver(self, row: OutboxMessage, token: str, lease_end: float) -> None:
         sender = self.channels.get(row.channel)
         try:
             if sender is None:
                 if row.channel in PUSH_CHANNELS:
                     raise TransientDeliveryError(row.channel, "this channel is not enabled on this server")
                 raise PermanentDeliveryError(row.channel, "this channel cannot send messages unasked")
-            await sender.send(row.chat_id, replies_from_json(row.replies))
+            await self._leased(row, token, lease_end, sender.send(row.chat_id, replies_from_json(row.replies)))
+        except LeaseLost as exc:
+            log.warning("outbox row %s (%s to %s) abandoned in flight: %s; it may be delivered twice",
+                        row.id, row.kind, row.channel, exc)
         except PermanentDeliveryError as exc:
             await self._fail(row, token, f"permanent: {exc}")
         except TransientDeliveryError as exc:
@@ -145,8 +203,11 @@ class OutboxDispatcher:
                 await mark_retry(self.db, row.id, token, f"error: {exc!r}",
                                  self.clock() + timedelta(seconds=self.backoff_base * 2 ** max(0, row.attempts - 1)))
         else:
-            await mark_sent(self.db, row.id, token, self.clock())
-            self._count("sent", row.channel)
+            if await mark_sent(self.db, row.id, token, self.clock()):
+                self._count("sent", row.channel)
+            else:
+                log.warning("outbox row %s (%s to %s) was delivered after its claim was lost: another dispatcher "
+                            "may deliver it again", row.id, row.kind, row.channel)
 
     async def _fail(self, row: OutboxMessage, token: str, reason: str) -> None:
         await mark_failed(self.db, row.id, token, reason)

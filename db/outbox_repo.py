@@ -8,8 +8,8 @@ it is planned and ``next_attempt_at`` has come, or when it is "sending" and its 
 (the process that claimed it died): that row is sent again — at-least-once for the message that
 was in flight; every other message is sent once, whatever the number of dispatchers.
 
-Settling (sent / retry / failed / release) is conditional on the claim token, so a dispatcher that
-lost its lease cannot overwrite the row's new owner.
+Settling (sent / retry / failed / release) and extending the lease are conditional on the claim
+token, so a dispatcher that lost its lease cannot overwrite the row's new owner.
 """
 
 from __future__ import annotations
@@ -127,6 +127,12 @@ async def _settle(db: Database, row_id: int, token: str, **values) -> bool:
             .values(**values).execution_options(synchronize_session=False)
         )
     return bool(done.rowcount)
+
+
+async def extend_lease(db: Database, row_id: int, token: str, until: datetime) -> bool:
+    """Keep the claim while the message is in flight; False when the row is no longer this claim's
+    (its lease ran out and another dispatcher took it over)."""
+    return await _settle(db, row_id, token, lease_until=until)
 
 
 async def mark_sent(db: Database, row_id: int, token: str, now: datetime | None = None) -> bool:

@@ -10,10 +10,13 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
 from bot.config import Settings
+from bot.outbox import OutboxDispatcher
 from db.models.base import utcnow
 from db.officials_repo import create_invite, redeem_invite
+from db.models.outbox import OutboxMessage
 from db.outbox_repo import Planned, claim, enqueue, outbox_rows
 from handlers.reply_json import replies_to_json
 from handlers.types import Button, Reply
@@ -169,3 +172,44 @@ async def test_the_backlog_gauge(deps, bot_api, sqlite_url):
             await asyncio.sleep(0.05)
         assert await gauge() == 3.0
     assert bot_api.texts("49") == []  # not due yet
+
+
+async def metric(service, name: str, **labels: str) -> float:
+    _, body = await service.get("/metrics")
+    where = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    found = re.search(rf"^{name}{{{where}}} ([0-9.]+)$", body, re.M)
+    return float(found.group(1)) if found else 0.0
+
+
+async def test_a_long_send_keeps_its_lease_and_is_not_sent_twice(deps, bot_api, sqlite_url):
+    # The Bot API holds the message 2.5 s (as a 429's retry_after honoured inside one send would);
+    # the lease is 1 s and a second dispatcher (another replica) polls all the while.
+    bot_api.delay["sendMessage"] = 2.5
+    async with running_service(settings_for(sqlite_url, bot_api, outbox_lease_seconds=1.0), deps=deps) as service:
+        replica = OutboxDispatcher(deps.db, service.service.channels, lease=1.0, per_chat_interval=0.0)
+        stop = asyncio.Event()
+        polling = asyncio.create_task(replica.run(stop, poll=0.05))
+        try:
+            await enqueue(deps.db, [message("slow", "telegram", "50", "Tin gửi lâu")])
+            await settled(deps.db, "slow")
+            await asyncio.sleep(1.5)  # the replica keeps polling: nothing is claimed again
+        finally:
+            stop.set()
+            await polling
+    assert len([c for c in bot_api.calls if c.method == "sendMessage"]) == 1
+    assert bot_api.texts("50") == ["Tin gửi lâu"]
+    assert (await row(deps.db, "slow")).attempts == 1
+
+
+async def test_a_row_taken_over_in_flight_is_abandoned_and_not_counted_as_sent(deps, bot_api, sqlite_url):
+    bot_api.delay["sendMessage"] = 3.0
+    async with running_service(settings_for(sqlite_url, bot_api, outbox_lease_seconds=1.0), deps=deps) as service:
+        await enqueue(deps.db, [message("taken", "telegram", "51", "Tin bị giành")])
+        await wait_until(lambda: bot_api.called("sendMessage"), what="the message in flight")
+        async with deps.db.transaction() as session:  # its lease ran out and another dispatcher claimed it
+            await session.execute(update(OutboxMessage).where(OutboxMessage.dedupe_key == "taken")
+                                  .values(claim_token="another-dispatcher", lease_until=utcnow() + timedelta(hours=1)))
+        await asyncio.sleep(3.5)  # past the moment the held message would have been answered
+        assert await metric(service, "motcua_outbox_messages_total", channel="telegram", outcome="sent") == 0
+    taken = await row(deps.db, "taken")
+    assert (taken.status, taken.claim_token) == ("sending", "another-dispatcher")  # the new owner's, untouched

@@ -247,6 +247,7 @@ async def _apply(
         elif any(getattr(row, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(row, k, v)
+            row.updated_at = now
             result.updated += 1
         elif not new_events:
             result.unchanged += 1
@@ -337,6 +338,13 @@ async def set_rescheduled_due(
     refreshed = await get_dossier(db, canonical, with_history=False)
     assert refreshed is not None
     return refreshed.dossier
+
+
+async def mark_refreshed(db: Database, code: str, at: datetime) -> None:
+    """The source was asked again at ``at`` and answered (changed or not): ``updated_at`` says how
+    fresh the stored record is (the pull backend's refresh interval counts from it)."""
+    async with db.transaction() as session:
+        await session.execute(update(Dossier).where(Dossier.code == code).values(updated_at=at))
 
 
 async def delete_dossiers(db: Database, *, source: str) -> int:

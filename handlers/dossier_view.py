@@ -98,6 +98,7 @@ def build_view(
         "late": v.late,
         "verified": verified,
         "can_verify": bool(d.applicant_phone or d.applicant_id_number),
+        "updated": "",  # set when the one-stop system could not refresh it: "last updated at"
         "locked": False,  # verification of this code locked after too many wrong answers (set by the handler)
     }
     if verified:

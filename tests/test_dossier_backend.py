@@ -3,7 +3,7 @@ failing, talking garbage or fine — and what the citizen hears in each case."""
 
 import asyncio
 import socket
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from aiohttp import web
@@ -44,6 +44,9 @@ class OneStop:
             return web.json_response(dossier(code="000.00.22.H26-260302-0777"))
         if code != CODE:
             return web.json_response({"error": "not found"}, status=404)
+        if self.mode == "finished":
+            history = [*dossier()["status_history"], {"status": 9, "at": "2026-03-11T10:03:00+07:00"}]
+            return web.json_response(dossier(status=9, status_history=history))
         return web.json_response(dossier())
 
 
@@ -173,3 +176,34 @@ async def test_answers_are_cached_for_a_while(onestop):
         assert onestop.hits == 3
     finally:
         await client.close()
+
+
+async def test_a_pulled_dossier_is_refreshed_after_a_while(deps, onestop, backend):
+    """B9: in a pull-only deployment the first status seen is not shown forever: a record from the
+    backend older than 5 minutes is asked for again (within the same budget)."""
+    chat = chat_with(deps, backend)
+    await chat.say(CODE)
+    assert "Đang xử lý" in chat.text and onestop.hits == 1
+    onestop.mode = "finished"
+    chat.at += timedelta(minutes=2)
+    await chat.say(CODE)
+    assert "Đang xử lý" in chat.text and onestop.hits == 1  # fresh enough: from the database
+    chat.at += timedelta(minutes=4)
+    await chat.say(CODE)
+    assert chat.kinds == ["dossier"] and "Đã xử lý xong" in chat.text and onestop.hits == 2
+    assert "Cập nhật lúc" not in chat.text
+    chat.at += timedelta(minutes=1)
+    await chat.say(CODE)
+    assert onestop.hits == 2  # the refresh counts from the last answer, changed or not
+
+
+@pytest.mark.parametrize("mode", ["500", "slow"])
+async def test_a_failed_refresh_shows_the_stored_record_with_its_time(deps, onestop, backend, mode):
+    chat = chat_with(deps, backend)
+    await chat.say(CODE)
+    onestop.mode = mode
+    chat.at += timedelta(minutes=6)
+    await chat.say(CODE)
+    assert chat.kinds == ["dossier"] and BUSY not in chat.text
+    assert "Đang xử lý" in chat.text and "Cập nhật lúc: 10:00 11/03/2026" in chat.text
+    assert "Last updated at 10:00 11/03/2026" in chat.text

@@ -13,6 +13,8 @@ answers in ``CODE_WINDOW`` its verification is locked, and the citizen is sent t
 
 A code not in the database is asked of ``deps.backend`` (if the deployment has one) within
 ``BACKEND_BUDGET`` seconds; whatever happens there, the citizen gets the status or "busy, try again".
+A dossier that came from the backend is asked again once its record is older than ``REFRESH_AFTER``
+(same budget); when that fails, the stored record is shown with the time it was last updated.
 """
 
 from __future__ import annotations
@@ -32,7 +34,14 @@ from db.dossier_chat_repo import (
     record_failure,
     record_lookup,
 )
-from db.dossier_repo import DossierBatchError, DossierRecord, find_dossier, get_dossier, upsert_dossiers
+from db.dossier_repo import (
+    DossierBatchError,
+    DossierRecord,
+    find_dossier,
+    get_dossier,
+    mark_refreshed,
+    upsert_dossiers,
+)
 from handlers.backend import BackendUnavailable
 from handlers.dossier_view import build_view, has_clock, recompute, when
 from handlers.replies import busy
@@ -50,6 +59,7 @@ MAX_CODE_FAILURES = 10  # wrong answers for one dossier from all chats ...
 CODE_WINDOW = timedelta(hours=24)  # ... within a day: then its verification is locked
 ACCESS_FOR = timedelta(minutes=30)
 BACKEND_BUDGET = 2.8  # seconds: with the database and the reply, the citizen hears back within 3 s
+REFRESH_AFTER = timedelta(minutes=5)  # a dossier pulled from the backend is asked again after this
 _PROCEDURE_CODE = re.compile(r"(?<![\w.])\d\.\d{6}(?:\.[0-9A-Za-z.]+)?(?![\w])")
 
 
@@ -76,47 +86,63 @@ def _limited_codes(ctx: Context) -> list[Reply]:
     return [Reply(template="dossier_limited", context={"what": "codes", "limit": MAX_CODES}, kind="limited")]
 
 
-async def _fetch(ctx: Context, code: DossierCode) -> DossierRecord | None:
-    """Ask the backend; raises BackendUnavailable when it cannot answer in time."""
+async def _fetch(ctx: Context, code: DossierCode, ask: str) -> DossierRecord | None:
+    """Ask the backend for ``ask`` (the code typed, or the stored full one); raises
+    BackendUnavailable when it cannot answer in time."""
     backend = ctx.deps.backend
+    now = ctx.now()
     try:
-        fetched = await asyncio.wait_for(backend.fetch(code.canonical), BACKEND_BUDGET)
+        fetched = await asyncio.wait_for(backend.fetch(ask), BACKEND_BUDGET)
     except TimeoutError:
         raise BackendUnavailable("no answer within the budget") from None
     if fetched is None:
         return None
     try:
         await upsert_dossiers(ctx.deps.db, [fetched], calendar=ctx.deps.calendar, procedures=ctx.index.get,
-                              source="backend")
+                              source="backend", now=now)
     except DossierBatchError as exc:
         raise BackendUnavailable(f"the backend's dossier cannot be stored: {exc.errors}") from None
+    await mark_refreshed(ctx.deps.db, fetched.code, now)
     return await find_dossier(ctx.deps.db, code)
+
+
+def _due_for_refresh(ctx: Context, record: DossierRecord) -> bool:
+    d = record.dossier
+    return d.source == "backend" and ctx.now() - d.updated_at > REFRESH_AFTER
 
 
 async def lookup(ctx: Context, code: DossierCode) -> list[Reply]:
     if not await _within_limit(ctx, code.canonical):
         return _limited_codes(ctx)
     record = await find_dossier(ctx.deps.db, code)
-    if record is None and ctx.deps.backend is not None:
+    stale = False  # shown from the database after the backend failed to refresh it
+    if ctx.deps.backend is not None and (record is None or _due_for_refresh(ctx, record)):
         try:
-            record = await _fetch(ctx, code)
+            fetched = await _fetch(ctx, code, record.dossier.code if record is not None else code.canonical)
         except BackendUnavailable as exc:
             log.warning("dossier backend unavailable: %s", exc)
-            return [busy()]
+            if record is None:
+                return [busy()]
+            stale = True
+        else:
+            stale = fetched is None and record is not None  # no longer known there: what we had, dated
+            record = fetched or record
     if record is None:
         return _not_found(code)
     if record.dossier.code != code.canonical and not await _within_limit(ctx, record.dossier.code):
         return _limited_codes(ctx)
-    return await show(ctx, record)
+    return await show(ctx, record, stale=stale)
 
 
-async def show(ctx: Context, record: DossierRecord) -> list[Reply]:
+async def show(ctx: Context, record: DossierRecord, *, stale: bool = False) -> list[Reply]:
     d = record.dossier
     channel, chat_id = _where(ctx)
     now = ctx.now()
     verified = await has_access(ctx.deps.db, channel, chat_id, d.code, now)
     procedure = ctx.index.get(d.procedure_code) if d.procedure_code else None
     view = build_view(record, procedure, ctx.deps.calendar, now, verified=verified)
+    if stale:
+        view["updated"] = when(d.updated_at, ctx.deps.calendar)
     if not verified and view["can_verify"] and await _locked(ctx, d.code):
         view.update(can_verify=False, locked=True)
     if not verified and view["can_verify"]:

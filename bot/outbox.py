@@ -2,9 +2,12 @@
 adapters, inside ``motcua run``.
 
 Each round claims a batch of due rows for a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
-replicas share the work without overlap; one atomic UPDATE on SQLite), then sends them: the rows of
-one chat in order, at most one message per ``per_chat_interval`` to a chat (Telegram allows about
-one a second per chat; the overall 30/s is PTB's rate limiter's job), different chats concurrently
+replicas share the work without overlap; one atomic UPDATE on SQLite), then sends them. Order per
+chat: only a chat's oldest open row is claimable (``db.outbox_repo.claim``), so its messages go out
+one after another and one chat is served by one dispatcher at a time, which also makes the pace
+below hold across replicas; a row planned again after a failure holds the chat's later rows back.
+At most one message per ``per_chat_interval`` to a chat (Telegram allows about one a second per
+chat; the overall 30/s is PTB's rate limiter's job), different chats concurrently
 (``concurrency``). Outcomes:
 
 - accepted by the platform → ``sent``;
@@ -120,7 +123,10 @@ class OutboxDispatcher:
                         await release(self.db, [r.id for r in chat_rows[n:]], token)
                         return
                     await self._pace(row.channel, row.chat_id)
-                    await self._deliver(row, token, lease_end)
+                    if not await self._deliver(row, token, lease_end):
+                        # It will be tried again later: the chat's later messages must not overtake it.
+                        await release(self.db, [r.id for r in chat_rows[n + 1:]], token)
+                        return
 
         await asyncio.gather(*(chat_rows(group) for group in by_chat.values()))
         return len(rows)
@@ -174,7 +180,9 @@ class OutboxDispatcher:
         if self.metrics is not None and hasattr(self.metrics, "outbox_sent"):
             self.metrics.outbox_sent.labels(channel, outcome).inc()
 
-    async def _deliver(self, row: OutboxMessage, token: str, lease_end: float) -> None:
+    async def _deliver(self, row: OutboxMessage, token: str, lease_end: float) -> bool:
+        """Send one row and settle it; False when it is not settled for good (a retry is planned,
+        or it was abandoned): the chat's later rows must wait for it."""
         sender = self.channels.get(row.channel)
         try:
             if sender is None:
@@ -185,29 +193,33 @@ class OutboxDispatcher:
         except LeaseLost as exc:
             log.warning("outbox row %s (%s to %s) abandoned in flight: %s; it may be delivered twice",
                         row.id, row.kind, row.channel, exc)
+            return False
         except PermanentDeliveryError as exc:
             await self._fail(row, token, f"permanent: {exc}")
+            return True
         except TransientDeliveryError as exc:
             if row.attempts >= self.max_attempts:
                 await self._fail(row, token, f"gave up after {row.attempts} attempts: {exc}")
-                return
+                return True
             delay = min(self.backoff_max, self.backoff_base * 2 ** max(0, row.attempts - 1))
             delay = max(delay, exc.retry_after or 0.0)
             await mark_retry(self.db, row.id, token, f"transient: {exc}", self.clock() + timedelta(seconds=delay))
             self._count("retry", row.channel)
+            return False
         except Exception as exc:  # a bug (a template, a context): retried like a transient failure, logged
             log.exception("outbox row %s could not be sent", row.id)
             if row.attempts >= self.max_attempts:
                 await self._fail(row, token, f"error: {exc!r}")
-            else:
-                await mark_retry(self.db, row.id, token, f"error: {exc!r}",
-                                 self.clock() + timedelta(seconds=self.backoff_base * 2 ** max(0, row.attempts - 1)))
+                return True
+            await mark_retry(self.db, row.id, token, f"error: {exc!r}",
+                             self.clock() + timedelta(seconds=self.backoff_base * 2 ** max(0, row.attempts - 1)))
+            return False
+        if await mark_sent(self.db, row.id, token, self.clock()):
+            self._count("sent", row.channel)
         else:
-            if await mark_sent(self.db, row.id, token, self.clock()):
-                self._count("sent", row.channel)
-            else:
-                log.warning("outbox row %s (%s to %s) was delivered after its claim was lost: another dispatcher "
-                            "may deliver it again", row.id, row.kind, row.channel)
+            log.warning("outbox row %s (%s to %s) was delivered after its claim was lost: another dispatcher "
+                        "may deliver it again", row.id, row.kind, row.channel)
+        return True
 
     async def _fail(self, row: OutboxMessage, token: str, reason: str) -> None:
         await mark_failed(self.db, row.id, token, reason)

@@ -3,7 +3,8 @@
 Claiming is ONE statement, ``UPDATE outbox SET status='sending', lease_until=..., claim_token=...
 WHERE id IN (SELECT id ... ORDER BY next_attempt_at LIMIT n FOR UPDATE SKIP LOCKED) RETURNING *``:
 on PostgreSQL concurrent dispatchers skip each other's rows; on SQLite (which ignores FOR UPDATE)
-the statement runs under the database's single write lock, so it is atomic too. A row is due when
+the statement runs under the database's single write lock, so it is atomic too. Only the oldest
+open row of each chat is claimable: a chat's messages go out in order, one dispatcher at a time. A row is due when
 it is planned and ``next_attempt_at`` has come, or when it is "sending" and its lease has run out
 (the process that claimed it died): that row is sent again — at-least-once for the message that
 was in flight; every other message is sent once, whatever the number of dispatchers.
@@ -18,10 +19,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, exists, func, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from db.engine import Database
 from db.models.base import utcnow
@@ -101,11 +103,23 @@ def _due(now: datetime):
     )
 
 
+def _first_open_of_its_chat():
+    """No earlier row of the same chat is still planned or sending: a chat's messages go one after
+    another (a row waiting for its retry holds the later ones back), and one chat is served by one
+    dispatcher at a time. The status test is literal, like ``ix_outbox_open_chat``'s predicate."""
+    earlier = aliased(OutboxMessage, name="earlier")
+    still_open = earlier.status.in_([literal_column("'planned'"), literal_column("'sending'")])
+    return ~exists().where(earlier.channel == OutboxMessage.channel, earlier.chat_id == OutboxMessage.chat_id,
+                           earlier.id < OutboxMessage.id, still_open)
+
+
 async def claim(db: Database, *, limit: int, lease: timedelta, token: str, now: datetime | None = None) -> list[OutboxMessage]:
-    """Claim up to ``limit`` due rows for ``lease``; oldest due first."""
+    """Claim up to ``limit`` due rows for ``lease`` (oldest due first), each the oldest open row of
+    its chat."""
     now = now or utcnow()
     due = (
-        select(OutboxMessage.id).where(_due(now)).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        select(OutboxMessage.id).where(_due(now), _first_open_of_its_chat())
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit).with_for_update(skip_locked=True)
     )
     stmt = (

@@ -17,7 +17,7 @@ from bot.outbox import OutboxDispatcher
 from db.models.base import utcnow
 from db.officials_repo import create_invite, redeem_invite
 from db.models.outbox import OutboxMessage
-from db.outbox_repo import Planned, claim, enqueue, outbox_rows
+from db.outbox_repo import Planned, claim, enqueue, mark_retry, mark_sent, outbox_rows
 from handlers.reply_json import replies_to_json
 from handlers.types import Button, Reply
 from tests.fakes.server import wait_until
@@ -213,3 +213,39 @@ async def test_a_row_taken_over_in_flight_is_abandoned_and_not_counted_as_sent(d
         assert await metric(service, "motcua_outbox_messages_total", channel="telegram", outcome="sent") == 0
     taken = await row(deps.db, "taken")
     assert (taken.status, taken.claim_token) == ("sending", "another-dispatcher")  # the new owner's, untouched
+
+
+async def test_a_chats_messages_stay_in_order_after_a_transient_failure(deps, bot_api, sqlite_url):
+    bot_api.fail_next("sendMessage", 502, "Bad Gateway")  # the first message fails once
+    async with running_service(settings_for(sqlite_url, bot_api), deps=deps):
+        await enqueue(deps.db, [message(f"o{n}", "telegram", "52", f"Tin {n}") for n in (1, 2, 3)])
+        await settled(deps.db, "o3")
+        await settled(deps.db, "o1")
+    assert bot_api.texts("52") == ["Tin 1", "Tin 2", "Tin 3"]
+
+
+async def _one_chat_one_claimer(db) -> None:
+    await enqueue(db, [message("a1", "telegram", "A", "1"), message("a2", "telegram", "A", "2"),
+                       message("b1", "telegram", "B", "1")])
+    first = await claim(db, limit=10, lease=timedelta(minutes=2), token="replica-1")
+    assert sorted(r.dedupe_key for r in first) == ["a1", "b1"]  # only the oldest open row of each chat
+    assert await claim(db, limit=10, lease=timedelta(minutes=2), token="replica-2") == []  # a2 waits for a1
+    a1 = next(r for r in first if r.dedupe_key == "a1")
+    await mark_retry(db, a1.id, "replica-1", "transient", utcnow() + timedelta(hours=1))
+    assert await claim(db, limit=10, lease=timedelta(minutes=2), token="replica-2") == []  # still waits: a1 is not sent
+    async with db.transaction() as session:
+        await session.execute(update(OutboxMessage).where(OutboxMessage.id == a1.id).values(next_attempt_at=utcnow()))
+    (again,) = await claim(db, limit=10, lease=timedelta(minutes=2), token="replica-2")
+    assert again.dedupe_key == "a1"
+    assert await mark_sent(db, again.id, "replica-2")
+    (then,) = await claim(db, limit=10, lease=timedelta(minutes=2), token="replica-1")
+    assert then.dedupe_key == "a2"
+
+
+async def test_one_chat_is_claimed_one_row_at_a_time(db):
+    await _one_chat_one_claimer(db)
+
+
+@pytest.mark.postgres
+async def test_one_chat_is_claimed_one_row_at_a_time_on_postgres(pg_db):
+    await _one_chat_one_claimer(pg_db)

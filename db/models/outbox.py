@@ -3,21 +3,23 @@ the database and delivered by the dispatcher of ``motcua run``.
 
 ``dedupe_key`` is unique: planning the same message twice inserts nothing. ``status`` moves
 planned → sending (claimed, with a lease) → sent | failed; a row left in "sending" by a killed
-process is claimed again once ``lease_until`` has passed. The claim query reads
-``(status, next_attempt_at)``.
+process is claimed again once ``lease_until`` has passed (its dispatcher extends the lease while
+the message is in flight). The claim query reads ``(status, next_attempt_at)``, and the rows still
+open per chat (``ix_outbox_open_chat``: a chat's next row waits for the earlier ones).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, JSONType, utcnow
 from db.models.dossiers import UTCDateTime
 
 STATUSES = ("planned", "sending", "sent", "failed")
+OPEN_WHERE = "status IN ('planned', 'sending')"
 
 
 class OutboxMessage(Base):
@@ -41,4 +43,8 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+        Index("ix_outbox_open_chat", "channel", "chat_id", "id", sqlite_where=text(OPEN_WHERE),
+              postgresql_where=text(OPEN_WHERE)),
+    )

@@ -3,8 +3,11 @@
 
 Contract: ``GET {base}/dossiers/{code}`` (the canonical code, URL-escaped), ``Accept:
 application/json``; 200 with one dossier in the JSON shape of ``knowledge.dossiers.schema``; 404
-when the system does not know the code. Anything else (another status, not JSON, the wrong shape,
-a code other than the one asked, no answer in time) is the backend being unavailable.
+when the system does not know the code. The dossier's code is the one asked, or the full code of
+a short local form that was asked (``H26.22-260302-0001`` → ``000.00.22.H26-260302-0001``: the rule
+of ``db.dossier_repo.find_dossier``). Anything else (another status, not JSON, the wrong shape,
+another dossier, a body over ``MAX_RESPONSE`` bytes, no answer in time) is the backend being
+unavailable.
 
 Behaviour, so that the citizen always hears back within 3 seconds:
 - one overall budget (``timeout``, 2.7 s by default, under the conversation's 3-second promise) for
@@ -30,9 +33,12 @@ import aiohttp
 from pydantic import ValidationError
 
 from handlers.backend import BackendUnavailable
+from knowledge.dossiers.code import parse_code, same_dossier
 from knowledge.dossiers.schema import DossierIn
 
 log = logging.getLogger(__name__)
+
+MAX_RESPONSE = 256 * 1024  # one dossier is a few KB, its history included; more is garbage
 
 
 class CircuitBreaker:
@@ -165,7 +171,7 @@ class HttpBackend:
                     raise _Retryable(f"HTTP {response.status}")
                 if response.status != 200:
                     raise BackendUnavailable(f"HTTP {response.status}")
-                body = await response.read()
+                body = await _bounded(response)
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise _Retryable(type(exc).__name__) from None
         try:
@@ -173,8 +179,24 @@ class HttpBackend:
         except ValidationError as exc:
             raise BackendUnavailable(f"not a dossier: {exc.error_count()} error(s)") from None
         if dossier.code != code:
-            raise BackendUnavailable("the backend answered with another dossier")
+            asked, got = parse_code(code), parse_code(dossier.code)
+            if asked is None or got is None or not same_dossier(asked, got):
+                raise BackendUnavailable("the backend answered with another dossier")
         return dossier
+
+
+async def _bounded(response: aiohttp.ClientResponse) -> bytes:
+    """The body, read at most ``MAX_RESPONSE`` bytes far (with or without a Content-Length)."""
+    too_big = BackendUnavailable(f"response over {MAX_RESPONSE} bytes")
+    if (response.content_length or 0) > MAX_RESPONSE:
+        raise too_big
+    chunks, size = [], 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > MAX_RESPONSE:
+            raise too_big
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def backend_from_settings(settings) -> HttpBackend | None:

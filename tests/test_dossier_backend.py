@@ -2,6 +2,7 @@
 failing, talking garbage or fine — and what the citizen hears in each case."""
 
 import asyncio
+import json
 import socket
 from datetime import datetime, timedelta
 
@@ -17,6 +18,7 @@ from tests.chat import Chat
 from tests.dossier_data import dossier
 
 CODE = "000.00.22.H26-260302-0001"
+SHORT = "H26.22-260302-0001"  # the same dossier in a local short form
 BUSY = "Hệ thống đang bận"
 
 
@@ -42,6 +44,21 @@ class OneStop:
             return web.json_response({"maHoSo": code, "trangThai": "Đang xử lý"})
         if self.mode == "other_code":
             return web.json_response(dossier(code="000.00.22.H26-260302-0777"))
+        if self.mode == "huge":  # a valid dossier padded past the client's limit (unknown keys are ignored)
+            return web.json_response({**dossier(), "padding": "x" * 300_000})
+        if self.mode == "huge_stream":  # the same, chunked, without a Content-Length
+            response = web.StreamResponse()
+            response.enable_chunked_encoding()
+            response.content_type = "application/json"
+            await response.prepare(request)
+            await response.write(json.dumps(dossier())[:-1].encode() + b', "padding": "')
+            for _ in range(40):
+                await response.write(b"x" * 10_000)
+            await response.write(b'"}')
+            await response.write_eof()
+            return response
+        if code == SHORT:  # the one-stop system knows its own short local form
+            return web.json_response(dossier())
         if code != CODE:
             return web.json_response({"error": "not found"}, status=404)
         if self.mode == "finished":
@@ -91,7 +108,7 @@ async def test_unknown_to_the_backend_is_not_found(deps, onestop, backend):
     assert chat.kinds == ["not_found"] and onestop.hits == 1
 
 
-@pytest.mark.parametrize("mode", ["slow", "500", "garbage", "wrong_shape", "other_code"])
+@pytest.mark.parametrize("mode", ["slow", "500", "garbage", "wrong_shape", "other_code", "huge", "huge_stream"])
 async def test_a_failing_backend_gives_a_clear_busy_answer(deps, onestop, backend, mode):
     onestop.mode = mode
     chat = chat_with(deps, backend)
@@ -207,3 +224,14 @@ async def test_a_failed_refresh_shows_the_stored_record_with_its_time(deps, ones
     assert chat.kinds == ["dossier"] and BUSY not in chat.text
     assert "Đang xử lý" in chat.text and "Cập nhật lúc: 10:00 11/03/2026" in chat.text
     assert "Last updated at 10:00 11/03/2026" in chat.text
+
+
+async def test_a_short_local_form_is_answered_with_the_full_code(deps, onestop, backend):
+    """R9: the citizen types the short form; the backend answers with the full code of that dossier:
+    the same dossier (the rule of find_dossier), not "another one" (which made the citizen hear "busy")."""
+    chat = chat_with(deps, backend)
+    await chat.say(f"hồ sơ {SHORT.lower()} của tôi")
+    assert chat.kinds == ["dossier"] and CODE in chat.text and "Đang xử lý" in chat.text
+    assert (await get_dossier(deps.db, CODE)).dossier.source == "backend"
+    await chat.say(SHORT)
+    assert chat.kinds == ["dossier"] and onestop.hits == 1  # now local

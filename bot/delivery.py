@@ -9,7 +9,8 @@ when every part was accepted by the platform, or raises one of these:
 - ``TransientDeliveryError``: try again later (network, platform 5xx, rate limit still in force,
   quota, token refresh failing). ``retry_after`` is a hint in seconds when the platform gave one.
 
-A multi-part reply may have been delivered in part when an error is raised (``parts_sent``).
+A multi-part reply may have been delivered in part when an error is raised: ``parts_sent`` is how
+many leading parts were (``send(..., skip_parts=n)`` sends only the parts after the first n).
 """
 
 from __future__ import annotations

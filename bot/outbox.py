@@ -11,6 +11,8 @@ chat; the overall 30/s is PTB's rate limiter's job), different chats concurrentl
 (``concurrency``). Outcomes:
 
 - accepted by the platform → ``sent``;
+- a long message is sent in parts: the parts delivered before a failure are recorded on the row
+  (``parts_sent``) and a retry sends only the rest (a fallback to another channel sends it whole);
 - ``TransientDeliveryError`` (network, 5xx, 429 still in force, Zalo -32/quota) → planned again
   after an exponential backoff (``backoff_base`` · 2^(attempt-1), at most ``backoff_max``), or
   after the platform's ``retry_after`` when it gave a longer one; ``failed`` after
@@ -189,7 +191,8 @@ class OutboxDispatcher:
                 if row.channel in PUSH_CHANNELS:
                     raise TransientDeliveryError(row.channel, "this channel is not enabled on this server")
                 raise PermanentDeliveryError(row.channel, "this channel cannot send messages unasked")
-            await self._leased(row, token, lease_end, sender.send(row.chat_id, replies_from_json(row.replies)))
+            replies = replies_from_json(row.replies)
+            await self._leased(row, token, lease_end, sender.send(row.chat_id, replies, skip_parts=row.parts_sent))
         except LeaseLost as exc:
             log.warning("outbox row %s (%s to %s) abandoned in flight: %s; it may be delivered twice",
                         row.id, row.kind, row.channel, exc)
@@ -203,7 +206,8 @@ class OutboxDispatcher:
                 return True
             delay = min(self.backoff_max, self.backoff_base * 2 ** max(0, row.attempts - 1))
             delay = max(delay, exc.retry_after or 0.0)
-            await mark_retry(self.db, row.id, token, f"transient: {exc}", self.clock() + timedelta(seconds=delay))
+            await mark_retry(self.db, row.id, token, f"transient: {exc}", self.clock() + timedelta(seconds=delay),
+                             parts_sent=max(row.parts_sent, exc.parts_sent))
             self._count("retry", row.channel)
             return False
         except Exception as exc:  # a bug (a template, a context): retried like a transient failure, logged

@@ -268,17 +268,23 @@ class TelegramChannel:
         log.error("telegram update failed", exc_info=context.error)
 
     # --- outgoing -----------------------------------------------------------------------------
-    async def send(self, chat_id: str, replies: list[Reply]) -> None:
+    async def send(self, chat_id: str, replies: list[Reply], *, skip_parts: int = 0) -> None:
         """Send the replies (HTML, split at 4,096 characters, buttons on the last part).
 
-        Raises PermanentDeliveryError (bot blocked, chat not found, a message Telegram refuses)
-        or TransientDeliveryError (network, Telegram down, still rate-limited after max_wait)."""
+        ``skip_parts``: the first parts (counted across the replies) were delivered before — a
+        retry of a long message sends only the rest. Raises PermanentDeliveryError (bot blocked,
+        chat not found, a message Telegram refuses) or TransientDeliveryError (network, Telegram
+        down, still rate-limited after max_wait), with ``parts_sent`` = the leading parts
+        delivered, those skipped included."""
         sent = 0
         for reply in replies:
             text = reply.render("html").strip() or "…"
             parts = split_text(text, MessageLimit.MAX_TEXT_LENGTH, html=True)
             markup = keyboard(reply.buttons)
             for n, part in enumerate(parts):
+                if sent < skip_parts:
+                    sent += 1
+                    continue
                 try:
                     await self._send_part(chat_id, part, markup if n == len(parts) - 1 else None)
                 except (PermanentDeliveryError, TransientDeliveryError) as exc:

@@ -113,12 +113,17 @@ class ZaloChannel:
         self.service = service
         self.client = client
 
-    async def send(self, user_id: str, replies: list[Reply]) -> None:
+    async def send(self, user_id: str, replies: list[Reply], *, skip_parts: int = 0) -> None:
         """Send the replies as plain text. Raises PermanentDeliveryError (e.g. -230: the user has
-        been silent for more than 7 days; not following; banned) or TransientDeliveryError."""
+        been silent for more than 7 days; not following; banned) or TransientDeliveryError, with
+        ``parts_sent`` = the leading messages delivered; ``skip_parts`` of them were delivered
+        before (a retry sends only the rest)."""
         sent = 0
         for reply in replies:
             for message in messages_for(reply):
+                if sent < skip_parts:
+                    sent += 1
+                    continue
                 try:
                     await self.client.send_message(user_id, message)
                 except DeliveryError as exc:

@@ -153,9 +153,13 @@ async def mark_sent(db: Database, row_id: int, token: str, now: datetime | None 
     return await _settle(db, row_id, token, status="sent", sent_at=now or utcnow(), lease_until=None, last_error=None)
 
 
-async def mark_retry(db: Database, row_id: int, token: str, error: str, at: datetime) -> bool:
+async def mark_retry(db: Database, row_id: int, token: str, error: str, at: datetime, *,
+                     parts_sent: int | None = None) -> bool:
+    """Planned again for ``at``; ``parts_sent``: the leading parts of the message delivered so far
+    (the retry skips them)."""
+    values = {} if parts_sent is None else {"parts_sent": parts_sent}
     return await _settle(db, row_id, token, status="planned", next_attempt_at=at, lease_until=None,
-                         claim_token=None, last_error=error[:1000])
+                         claim_token=None, last_error=error[:1000], **values)
 
 
 async def mark_failed(db: Database, row_id: int, token: str, error: str) -> bool:

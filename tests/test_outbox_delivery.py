@@ -249,3 +249,31 @@ async def test_one_chat_is_claimed_one_row_at_a_time(db):
 @pytest.mark.postgres
 async def test_one_chat_is_claimed_one_row_at_a_time_on_postgres(pg_db):
     await _one_chat_one_claimer(pg_db)
+
+
+async def test_a_long_message_failing_on_its_second_part_is_not_sent_again_from_the_start(deps, bot_api, sqlite_url):
+    lines = [f"Dòng {n:04d}: hồ sơ quá hạn cần xử lý ngay trong hôm nay" for n in range(80)]  # over 4,096: two parts
+
+    def second_part_fails_once(call) -> None:
+        if call.method == "sendMessage" and len(bot_api.called("sendMessage")) == 2:
+            bot_api.fail_next("sendMessage", 502, "Bad Gateway")
+
+    bot_api.listener = second_part_fails_once
+    async with running_service(settings_for(sqlite_url, bot_api), deps=deps):
+        await enqueue(deps.db, [message("long", "telegram", "53", "\n".join(lines))])
+        await settled(deps.db, "long")
+    delivered = bot_api.texts("53")
+    assert len(delivered) == 2 and delivered[0].startswith("Dòng 0000") and delivered[1].endswith("hôm nay")
+    assert "\n".join(delivered).count("Dòng 0000") == 1  # the first part once
+    done = await row(deps.db, "long")
+    assert (done.attempts, done.parts_sent) == (2, 1)
+
+
+async def test_on_zalo_too_a_retry_sends_only_the_parts_not_delivered(deps, bot_api, zalo_api, sqlite_url):
+    lines = [f"Dòng {n:03d}: kết quả giải quyết hồ sơ của bạn" for n in range(60)]  # over Zalo's 2,000: two parts
+    zalo_api.scripted = [0, -999]  # the first part accepted, the second refused once (an unknown, transient error)
+    async with running_service(settings_for(sqlite_url, bot_api, zalo_api), deps=deps):
+        await enqueue(deps.db, [message("zlong", "zalo", ZALO_USER, "\n".join(lines))])
+        await settled(deps.db, "zlong")
+    delivered = zalo_api.texts(ZALO_USER)
+    assert len(delivered) == 2 and "\n".join(delivered).count("Dòng 000") == 1

@@ -35,6 +35,7 @@ class OutboxMessage(Base):
     replies: Mapped[list] = mapped_column(JSONType)  # handlers.reply_json form
     status: Mapped[str] = mapped_column(String(8), default="planned")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # of a long message: a retry skips them
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claim_token: Mapped[str | None] = mapped_column(String(32))

@@ -90,7 +90,9 @@ def build_view(
         "paused": d.status in statuses.PAUSED,
         "neutral": not has_clock(d.status),
         "rescheduled": when(d.rescheduled_due_at, calendar),
-        "rescheduled_reason": d.rescheduled_reason or "",
+        # The reason is an official's free text and may name people or facts of the case: after the
+        # second factor only (before it, only that the date was moved, and the new date).
+        "rescheduled_reason": (d.rescheduled_reason or "") if verified else "",
         "finished": when(d.finished_at, calendar),
         "returned": when(d.returned_at, calendar),
         "verdict_vi": v.vi,

@@ -318,3 +318,21 @@ async def test_wrong_answers_for_one_code_are_counted_across_chats(seeded, deps)
     await later.say(CODE)
     await later.say("5678")
     assert "Nguyễn V*** A" in later.text
+
+
+async def test_the_reschedule_reason_is_shown_only_after_the_second_factor(seeded, chat, deps):
+    """R10: the apology letter's reason is an official's free text (it may name people or facts of
+    the case): before verification only that the date was moved, and the new date."""
+    from db.dossier_repo import set_rescheduled_due
+
+    reason = "Chờ xác minh lời khai của ông Trần Văn Bình"
+    await set_rescheduled_due(deps.db, CODE, datetime(2026, 3, 20, 17, 0, tzinfo=VN_TZ), reason)
+    await at(chat).say(CODE)
+    assert "Hẹn lại (phiếu xin lỗi): 17:00 20/03/2026" in chat.text and "Trần" not in chat.text
+    await chat.press("Vì sao hạn này")
+    assert "hẹn lại ngày trả kết quả: 17:00 20/03/2026" in chat.text and "Trần" not in chat.text
+    await chat.say(CODE)
+    await chat.say("5678")
+    assert reason in chat.text
+    await chat.press("Vì sao hạn này")
+    assert reason in chat.text

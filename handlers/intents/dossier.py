@@ -240,6 +240,7 @@ async def explain(ctx: Context) -> list[Reply] | None:
     procedure = ctx.index.get(d.procedure_code) if d.procedure_code else None
     derived = recompute(record, ctx.deps.calendar, procedure)
     cal = ctx.deps.calendar
+    verified = await has_access(ctx.deps.db, *_where(ctx), d.code, ctx.now())
     context = {
         "code": d.code,
         "explanation": derived.due.explanation if derived is not None and derived.due is not None else "",
@@ -247,6 +248,6 @@ async def explain(ctx: Context) -> list[Reply] | None:
         "computed": when(d.due_at_computed, cal),
         "mismatch": d.due_mismatch,
         "rescheduled": when(d.rescheduled_due_at, cal),
-        "reason": d.rescheduled_reason or "",
+        "reason": (d.rescheduled_reason or "") if verified else "",  # after the second factor only
     }
     return [Reply(template="dossier_explain", context=context, kind="answer")]

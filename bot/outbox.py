@@ -19,7 +19,10 @@ chat; the overall 30/s is PTB's rate limiter's job), different chats concurrentl
   ``max_attempts``;
 - ``PermanentDeliveryError`` (bot blocked, chat not found, Zalo -230 window closed, not following)
   → ``failed`` with the reason, then the same message is planned to the official's next linked
-  chat (Telegram → Zalo or back), if there is one.
+  chat (Telegram → Zalo or back), if there is one;
+- an official's message whose chat is no longer theirs (revoked, or the chat linked to another
+  official since it was planned) → ``failed`` ("unlinked") before anything is sent, and offered to
+  the official's other linked chat like a permanent failure.
 
 Leases: while a message is in flight its dispatcher extends the row's lease (every third of the
 lease), so a long send — Telegram's 429 ``retry_after`` honoured inside one send — is not taken
@@ -51,6 +54,7 @@ from bot.delivery import PermanentDeliveryError, TransientDeliveryError
 from db.engine import Database
 from db.models.base import utcnow
 from db.models.outbox import OutboxMessage
+from db.officials_repo import linked_official
 from db.outbox_repo import (
     backlog,
     claim,
@@ -186,6 +190,11 @@ class OutboxDispatcher:
         """Send one row and settle it; False when it is not settled for good (a retry is planned,
         or it was abandoned): the chat's later rows must wait for it."""
         sender = self.channels.get(row.channel)
+        if row.official_id is not None and await linked_official(self.db, row.official_id, row.channel,
+                                                                 row.chat_id) is None:
+            # Revoked since, or the chat now belongs to someone else: an official's message never goes there.
+            await self._fail(row, token, "unlinked: the chat is no longer this official's")
+            return True
         try:
             if sender is None:
                 if row.channel in PUSH_CHANNELS:

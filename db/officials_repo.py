@@ -145,6 +145,18 @@ async def official_for_chat(db: Database, channel: str, chat_id: str, *, seen_at
     return official
 
 
+async def linked_official(db: Database, official_id: int, channel: str, chat_id: str) -> Official | None:
+    """The official ``official_id`` if they are still active and this chat is still theirs (the
+    outbox asks before sending an official's message: revoked, or the chat linked to someone else
+    since, and the message must not go there)."""
+    async with db.session() as session:
+        return await session.scalar(
+            select(Official).join(OfficialChat, OfficialChat.official_id == Official.id)
+            .where(Official.id == official_id, Official.active.is_(True), OfficialChat.channel == channel,
+                   OfficialChat.chat_id == chat_id)
+        )
+
+
 def preferred(chats: list[OfficialChat]) -> list[OfficialChat]:
     """Where a reminder goes first: Telegram, then the chat used most recently."""
     def rank(c: OfficialChat):

@@ -29,7 +29,7 @@ from db.engine import Database
 from db.models.base import utcnow
 from db.models.officials import OfficialChat
 from db.models.outbox import OutboxMessage
-from db.officials_repo import preferred
+from db.officials_repo import CHANNEL_PREFERENCE, preferred
 
 MAX_KEY = 200
 
@@ -191,8 +191,9 @@ async def backlog(db: Database) -> int:
 
 async def plan_fallback(db: Database, failed: OutboxMessage, now: datetime | None = None) -> OutboxMessage | None:
     """After a permanent failure of an official's message: the same message to their next linked
-    chat that this message has not been tried on yet (Telegram blocked → Zalo, Zalo -230 →
-    Telegram). None when there is none (citizens: a chat is the person)."""
+    Telegram or Zalo chat that this message has not been tried on yet (Telegram blocked → Zalo,
+    Zalo -230 → Telegram). None when there is none (citizens: a chat is the person; a revoked
+    official has no linked chat left)."""
     if failed.official_id is None:
         return None
     now = now or utcnow()
@@ -206,7 +207,8 @@ async def plan_fallback(db: Database, failed: OutboxMessage, now: datetime | Non
             tried.add((root.channel, root.chat_id))
             parent = root.fallback_of
         chats = preferred(list(await session.scalars(
-            select(OfficialChat).where(OfficialChat.official_id == failed.official_id)
+            select(OfficialChat).where(OfficialChat.official_id == failed.official_id,
+                                       OfficialChat.channel.in_(CHANNEL_PREFERENCE))
         )))
         target = next((c for c in chats if (c.channel, c.chat_id) not in tried), None)
         if target is None:

@@ -15,7 +15,7 @@ from sqlalchemy import update
 from bot.config import Settings
 from bot.outbox import OutboxDispatcher
 from db.models.base import utcnow
-from db.officials_repo import create_invite, redeem_invite
+from db.officials_repo import create_invite, redeem_invite, revoke_official
 from db.models.outbox import OutboxMessage
 from db.outbox_repo import Planned, claim, enqueue, mark_retry, mark_sent, outbox_rows
 from handlers.reply_json import replies_to_json
@@ -24,7 +24,7 @@ from tests.fakes.server import wait_until
 from tests.fakes.service import running_service
 from tests.fakes.telegram_api import FakeBotApi
 from tests.fakes.zalo_api import FakeZalo
-from tests.official_data import COMMUNE, official
+from tests.official_data import COMMUNE, WARD, official
 
 ZALO_USER = "8123456789012345678"
 
@@ -277,3 +277,29 @@ async def test_on_zalo_too_a_retry_sends_only_the_parts_not_delivered(deps, bot_
         await settled(deps.db, "zlong")
     delivered = zalo_api.texts(ZALO_USER)
     assert len(delivered) == 2 and "\n".join(delivered).count("Dòng 000") == 1
+
+
+async def test_a_revoked_officials_queued_message_never_reaches_the_chat_now_someone_elses(deps, bot_api, sqlite_url):
+    revoked = await official(deps.db, COMMUNE, "Lê Văn Hùng", "telegram", "61")
+    await enqueue(deps.db, [message("digest:revoked", "telegram", "61", "Hồ sơ 000.31.22.H26-260223-0001 quá hạn",
+                                    official_id=revoked.id)])
+    assert await revoke_official(deps.db, revoked.id)
+    await official(deps.db, WARD, "Đỗ Thị Lan", "telegram", "61")  # the same Telegram chat, another agency
+    async with running_service(settings_for(sqlite_url, bot_api), deps=deps):
+        await settled(deps.db, "digest:revoked", "failed")
+    assert bot_api.texts("61") == []
+    (failed,) = await outbox_rows(deps.db)
+    assert "unlinked" in failed.last_error
+
+
+async def test_a_message_whose_chat_moved_to_another_official_goes_to_the_officials_other_chat(
+        deps, bot_api, zalo_api, sqlite_url):
+    o = await official(deps.db, COMMUNE, "Lê Văn Hùng", "telegram", "62")
+    second = await create_invite(deps.db, agency_code=COMMUNE, name="Lê Văn Hùng")
+    await redeem_invite(deps.db, second.code, "zalo", ZALO_USER)
+    await enqueue(deps.db, [message("digest:moved", "telegram", "62", "Nhắc việc", official_id=o.id)])
+    await official(deps.db, WARD, "Đỗ Thị Lan", "telegram", "62")  # the Telegram chat now links someone else
+    async with running_service(settings_for(sqlite_url, bot_api, zalo_api), deps=deps):
+        await settled(deps.db, f"digest:moved>zalo:{ZALO_USER}")
+    assert bot_api.texts("62") == [] and zalo_api.texts(ZALO_USER) == ["Nhắc việc"]
+    assert "unlinked" in (await row(deps.db, "digest:moved")).last_error

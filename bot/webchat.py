@@ -6,7 +6,8 @@ opens the page in an iframe) and a JSON endpoint.
 random, made by the browser (kept in localStorage) and is nothing but a chat id: it grants no access
 to anything. Because the browser picks it, a script can rotate it: messages are limited per session
 AND per client IP (``Settings.webchat_per_ip_per_minute``; the IP from ``request.remote``, or from
-``Settings.webchat_client_ip_header`` behind a reverse proxy), in memory per replica. Replies are the core's html dialect (escaped; only <b>, <i>, <a href>); the page
+``Settings.webchat_client_ip_header`` behind a reverse proxy), in memory per replica.
+Replies are the core's html dialect (escaped; only <b>, <i>, <a href>); the page
 sanitises them again before showing them.
 """
 

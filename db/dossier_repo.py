@@ -218,7 +218,8 @@ async def _apply(
         # A status without its own entry is dated by the push — except a dossier first seen already
         # finished: the push is not when it finished (it would judge every old dossier late).
         first_seen_finished = row is None and item.status in FINISHED
-        if changed and moment is None and not first_seen_finished and (not history or history[-1].status != item.status):
+        unrecorded = not history or history[-1].status != item.status
+        if changed and moment is None and not first_seen_finished and unrecorded:
             history = merge_history(history, [Event(item.status, now, "", by or source)])
         known = {(e.status, e.at) for e in old}
         new_events = [e for e in history if (e.status, e.at) not in known]

@@ -104,7 +104,8 @@ def to_incoming(update: Update) -> Incoming | None:
         chat = query.message.chat if query.message is not None else None
         user = query.from_user
         chat_id = str(chat.id if chat is not None else user.id)
-        return Incoming(CHANNEL, chat_id, payload=query.data or "", user_id=str(user.id), locale=_locale(user))
+        return Incoming(CHANNEL, chat_id, payload=query.data or "", user_id=str(user.id), locale=_locale(user),
+                        private=_private(chat))
     message = update.message
     if message is None:
         return None
@@ -117,7 +118,15 @@ def to_incoming(update: Update) -> Incoming | None:
         user_id=str(user.id) if user else None,
         locale=_locale(user),
         at=message.date.astimezone(VN_TZ) if message.date else None,  # the core reasons in Vietnam time
+        private=_private(message.chat),
     )
+
+
+def _private(chat) -> bool:
+    """A one-to-one chat with the bot (not a group or a channel, where others read along). No chat
+    (a button without its message): the answer goes to the user's own chat."""
+    kind = getattr(chat, "type", None)
+    return kind is None or kind == "private"
 
 
 def _locale(user) -> str:

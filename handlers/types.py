@@ -24,6 +24,7 @@ class Incoming:
     locale: str = "vi"  # "vi" | "en"
     event: Literal["message", "follow"] = "message"  # follow: a new follower, say welcome
     at: datetime | None = None  # when the platform received it; the core uses its clock if None
+    private: bool = True  # a one-to-one chat (False: a Telegram group, where officials' commands are refused)
 
 
 @dataclass(frozen=True, slots=True)

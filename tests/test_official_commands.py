@@ -7,12 +7,16 @@ from datetime import timedelta
 
 import pytest
 
-from db.officials_repo import create_invite, list_officials, official_for_chat, revoke_official
+from bot.config import Settings
+from db.officials_repo import create_invite, list_officials, official_for_chat, redeem_invite, revoke_official
 from db.outbox_repo import outbox_rows
 from db.reminder_repo import reminders_of
 from db.scoped_dossiers import dossier_for, due_for, overdue_for
 from knowledge.dossiers.code import parse_code
 from tests.chat import Chat
+from tests.fakes.server import wait_until
+from tests.fakes.service import running_service
+from tests.fakes.telegram_api import FakeBotApi, text_update
 from tests.official_data import (
     COMMUNE,
     DISTRICT,
@@ -239,3 +243,55 @@ async def test_bad_input_from_an_official_gets_a_clear_answer(seeded, typed):
     await chat.say(typed)
     assert chat.text.strip() and "Trang 500" not in chat.text
     assert chat.kinds[-1] in ("official", "help")
+
+
+async def test_the_web_chat_cannot_be_an_officials_chat(seeded):
+    invite = await create_invite(seeded.db, agency_code=COMMUNE, name="Lê Văn Hùng")
+    web = chat_for(seeded, "browser-session-1", channel="web")
+    await web.say(f"/lienket {invite.code}")
+    assert web.kinds == ["refused"] and "Telegram hoặc Zalo" in web.text
+    assert await official_for_chat(seeded.db, "web", "browser-session-1") is None
+    telegram = chat_for(seeded, "501")
+    await telegram.say(f"/lienket {invite.code}")  # the code was not spent on the web chat
+    assert telegram.kinds == ["official"]
+
+    # A web chat linked before this rule (a row in the database) is refused like any other.
+    earlier = await create_invite(seeded.db, agency_code=COMMUNE, name="Phạm Thu")
+    assert await redeem_invite(seeded.db, earlier.code, "web", "browser-session-2") is not None
+    linked_before = chat_for(seeded, "browser-session-2", channel="web")
+    for command in OFFICIAL_COMMANDS:
+        await linked_before.say(command.format(code=OVERDUE_OLD))
+        assert linked_before.kinds == ["refused"], command
+        assert "0911000001" not in linked_before.text and "Trần Thị Mai" not in linked_before.text
+
+
+async def test_a_telegram_group_can_neither_link_nor_use_official_commands(deps, sqlite_url):
+    await seed(deps)
+    api = await FakeBotApi().start()
+    settings = Settings(database_url=sqlite_url, telegram_token="1:T", telegram_base_url=api.base_url,
+                        telegram_webhook_secret="s3cret", reminder_sweep_seconds=0, notify_poll_seconds=30)
+    group = -1001234567890
+
+    async def in_group(update_id: int, text: str) -> str:
+        update = text_update(update_id, group, text)
+        update["message"]["chat"] = {"id": group, "type": "supergroup", "title": "Tổ một cửa xã Tân Hòa"}
+        update["message"]["from"]["id"] = 555
+        before = len(api.sent(group))
+        status, _ = await service.post("/telegram/webhook", json_body=update,
+                                       headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"})
+        assert status == 200
+        await wait_until(lambda: len(api.sent(group)) > before, what="the bot's answer in the group")
+        return api.texts(group)[-1]
+
+    try:
+        async with running_service(settings, deps=deps) as service:
+            invite = await create_invite(deps.db, agency_code=COMMUNE, name="Lê Văn Hùng")
+            answer = await in_group(1, f"/lienket {invite.code}")
+            assert "chỉ dành cho cán bộ đã liên kết" in answer
+            assert await official_for_chat(deps.db, "telegram", str(group)) is None
+            # A group linked before this rule: its members still see nothing.
+            assert await redeem_invite(deps.db, invite.code, "telegram", str(group)) is not None
+            answer = await in_group(2, f"/ho_so {OVERDUE_OLD}")
+            assert "chỉ dành cho cán bộ đã liên kết" in answer and "0911000001" not in answer
+    finally:
+        await api.stop()

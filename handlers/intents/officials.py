@@ -4,6 +4,8 @@
 
 A chat that is not linked to an active official gets the same polite refusal for every official
 command and button, whatever it asked about: it learns nothing (not even whether a dossier exists).
+Only a one-to-one Telegram or Zalo chat (or the operator's console) can be linked or act as an
+official's; the web chat and Telegram groups get that refusal, ``/lienket`` included.
 Every dossier query goes through ``db.scoped_dossiers``, which takes the official and keeps to
 their scope.
 """
@@ -34,11 +36,26 @@ _INTS = re.compile(r"\d{1,4}")
 MAX_WITHIN = 10
 
 
+# Where a chat can be an official's: Telegram and Zalo (reminders reach them), one-to-one, and the
+# console (``motcua chat``: the operator's own terminal, which holds the database credentials
+# anyway). Never the web chat — a browser session anyone can open would show personal data through
+# /ho_so — nor a Telegram group, where everyone in it would read along.
+OFFICIAL_CHANNELS = ("telegram", "zalo", "console")
+
+
+def can_be_officials(ctx: Context) -> bool:
+    return ctx.incoming.channel in OFFICIAL_CHANNELS and ctx.incoming.private
+
+
 def refusal() -> Reply:
     return Reply(template="official_refusal", kind="refused")
 
 
 async def current_official(ctx: Context) -> Official | None:
+    """The active official of this chat; None for every chat that cannot be an official's, even if
+    it was linked before that rule (the same refusal follows)."""
+    if not can_be_officials(ctx):
+        return None
     return await official_for_chat(ctx.deps.db, ctx.incoming.channel, ctx.incoming.chat_id, seen_at=ctx.now())
 
 
@@ -70,6 +87,8 @@ def not_in_scope(official: Official, code: str) -> Reply:
 
 @router.command("lienket", "lien_ket")
 async def link(ctx: Context) -> list[Reply]:
+    if not can_be_officials(ctx):
+        return [refusal()]  # the code is not even looked at: it stays usable where it belongs
     if not ctx.args:
         return [Reply(template="official_link_help", kind="help")]
     official = await redeem_invite(ctx.deps.db, ctx.args[:64], ctx.incoming.channel, ctx.incoming.chat_id,

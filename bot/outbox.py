@@ -53,7 +53,7 @@ from typing import Any
 from bot.delivery import PermanentDeliveryError, TransientDeliveryError
 from db.engine import Database
 from db.models.base import utcnow
-from db.models.outbox import OutboxMessage
+from db.models.outbox import PUSH_CHANNELS, OutboxMessage
 from db.officials_repo import linked_official
 from db.outbox_repo import (
     backlog,
@@ -68,8 +68,6 @@ from db.outbox_repo import (
 from handlers.reply_json import replies_from_json
 
 log = logging.getLogger(__name__)
-
-PUSH_CHANNELS = ("telegram", "zalo")  # the others (web, console) cannot reach a user unasked
 
 
 class LeaseLost(Exception):

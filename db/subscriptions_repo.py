@@ -26,7 +26,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from db.engine import Database
 from db.models.base import utcnow
 from db.models.dossiers import Dossier, DossierStatusEvent
-from db.models.outbox import OutboxMessage
+from db.models.outbox import PUSH_CHANNELS, OutboxMessage
 from db.models.subscriptions import LEVELS, DossierRating, DossierSubscription, EventCursor
 from db.outbox_repo import Planned, enqueue_in
 
@@ -99,11 +99,18 @@ async def is_subscribed(db: Database, dossier_id: int, channel: str, chat_id: st
             DossierSubscription.chat_id == chat_id)) is not None
 
 
+def _reachable():
+    """Subscriptions a notice can reach: Telegram and Zalo (a web chat's, made before following was
+    refused there, could never receive one)."""
+    return DossierSubscription.channel.in_(PUSH_CHANNELS)
+
+
 async def subscribers(db: Database, dossier_id: int) -> list[tuple[str, str]]:
+    """The chats a notice about the dossier goes to."""
     async with db.session() as session:
         rows = await session.execute(
             select(DossierSubscription.channel, DossierSubscription.chat_id)
-            .where(DossierSubscription.dossier_id == dossier_id).order_by(DossierSubscription.id)
+            .where(DossierSubscription.dossier_id == dossier_id, _reachable()).order_by(DossierSubscription.id)
         )
         return [tuple(r) for r in rows]
 
@@ -124,7 +131,7 @@ async def subscribed_due_between(db: Database, start: datetime, end: datetime) -
         rows = await session.execute(
             select(Dossier, DossierSubscription.channel, DossierSubscription.chat_id)
             .join(DossierSubscription, DossierSubscription.dossier_id == Dossier.id)
-            .where(Dossier.status.in_((2, 4)), Dossier.due_at >= start, Dossier.due_at < end)
+            .where(Dossier.status.in_((2, 4)), Dossier.due_at >= start, Dossier.due_at < end, _reachable())
             .order_by(Dossier.id, DossierSubscription.id)
         )
         return [DueSubscription(d, channel, chat_id) for d, channel, chat_id in rows]
@@ -194,7 +201,7 @@ async def feed_status_events(
     many outbox rows were new."""
     now = now or utcnow()
     subscribed = and_(DossierSubscription.dossier_id == DossierStatusEvent.dossier_id,
-                      DossierSubscription.created_at <= DossierStatusEvent.recorded_at)
+                      DossierSubscription.created_at <= DossierStatusEvent.recorded_at, _reachable())
     async with db.transaction() as session:
         cursor = await _lock_cursor(session, db, name, now)
         planned, position = 0, cursor

@@ -11,6 +11,7 @@ import pytest
 from db.apology_repo import apology_for
 from db.dossier_repo import get_dossier, set_rescheduled_due
 from db.outbox_repo import outbox_rows
+from db.subscriptions_repo import subscribe
 from handlers.reply_json import replies_from_json
 from handlers.sweep import run_sweep
 from knowledge.calendar import VN_TZ
@@ -148,3 +149,14 @@ async def test_a_draft_whose_new_date_has_passed_is_not_sent(ready):
     await later.press(payload)
     assert "Ngày hẹn mới đã qua" in later.text
     assert (await get_dossier(ready.db, OVERDUE_OLD)).dossier.rescheduled_due_at is None
+
+
+async def test_the_letter_goes_to_push_chats_only_and_says_how_many(ready):
+    citizen = await follower(ready)  # on Zalo
+    dossier = (await get_dossier(ready.db, OVERDUE_OLD, with_history=False)).dossier
+    await subscribe(ready.db, dossier.id, "web", "browser-1", NOW)  # a web chat that followed before it was refused
+    chat = officer(ready)
+    await chat.say(f"/xin_loi {OVERDUE_OLD}")
+    await chat.press("Gửi")
+    assert "1 kênh" in chat.text
+    assert [(r.channel, r.chat_id) for r in await outbox_rows(ready.db, kind="apology")] == [("zalo", citizen.chat_id)]

@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.dossier_import import import_dossiers
+from db.dossier_repo import get_dossier
 from db.outbox_repo import outbox_rows
-from db.subscriptions_repo import cursor_position, rating_of, subscriptions_of
+from db.subscriptions_repo import cursor_position, rating_of, subscribe, subscriptions_of
 from handlers.reply_json import replies_from_json
 from handlers.status_notices import plan_status_notices
 from knowledge.calendar import VN_TZ
@@ -165,3 +166,24 @@ async def test_bad_subscription_input(seeded):
         assert chat.text.strip()
     await chat.say("/theo_doi 000.31.22.H26-260101-9999")
     assert chat.kinds == ["not_found"]
+
+
+@pytest.mark.parametrize("channel", ["web", "console"])
+async def test_following_is_refused_where_no_notice_can_arrive(seeded, channel):
+    chat = Chat(seeded, channel=channel, chat_id="browser-1", at=NOW)
+    await chat.say(f"/theo_doi {CODE}")
+    assert "Zalo" in chat.text and "Telegram" in chat.text and f"/tra_cuu {CODE}" in chat.text
+    assert "Đã theo dõi" not in chat.text and chat.button("Theo dõi") is None
+    await chat.say(LAST4)  # even verified, the button does not subscribe here
+    await chat.press(f"sub:{CODE}")
+    assert "Zalo" in chat.text and "Đã theo dõi" not in chat.text
+    assert await subscriptions_of(seeded.db, channel, "browser-1") == []
+
+
+async def test_a_web_subscription_from_before_gets_no_notice(seeded):
+    await follow(seeded)  # a Telegram follower
+    d = (await get_dossier(seeded.db, CODE, with_history=False)).dossier
+    await subscribe(seeded.db, d.id, "web", "browser-2", NOW)  # made before following was refused there
+    await change(seeded, 5, "2026-03-11T10:30:00+07:00")
+    assert await notices(seeded) == 1
+    assert [(r.channel, r.chat_id) for r in await outbox_rows(seeded.db)] == [("telegram", "c1")]

@@ -1,6 +1,8 @@
 """Citizens following their dossiers: ``/theo_doi CODE`` (after the dossier feature's second factor:
 the same verification state, ``db.dossier_chat_repo.has_access``), ``/theo_doi`` alone lists what
 the chat follows, ``/huy_theo_doi CODE`` stops one, ``/huy_theo_doi tat_ca`` stops them all.
+Following is for Telegram and Zalo only: the web chat and the console cannot be sent a notice, so
+there ``/theo_doi`` says where to follow instead of promising what can never arrive.
 And the satisfaction question's answers (buttons "rt:<dossier id>:<h|b|k>", then an optional comment
 as a pending step)."""
 
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 from db.dossier_chat_repo import has_access
 from db.dossier_repo import find_dossier
+from db.models.outbox import PUSH_CHANNELS
 from db.subscriptions_repo import (
     MAX_SUBSCRIPTIONS,
     TooManySubscriptions,
@@ -70,8 +73,18 @@ async def _follow(ctx: Context, code: DossierCode) -> list[Reply]:
     return [_say("subscribed" if new else "already", code=d.code)]
 
 
+def _push_only(ctx: Context) -> list[Reply] | None:
+    """The answer on a channel notices cannot reach; None on Telegram and Zalo."""
+    if ctx.incoming.channel in PUSH_CHANNELS:
+        return None
+    code = find_code(ctx.args) if ctx.args else None
+    return [_say("push_only", code=code.canonical if code else "")]
+
+
 @router.command("theo_doi", "theodoi")
 async def follow_command(ctx: Context) -> list[Reply]:
+    if (refused := _push_only(ctx)) is not None:
+        return refused
     if not ctx.args:
         return await _listing(ctx)
     code = find_code(ctx.args)
@@ -82,6 +95,8 @@ async def follow_command(ctx: Context) -> list[Reply]:
 
 @router.payload("sub")
 async def follow_button(ctx: Context) -> list[Reply] | None:
+    if (refused := _push_only(ctx)) is not None:
+        return refused
     code = find_code(ctx.args)
     return await _follow(ctx, code) if code is not None else None
 

@@ -21,7 +21,7 @@ from db.engine import Database
 from db.models.base import utcnow
 from db.models.officials import ROLES, Official, OfficialChat, OfficialInvite
 from knowledge.agency import covers, depth, normalise
-from knowledge.text import clean, fold
+from knowledge.text import canon, clean
 
 INVITE_TTL = timedelta(hours=72)
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no I, L, O, 0, 1
@@ -56,7 +56,9 @@ class Invite:
 
 
 def _same_name(a: str, b: str) -> bool:
-    return " ".join(fold(a).split()) == " ".join(fold(b).split())
+    """The same name typed again (case, spacing, tone placement aside). Accents count: "Lê Văn Hưng"
+    is not "Lê Văn Hùng" — two people, never one official."""
+    return " ".join(canon(a).split()) == " ".join(canon(b).split())
 
 
 async def create_invite(

@@ -3,6 +3,7 @@ asks), the scope (an official of one agency never sees another's dossiers), and 
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import timedelta
 
 import pytest
@@ -295,3 +296,13 @@ async def test_a_telegram_group_can_neither_link_nor_use_official_commands(deps,
             assert "chỉ dành cho cán bộ đã liên kết" in answer and "0911000001" not in answer
     finally:
         await api.stop()
+
+
+async def test_similar_names_with_other_accents_are_different_officials(seeded):
+    hung = await create_invite(seeded.db, agency_code=COMMUNE, name="Lê Văn Hùng")
+    other = await create_invite(seeded.db, agency_code=COMMUNE, name="Lê Văn Hưng")
+    assert other.created and other.official.id != hung.official.id
+    again = await create_invite(seeded.db, agency_code=COMMUNE, name="  LÊ  VĂN  HÙNG ")  # case and spaces aside
+    assert not again.created and again.official.id == hung.official.id
+    nfd = await create_invite(seeded.db, agency_code=COMMUNE, name=unicodedata.normalize("NFD", "Lê Văn Hưng"))
+    assert not nfd.created and nfd.official.id == other.official.id

@@ -54,3 +54,15 @@ def test_bad_invites_are_refused_clearly(tmp_path):
         result = motcua(tmp_path, "officials", "invite", *args)
         assert result.returncode != 0
         assert "Traceback" not in result.stderr and result.stderr.strip()
+
+
+def test_a_code_for_an_existing_official_says_so_and_similar_names_stay_apart(tmp_path):
+    first = motcua(tmp_path, "officials", "invite", "--agency", "000.31.22.H26", "--name", "Lê Văn Hùng")
+    assert first.returncode == 0 and "— mới" in first.stdout and "Lưu ý" not in first.stdout
+    official_id = re.search(r"Cán bộ #(\d+)", first.stdout).group(1)
+    again = motcua(tmp_path, "officials", "invite", "--agency", "000.31.22.H26", "--name", "Lê Văn Hùng")
+    assert again.returncode == 0 and f"cán bộ #{official_id} đã có từ trước" in again.stdout
+    assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", again.stdout.strip().splitlines()[-1])
+    other = motcua(tmp_path, "officials", "invite", "--agency", "000.31.22.H26", "--name", "Lê Văn Hưng")
+    assert other.returncode == 0 and "— mới" in other.stdout
+    assert re.search(r"Cán bộ #(\d+)", other.stdout).group(1) != official_id

@@ -33,8 +33,8 @@ def invite_command(agency: str | None, name: str | None, role: str | None, offic
     """Tạo mã liên kết dùng một lần (72 giờ) / create a one-time link code (72 h).
 
     The code is printed alone on the last line. The official sends "/lienket CODE" to the bot on
-    Telegram or Zalo. Inviting the same name at the same agency again gives that official another
-    code (to link a second chat).
+    Telegram or Zalo. Inviting the same name (accents included) at the same agency again gives that
+    official another code (to link a second chat), and says so.
     """
     if official_id is None:
         if not agency or not _AGENCY.match(normalise(agency)):
@@ -57,6 +57,10 @@ def invite_command(agency: str | None, name: str | None, role: str | None, offic
     expires = to_local(invite.expires_at, calendar.tz)
     hours = int(INVITE_TTL.total_seconds() // 3600)
     click.echo(f"Cán bộ #{o.id}: {o.name} — {o.agency_code} ({o.role}){' — mới' if invite.created else ''}")
+    if not invite.created:
+        click.echo(f"Lưu ý: cán bộ #{o.id} đã có từ trước; mã này liên kết THÊM một kênh cho chính cán bộ đó. Nếu là "
+                   f"người khác, hãy mời với họ tên đầy đủ, phân biệt. / Note: official #{o.id} already exists: this "
+                   f"code links one more chat to that same official (for another person, invite a distinct full name).")
     click.echo(f"Mã liên kết dùng một lần, hết hạn {expires:%H:%M %d/%m/%Y} ({hours} giờ). Cán bộ gửi "
                f"\"/lienket <mã>\" cho trợ lý trên Telegram hoặc Zalo.")
     click.echo(f"One-time link code, expires {expires:%Y-%m-%d %H:%M %z}: the official sends \"/lienket <code>\" to the bot.")

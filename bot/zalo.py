@@ -7,7 +7,7 @@
   banned, interaction expired), -201 (our bug) → PermanentDeliveryError; -211/-218 (quota) and
   anything unknown → TransientDeliveryError.
 - The token pair lives in the database (``db.channels_repo``): seeded from the environment on
-  first start, rotated under a lock shared by every replica, stored before it is used.
+  first start, rotated by one replica at a time, stored before it is used.
 
 Every id is a string (Zalo's exceed 2^53).
 """
@@ -60,7 +60,7 @@ class ZaloClient:
         self.oauth_base = settings.zalo_oauth_base.rstrip("/")
         self.backoff = rate_limit_backoff
         self._access_token: str | None = None
-        self._refreshing = asyncio.Lock()  # one refresh at a time in this process (the DB lock spans replicas)
+        self._refreshing = asyncio.Lock()  # one refresh at a time in this process (db.channels_repo: across replicas)
 
     async def start(self) -> None:
         """Seed the token pair from the environment when the database has none yet."""

@@ -275,6 +275,7 @@ async def test_two_replicas_on_one_sqlite_file_refresh_once(db, sqlite_url, zalo
 
 
 async def test_token_close_to_expiry_is_refreshed_in_the_background(deps, zalo_api, sqlite_url, db):
+    import asyncio
     from datetime import timedelta
 
     from sqlalchemy import update
@@ -287,5 +288,37 @@ async def test_token_close_to_expiry_is_refreshed_in_the_background(deps, zalo_a
         async with db.transaction() as session:  # the stored token expires within the hour
             await session.execute(update(ZaloToken).values(expires_at=utcnow() + timedelta(minutes=30)))
         await wait_until(lambda: len(zalo_api.refreshes) == 1, what="the proactive refresh")
-        pair = await load_zalo_token(db, APP_ID)
+        for _ in range(200):  # the request has reached Zalo; the new pair is stored once it answers
+            pair = await load_zalo_token(db, APP_ID)
+            if pair.access_token != "access-0":
+                break
+            await asyncio.sleep(0.02)
         assert pair.access_token == "access-1" and pair.expires_at > utcnow() + timedelta(hours=20)
+        assert len(zalo_api.refreshes) == 1
+
+
+async def test_a_token_refresh_holds_no_database_write_while_zalo_answers(db, sqlite_url, zalo_api):
+    """SQLite: while the OAuth call is in flight, the rest of the service (webhook claims, chat state,
+    the outbox) keeps writing."""
+    import asyncio
+
+    import aiohttp
+
+    from bot.zalo import ZaloClient
+    from db.channels_repo import claim_update
+
+    settings = settings_for(sqlite_url, zalo_api)
+    async with aiohttp.ClientSession() as http:
+        client = ZaloClient(settings, db, http)
+        await client.start()
+        zalo_api.expire_access_tokens()
+        zalo_api.hold_oauth = asyncio.Event()
+        sending = asyncio.create_task(client.send_message(USER, {"text": "trong lúc làm mới mã"}))
+        try:
+            await wait_until(lambda: zalo_api.refreshes, what="the refresh at Zalo's OAuth server")
+            assert await asyncio.wait_for(claim_update(db, "zalo", "msg:during-refresh"), timeout=5)
+        finally:
+            zalo_api.hold_oauth.set()
+        await sending
+    assert len(zalo_api.refreshes) == 1
+    assert (await load_zalo_token(db, APP_ID)).refresh_token == "refresh-1"

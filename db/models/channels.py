@@ -33,3 +33,4 @@ class ZaloToken(Base):
     refresh_token: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    refreshing_until: Mapped[datetime | None] = mapped_column(nullable=True)  # a refresh under way (SQLite), until

@@ -7,6 +7,7 @@ works once and rotates. Other errors (-230, -32, ...) are scripted per call.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import itertools
 import json
@@ -39,6 +40,7 @@ class FakeZalo:
         self.refreshes: list[dict[str, str]] = []
         self.scripted: list[int] = []  # error codes for the next sends, in order
         self.on_send: Callable[[str], Awaitable[None]] | None = None  # sees the token of each send
+        self.hold_oauth: asyncio.Event | None = None  # when set, a token refresh is answered only once this is set
         self._ids = itertools.count(1)
         app = web.Application()
         app.router.add_post("/v3.0/oa/message/cs", self._send)
@@ -88,6 +90,8 @@ class FakeZalo:
     async def _oauth(self, request: web.Request) -> web.Response:
         form = await request.post()
         self.refreshes.append(dict(form))
+        if self.hold_oauth is not None:
+            await self.hold_oauth.wait()
         if request.headers.get("secret_key") != self.app_secret or form.get("app_id") != self.app_id:
             return web.json_response({"error": -14002, "error_name": "Invalid app", "error_description": "invalid secret"})
         if form.get("grant_type") != "refresh_token" or form.get("refresh_token") not in self.valid_refresh:

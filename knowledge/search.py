@@ -26,7 +26,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from knowledge.catalogue.model import Procedure
-from knowledge.query import Query, Vocabulary, analyse, default_vocabulary, recall, term
+from knowledge.query import Query, Vocabulary, analyse, default_vocabulary, recall
 from knowledge.text import _WORD, canon, fold, same_word_typed, words
 
 # Field weights and length normalisation (BM25F). Names decide; the long texts only help recall.

@@ -14,7 +14,6 @@ from db.engine import Database
 from handlers.catalogue import Catalogue
 from handlers.deps import Deps
 from knowledge.catalogue.bundled import load_bundled
-from tests.fakes.server import wait_until
 from tests.fakes.service import running_service
 from tests.fakes.telegram_api import FakeBotApi, text_update
 from tests.fakes.zalo_api import FakeZalo, signed, text_event

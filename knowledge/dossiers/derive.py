@@ -19,7 +19,6 @@ Choices where the rules are silent (documented in docs/dossiers.md):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta

@@ -20,6 +20,10 @@ chat; the overall 30/s is PTB's rate limiter's job), different chats concurrentl
 - ``PermanentDeliveryError`` (bot blocked, chat not found, Zalo -230 window closed, not following)
   → ``failed`` with the reason, then the same message is planned to the official's next linked
   chat (Telegram → Zalo or back), if there is one;
+- quiet hours (``handlers.quiet_hours``, given as ``quiet``): a row claimed when its recipient must
+  not be written to (citizens at night, officials outside office hours) is planned again for the
+  next allowed moment, unsent and not counted as an attempt; a retry is planned no earlier than
+  that moment either;
 - an official's message whose chat is no longer theirs (revoked, or the chat linked to another
   official since it was planned) → ``failed`` ("unlinked") before anything is sent, and offered to
   the official's other linked chat like a permanent failure.
@@ -58,6 +62,7 @@ from db.officials_repo import linked_official
 from db.outbox_repo import (
     backlog,
     claim,
+    defer,
     extend_lease,
     mark_failed,
     mark_retry,
@@ -89,6 +94,7 @@ class OutboxDispatcher:
         backoff_base: float = 5.0,
         backoff_max: float = 3600.0,
         clock: Callable[[], datetime] = utcnow,
+        quiet: Callable[[str, datetime, str | None], datetime] | None = None,
     ) -> None:
         self.db = db
         self.channels = channels  # looked up at each send: the service fills it as channels start
@@ -101,6 +107,9 @@ class OutboxDispatcher:
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.clock = clock
+        # (kind, moment, the official's agency or None) → the first moment the message may go out
+        # (handlers.quiet_hours.allowed_from); None: any time.
+        self.quiet = quiet
         self.stopping = False
         self.wake = asyncio.Event()  # set by whoever plans something in this process
         self._last_send: dict[tuple[str, str], float] = {}
@@ -180,6 +189,9 @@ class OutboxDispatcher:
             if task.done() and not task.cancelled():
                 task.exception()  # retrieved: an abandoned send's error is not "never retrieved"
 
+    def _allowed(self, row: OutboxMessage, agency: str | None, at: datetime) -> datetime:
+        return self.quiet(row.kind, at, agency) if self.quiet is not None else at
+
     def _count(self, outcome: str, channel: str) -> None:
         if self.metrics is not None and hasattr(self.metrics, "outbox_sent"):
             self.metrics.outbox_sent.labels(channel, outcome).inc()
@@ -188,11 +200,18 @@ class OutboxDispatcher:
         """Send one row and settle it; False when it is not settled for good (a retry is planned,
         or it was abandoned): the chat's later rows must wait for it."""
         sender = self.channels.get(row.channel)
-        if row.official_id is not None and await linked_official(self.db, row.official_id, row.channel,
-                                                                 row.chat_id) is None:
-            # Revoked since, or the chat now belongs to someone else: an official's message never goes there.
-            await self._fail(row, token, "unlinked: the chat is no longer this official's")
-            return True
+        agency = None
+        if row.official_id is not None:
+            official = await linked_official(self.db, row.official_id, row.channel, row.chat_id)
+            if official is None:
+                # Revoked since, or the chat now belongs to someone else: an official's message never goes there.
+                await self._fail(row, token, "unlinked: the chat is no longer this official's")
+                return True
+            agency = official.agency_code
+        now = self.clock()
+        if (allowed := self._allowed(row, agency, now)) > now:  # quiet hours (a fallback, a late backlog)
+            await defer(self.db, row.id, token, allowed)
+            return False
         try:
             if sender is None:
                 if row.channel in PUSH_CHANNELS:
@@ -213,8 +232,8 @@ class OutboxDispatcher:
                 return True
             delay = min(self.backoff_max, self.backoff_base * 2 ** max(0, row.attempts - 1))
             delay = max(delay, exc.retry_after or 0.0)
-            await mark_retry(self.db, row.id, token, f"transient: {exc}", self.clock() + timedelta(seconds=delay),
-                             parts_sent=max(row.parts_sent, exc.parts_sent))
+            at = self._allowed(row, agency, self.clock() + timedelta(seconds=delay))
+            await mark_retry(self.db, row.id, token, f"transient: {exc}", at, parts_sent=max(row.parts_sent, exc.parts_sent))
             self._count("retry", row.channel)
             return False
         except Exception as exc:  # a bug (a template, a context): retried like a transient failure, logged
@@ -222,8 +241,8 @@ class OutboxDispatcher:
             if row.attempts >= self.max_attempts:
                 await self._fail(row, token, f"error: {exc!r}")
                 return True
-            await mark_retry(self.db, row.id, token, f"error: {exc!r}",
-                             self.clock() + timedelta(seconds=self.backoff_base * 2 ** max(0, row.attempts - 1)))
+            at = self.clock() + timedelta(seconds=self.backoff_base * 2 ** max(0, row.attempts - 1))
+            await mark_retry(self.db, row.id, token, f"error: {exc!r}", self._allowed(row, agency, at))
             return False
         if await mark_sent(self.db, row.id, token, self.clock()):
             self._count("sent", row.channel)

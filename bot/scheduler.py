@@ -19,6 +19,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from functools import partial
 
 from aiohttp import web
 
@@ -26,6 +27,7 @@ from bot.config import Settings
 from bot.outbox import OutboxDispatcher
 from bot.service import Service
 from db.dossier_repo import on_status_change
+from handlers.quiet_hours import allowed_from
 from handlers.status_notices import plan_status_notices
 from handlers.sweep import run_sweep
 
@@ -36,11 +38,13 @@ STOP_TIMEOUT = 20.0
 
 
 def dispatcher_for(service: Service, settings: Settings) -> OutboxDispatcher:
+    deps = service.deps
     return OutboxDispatcher(
-        service.deps.db, service.channels, metrics=service.metrics, batch=settings.outbox_batch,
+        deps.db, service.channels, metrics=service.metrics, batch=settings.outbox_batch,
         lease=settings.outbox_lease_seconds, concurrency=settings.outbox_concurrency,
         per_chat_interval=settings.outbox_per_chat_seconds, max_attempts=settings.outbox_max_attempts,
         backoff_base=settings.outbox_backoff_seconds,
+        quiet=partial(allowed_from, deps.calendar, deps.reminders),
     )
 
 
@@ -76,7 +80,8 @@ def setup_reminders(app: web.Application, service: Service, settings: Settings) 
             dispatcher.wake.set()
 
     async def notices() -> None:
-        if await plan_status_notices(deps.db, deps.calendar, safety=timedelta(seconds=settings.notify_safety_seconds)):
+        if await plan_status_notices(deps.db, deps.calendar, safety=timedelta(seconds=settings.notify_safety_seconds),
+                                     settings=deps.reminders):
             dispatcher.wake.set()
 
     async def ctx(_app: web.Application) -> AsyncIterator[None]:

@@ -11,7 +11,7 @@ from db.engine import Database
 from handlers.catalogue import Catalogue, IndexCache
 from handlers.deps import Deps
 from handlers.reminder_settings import ReminderSettings
-from knowledge.calendar import WorkingCalendar
+from knowledge.calendar import OfficeHours, WorkingCalendar
 
 
 @asynccontextmanager
@@ -37,8 +37,14 @@ async def core_deps(settings: Settings | None = None) -> AsyncIterator[Deps]:
 
 def reminder_settings(settings: Settings) -> ReminderSettings:
     """The officials' reminder knobs from ``MOTCUA_*`` (docs/officials.md)."""
+    try:
+        citizen = OfficeHours.parse(settings.citizen_notify_hours, None)
+    except ValueError as exc:
+        raise ValueError(f"MOTCUA_CITIZEN_NOTIFY_HOURS: {exc}") from None
     return ReminderSettings(
         due_within_days=settings.reminder_due_within_days,
         escalate_after_days=settings.reminder_escalate_after_days,
         apology_extra_days=settings.apology_extra_days,
+        citizen_hours=(citizen.opens, citizen.closes),
+        ignore_quiet_hours=settings.reminders_ignore_quiet_hours,
     )

@@ -166,6 +166,12 @@ async def mark_failed(db: Database, row_id: int, token: str, error: str) -> bool
     return await _settle(db, row_id, token, status="failed", lease_until=None, last_error=error[:1000])
 
 
+async def defer(db: Database, row_id: int, token: str, until: datetime) -> bool:
+    """Claimed in quiet hours: planned again for ``until``, unsent and not counted as an attempt."""
+    return await _settle(db, row_id, token, status="planned", next_attempt_at=until, lease_until=None,
+                         claim_token=None, attempts=OutboxMessage.attempts - 1)
+
+
 async def release(db: Database, row_ids: Sequence[int], token: str) -> int:
     """Give back rows claimed but not attempted (shutdown, lease running out): not an attempt."""
     if not row_ids:

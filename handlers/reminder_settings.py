@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import time
 
 
 @dataclass(frozen=True)
@@ -12,3 +13,5 @@ class ReminderSettings:
     apology_extra_days: int = 3  # default new appointment: this many working days after the later of due date and today
     digest_list: int = 15  # codes listed in one digest (the rest: a count and the command)
     page_size: int = 20  # dossiers per page of /tre_han and /sap_den_han
+    citizen_hours: tuple[time, time] = (time(7), time(21))  # citizens hear from the bot unasked only then (Vietnam time)
+    ignore_quiet_hours: bool = False  # send at any hour (demonstrations, tests): officials' and citizens' quiet hours

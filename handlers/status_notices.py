@@ -8,24 +8,35 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from db.engine import Database
+from db.models.base import utcnow
 from db.outbox_repo import Planned
 from db.subscriptions_repo import SubscribedEvent, feed_status_events
 from handlers.citizen_notices import rating_ask, status_notice
+from handlers.quiet_hours import allowed_from
+from handlers.reminder_settings import ReminderSettings
 from handlers.reply_json import replies_to_json
 from knowledge.calendar import WorkingCalendar
 
 
 async def plan_status_notices(db: Database, calendar: WorkingCalendar, *, now: datetime | None = None,
-                              safety: timedelta = timedelta(seconds=60)) -> int:
+                              safety: timedelta = timedelta(seconds=60),
+                              settings: ReminderSettings = ReminderSettings()) -> int:
+    """Plan the notices of the new status events; a change recorded in the citizens' quiet hours (a
+    nightly import) is delivered when they begin (``handlers.quiet_hours``)."""
+    now = now or utcnow()
+    not_before = allowed_from(calendar, settings, "status", now)
+
     async def plan(events: list[SubscribedEvent]) -> list[Planned]:
         out = []
         for e in events:
             where = f"{e.channel}:{e.chat_id}"
             out.append(Planned(f"status:{e.event_id}:{where}", "status", e.channel, e.chat_id,
-                               replies_to_json([status_notice(e, calendar)]), dossier_id=e.dossier.id))
+                               replies_to_json([status_notice(e, calendar)]), dossier_id=e.dossier.id,
+                               not_before=not_before))
             if e.status == 10:
                 out.append(Planned(f"rating:{e.dossier.id}:{where}", "rating", e.channel, e.chat_id,
-                                   replies_to_json([rating_ask(e.dossier)]), dossier_id=e.dossier.id))
+                                   replies_to_json([rating_ask(e.dossier)]), dossier_id=e.dossier.id,
+                                   not_before=not_before))
         return out
 
     return await feed_status_events(db, plan, now=now, safety=safety)

@@ -37,6 +37,7 @@ from db.sweep_repo import Bucket, bucket, draft_apologies_between, record_remind
 from handlers.apology_letter import DEFAULT_REASON, close_of
 from handlers.citizen_notices import due_soon_notice
 from handlers.official_view import digest_reply, dossier_item
+from handlers.quiet_hours import allowed_from
 from handlers.reminder_settings import ReminderSettings
 from handlers.reply_json import replies_to_json
 from knowledge.agency import covers
@@ -122,7 +123,7 @@ async def _sweep(db: Database, calendar: WorkingCalendar, settings: ReminderSett
     todo = {(o.official.id, k) for key, (o, k) in wanted_keys.items() if key not in done}
     if todo:
         await _plan_digests(db, calendar, settings, now, day, awake, everyone, todo, report)
-    await _plan_citizens(db, calendar, now, day, ignore_quiet_hours, report)
+    await _plan_citizens(db, calendar, settings, now, day, ignore_quiet_hours, report)
     return report
 
 
@@ -186,14 +187,16 @@ async def _draft(db: Database, calendar: WorkingCalendar, settings: ReminderSett
         day += timedelta(days=1)
 
 
-async def _plan_citizens(db: Database, calendar: WorkingCalendar, now: datetime, day: date, ignore_quiet_hours: bool,
-                         report: SweepReport) -> None:
+async def _plan_citizens(db: Database, calendar: WorkingCalendar, settings: ReminderSettings, now: datetime, day: date,
+                         ignore_quiet_hours: bool, report: SweepReport) -> None:
     """"Hồ sơ của bạn sắp đến hạn": on the working day before the due date."""
     due_day = calendar.next_working_day(day)
     start, end = local_day_bounds(calendar, due_day)
+    not_before = allowed_from(calendar, settings, "citizen_due_soon", now, ignore=ignore_quiet_hours)
     messages = [
         Planned(f"due_soon:{s.dossier.id}:{s.channel}:{s.chat_id}:{due_day.isoformat()}", "citizen_due_soon",
-                s.channel, s.chat_id, replies_to_json([due_soon_notice(s.dossier, calendar)]), dossier_id=s.dossier.id)
+                s.channel, s.chat_id, replies_to_json([due_soon_notice(s.dossier, calendar)]), dossier_id=s.dossier.id,
+                not_before=not_before)
         for s in await subscribed_due_between(db, start, end)
         if ignore_quiet_hours or in_office_hours(calendar, now, s.dossier.agency_code)
     ]

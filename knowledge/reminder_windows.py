@@ -6,7 +6,8 @@
   default: the next working day, so a Friday reminder covers Monday).
 
 And when reminders may be sent: on a working day, within the agency's office hours (from the
-opening of the morning session to the close of the last one). Outside them it is quiet.
+opening of the morning session to the close of the last one). Outside them it is quiet. Citizens
+are written to within fixed daily hours (07:00–21:00 by default), weekends included.
 """
 
 from __future__ import annotations
@@ -64,6 +65,16 @@ def next_opening(calendar: WorkingCalendar, now: datetime, agency: str | None = 
     if not (calendar.is_working_day(day) and local.time() < hours.opens):
         day = calendar.next_working_day(day)
     return datetime.combine(day, hours.opens, calendar.tz)
+
+
+def next_in_daily_hours(calendar: WorkingCalendar, now: datetime, opens: time, closes: time) -> datetime:
+    """The next moment within [opens, closes) of any day, Vietnam time (now, when it is): when a
+    citizen may be written to unasked."""
+    local = to_local(now, calendar.tz)
+    if opens <= local.time() < closes:
+        return local
+    day = local.date() if local.time() < opens else local.date() + timedelta(days=1)
+    return datetime.combine(day, opens, calendar.tz)
 
 
 def day_of(calendar: WorkingCalendar, now: datetime) -> date:

@@ -4,7 +4,7 @@ asks), the scope (an official of one agency never sees another's dossiers), and 
 from __future__ import annotations
 
 import unicodedata
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -13,6 +13,7 @@ from db.officials_repo import create_invite, list_officials, official_for_chat, 
 from db.outbox_repo import outbox_rows
 from db.reminder_repo import reminders_of
 from db.scoped_dossiers import dossier_for, due_for, overdue_for
+from knowledge.calendar import VN_TZ
 from knowledge.dossiers.code import parse_code
 from tests.chat import Chat
 from tests.fakes.server import wait_until
@@ -306,3 +307,13 @@ async def test_similar_names_with_other_accents_are_different_officials(seeded):
     assert not again.created and again.official.id == hung.official.id
     nfd = await create_invite(seeded.db, agency_code=COMMUNE, name=unicodedata.normalize("NFD", "Lê Văn Hưng"))
     assert not nfd.created and nfd.official.id == other.official.id
+
+
+async def test_nhac_in_the_evening_waits_for_the_recipients_office_hours(seeded):
+    await official(seeded.db, COMMUNE, "Lê Văn Hùng", "telegram", "701")
+    await official(seeded.db, POLICE, "Công an viên Tâm", "telegram", "704")
+    evening = Chat(seeded, channel="telegram", chat_id="701", at=NOW.replace(hour=18, minute=30))
+    await evening.say(f"/nhac {DUE_TOMORROW}")
+    assert "Đã gửi nhắc" in evening.text
+    (row,) = await outbox_rows(seeded.db, kind="nudge")
+    assert row.next_attempt_at == datetime(2026, 3, 12, 7, 30, tzinfo=VN_TZ)  # Thursday's opening, not 18:30

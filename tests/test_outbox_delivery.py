@@ -7,19 +7,21 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 
 from bot.config import Settings
 from bot.outbox import OutboxDispatcher
+from bot.scheduler import DISPATCHER
 from db.models.base import utcnow
 from db.officials_repo import create_invite, redeem_invite, revoke_official
 from db.models.outbox import OutboxMessage
 from db.outbox_repo import Planned, claim, enqueue, mark_retry, mark_sent, outbox_rows
 from handlers.reply_json import replies_to_json
 from handlers.types import Button, Reply
+from knowledge.calendar import VN_TZ
 from tests.fakes.server import wait_until
 from tests.fakes.service import running_service
 from tests.fakes.telegram_api import FakeBotApi
@@ -303,3 +305,36 @@ async def test_a_message_whose_chat_moved_to_another_official_goes_to_the_offici
         await settled(deps.db, f"digest:moved>zalo:{ZALO_USER}")
     assert bot_api.texts("62") == [] and zalo_api.texts(ZALO_USER) == ["Nhắc việc"]
     assert "unlinked" in (await row(deps.db, "digest:moved")).last_error
+
+
+async def until_row(db, key: str, check) -> object:
+    for _ in range(200):
+        found = await row(db, key)
+        if found is not None and check(found):
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{key}: {found.status if found else 'not planned'}, next {found.next_attempt_at if found else '-'}")
+
+
+async def test_citizens_quiet_hours_hold_for_retries_and_rows_claimed_at_night(deps, bot_api, sqlite_url):
+    morning = datetime(2026, 3, 12, 7, 0, tzinfo=VN_TZ)
+    clock = [datetime(2026, 3, 11, 20, 59, 59, 900_000, tzinfo=VN_TZ)]
+    notice = lambda key, chat: Planned(key, "status", "telegram", chat,  # noqa: E731
+                                       replies_to_json([Reply(text=f"Hồ sơ {key}: đã có kết quả")]))
+    async with running_service(settings_for(sqlite_url, bot_api), deps=deps) as service:
+        service.server.app[DISPATCHER].clock = lambda: clock[0]
+        # A notice failing at 20:59:59.9: its retry (0.2 s later) would fall in the night.
+        bot_api.fail_next("sendMessage", 502, "Bad Gateway")
+        await enqueue(deps.db, [notice("status:1:telegram:54", "54")], now=clock[0])
+        retried = await until_row(deps.db, "status:1:telegram:54", lambda r: r.attempts == 1 and r.status == "planned")
+        assert retried.next_attempt_at == morning
+        # A notice claimed at 23:00 (a backlog; a row planned without a time): not sent, not an attempt.
+        clock[0] = datetime(2026, 3, 11, 23, 0, tzinfo=VN_TZ)
+        await enqueue(deps.db, [notice("status:2:telegram:55", "55")], now=clock[0])
+        deferred = await until_row(deps.db, "status:2:telegram:55", lambda r: r.next_attempt_at == morning)
+        assert (deferred.status, deferred.attempts) == ("planned", 0)
+        assert bot_api.texts("54") == [] and bot_api.texts("55") == []
+        clock[0] = morning
+        await settled(deps.db, "status:1:telegram:54")
+        await settled(deps.db, "status:2:telegram:55")
+    assert len(bot_api.texts("54")) == 1 and len(bot_api.texts("55")) == 1

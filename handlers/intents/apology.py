@@ -29,6 +29,7 @@ from handlers.apology_letter import (
 )
 from handlers.dossier_view import when
 from handlers.intents.officials import code_needed, current_official, not_in_scope, official_only, refusal
+from handlers.quiet_hours import allowed_from
 from handlers.reply_json import replies_to_json
 from handlers.router import Context, router
 from handlers.types import Button, Reply
@@ -152,8 +153,9 @@ async def _send(ctx: Context, official: Official, apology: Apology, d: Dossier) 
         return [_state("bad_date", problem=str(exc), problem_en=str(exc))]
     letter = _letter(ctx, d, apology, signed_by=official.name, signed_at=now)
     text = letter.render("plain")
+    not_before = allowed_from(cal, ctx.deps.reminders, "apology", now)  # approved late at night: sent in the morning
     letters = [Planned(f"apology:{d.id}:{channel}:{chat_id}", "apology", channel, chat_id, replies_to_json([letter]),
-                       dossier_id=d.id) for channel, chat_id in await subscribers(db, d.id)]
+                       dossier_id=d.id, not_before=not_before) for channel, chat_id in await subscribers(db, d.id)]
     if not await approve(db, apology.id, official, text, letters, now):
         fresh = await apology_by_id(db, apology.id)
         return [_state("already_sent", code=d.code, by=fresh.approved_by_name if fresh else "")]

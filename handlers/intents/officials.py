@@ -24,6 +24,7 @@ from db.reminder_repo import plan_reminders, reminder_at
 from db.scoped_dossiers import dossier_for, due_for, month_stats_for, overdue_for
 from db.subscriptions_repo import subscribers
 from handlers.official_view import detail_reply, dossier_item, list_reply, month_view, nudge_reply, stats_reply
+from handlers.quiet_hours import allowed_from
 from handlers.reply_json import replies_to_json
 from handlers.router import Context, router
 from handlers.types import Reply
@@ -243,8 +244,11 @@ async def _nudge(ctx: Context, official: Official, typed: str) -> list[Reply]:
     for target in targets:
         oid = target.official.id
         chat = target.chats[0]
+        # Outside the recipient's office hours it waits for the next opening.
+        not_before = allowed_from(calendar, ctx.deps.reminders, "nudge", now, target.official.agency_code)
         message = Planned(f"nudge:{day.isoformat()}:{d.id}:{oid}", "nudge", chat.channel, chat.chat_id,
-                          replies_to_json([nudge_reply(item, official.name)]), official_id=oid, dossier_id=d.id)
+                          replies_to_json([nudge_reply(item, official.name)]), official_id=oid, dossier_id=d.id,
+                          not_before=not_before)
         if await plan_reminders(db, message, official_id=oid, kind="nudge", day=day, dossier_ids=[d.id], now=now):
             sent.append(target.official.name)
         else:

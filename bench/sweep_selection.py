@@ -15,8 +15,8 @@ to Wed 11/03/2026 10:00), links one officer per demo agency and a head for the p
 - ``first sweep of the day``: ``handlers.sweep.run_sweep`` once, writes included (digests, one
   reminder row per dossier, apology drafts), then ``second sweep`` (plans nothing new).
 
-Then the indexes these use are dropped (the partial running-dossier indexes and the two statistics
-indexes of migration 0005), what the first sweep wrote is deleted, and the SAME functions are timed
+Then the indexes these use are dropped (the partial running-dossier indexes — by due time and by
+effective due time, migration 0009 — and the two statistics indexes of migration 0005), what the first sweep wrote is deleted, and the SAME functions are timed
 again. Printed: milliseconds and the ratio without/with. SQLite always runs (a temporary file);
 PostgreSQL too when ``--postgres`` or ``MOTCUA_TEST_POSTGRES_URL`` names a server (a fresh database,
 dropped at the end).
@@ -53,8 +53,8 @@ from knowledge.calendar import VN_TZ, default_calendar  # noqa: E402
 from knowledge.reminder_windows import windows  # noqa: E402
 
 NOW = datetime(2026, 3, 11, 10, 0, tzinfo=VN_TZ)
-INDEXES = ("ix_dossiers_running_due", "ix_dossiers_running_agency_due", "ix_dossiers_agency_received",
-           "ix_dossiers_agency_finished")
+INDEXES = ("ix_dossiers_running_due", "ix_dossiers_running_agency_due", "ix_dossiers_running_agency_effective_due",
+           "ix_dossiers_agency_received", "ix_dossiers_agency_finished")
 
 
 async def timed(work, repeat: int) -> tuple[float, object]:

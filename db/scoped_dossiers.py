@@ -27,6 +27,10 @@ from knowledge.dossiers.code import DossierCode, parse_code
 # The same text as the partial indexes' predicate (db.models.dossiers.RUNNING_WHERE), so that both
 # databases see at once that the index applies.
 RUNNING = text("dossiers.status IN (2, 4)")
+# When a running dossier is due now: the apology letter's new appointment once one was set (the
+# date the agency promised and must keep), else the original due time. The same expression as the
+# index ix_dossiers_running_agency_effective_due (migration 0009), which serves these ranges.
+EFFECTIVE_DUE = func.coalesce(Dossier.rescheduled_due_at, Dossier.due_at)
 
 
 def _skip_scan(running: bool) -> str:
@@ -67,20 +71,21 @@ async def _running_page(db: Database, official: Official, *where, limit: int, of
     async with db.session() as session:
         total = await session.scalar(select(func.count()).select_from(Dossier).where(condition)) or 0
         items = list(await session.scalars(
-            select(Dossier).where(condition).order_by(Dossier.due_at, Dossier.id).limit(limit).offset(offset)
+            select(Dossier).where(condition).order_by(EFFECTIVE_DUE, Dossier.id).limit(limit).offset(offset)
         ))
     return Page(total, items)
 
 
 async def overdue_for(db: Database, official: Official, now: datetime, *, limit: int = 20, offset: int = 0) -> Page:
-    """Running dossiers in scope past their due time, the longest overdue first."""
-    return await _running_page(db, official, Dossier.due_at < now, limit=limit, offset=offset)
+    """Running dossiers in scope past their (effective) due time, the longest overdue first. A
+    dossier whose new appointment is still ahead is not listed (/thong_ke still counts it late)."""
+    return await _running_page(db, official, EFFECTIVE_DUE < now, limit=limit, offset=offset)
 
 
 async def due_for(db: Database, official: Official, start: datetime, end: datetime, *, limit: int = 20,
                   offset: int = 0) -> Page:
-    """Running dossiers in scope due in [start, end), soonest first."""
-    return await _running_page(db, official, Dossier.due_at >= start, Dossier.due_at < end, limit=limit, offset=offset)
+    """Running dossiers in scope (effectively) due in [start, end), soonest first."""
+    return await _running_page(db, official, EFFECTIVE_DUE >= start, EFFECTIVE_DUE < end, limit=limit, offset=offset)
 
 
 async def dossier_for(db: Database, official: Official, code: DossierCode) -> DossierRecord | None:

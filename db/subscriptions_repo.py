@@ -29,6 +29,7 @@ from db.models.dossiers import Dossier, DossierStatusEvent
 from db.models.outbox import PUSH_CHANNELS, OutboxMessage
 from db.models.subscriptions import LEVELS, DossierRating, DossierSubscription, EventCursor
 from db.outbox_repo import Planned, enqueue_in
+from db.scoped_dossiers import EFFECTIVE_DUE
 
 MAX_SUBSCRIPTIONS = 20  # per chat: enough for a family, not a scraper
 
@@ -123,15 +124,16 @@ class DueSubscription:
 
 
 async def subscribed_due_between(db: Database, start: datetime, end: datetime) -> list[DueSubscription]:
-    """Subscribed running dossiers due in [start, end). The planners start from the (few)
-    subscriptions once there are some; with none there is nothing to read at all."""
+    """Subscribed running dossiers (effectively: a new appointment once set) due in [start, end).
+    The planners start from the (few) subscriptions once there are some; with none there is
+    nothing to read at all."""
     async with db.session() as session:
         if await session.scalar(select(DossierSubscription.id).limit(1)) is None:
             return []
         rows = await session.execute(
             select(Dossier, DossierSubscription.channel, DossierSubscription.chat_id)
             .join(DossierSubscription, DossierSubscription.dossier_id == Dossier.id)
-            .where(Dossier.status.in_((2, 4)), Dossier.due_at >= start, Dossier.due_at < end, _reachable())
+            .where(Dossier.status.in_((2, 4)), EFFECTIVE_DUE >= start, EFFECTIVE_DUE < end, _reachable())
             .order_by(Dossier.id, DossierSubscription.id)
         )
         return [DueSubscription(d, channel, chat_id) for d, channel, chat_id in rows]

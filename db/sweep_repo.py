@@ -1,10 +1,11 @@
-"""The reminder sweep's queries. Each is a range of the partial index ``(agency_code, due_at) WHERE
-status IN (2, 4)`` for a list of agency codes, so the work grows with what is due, not with the
-million finished dossiers beside it:
+"""The reminder sweep's queries. Each is a range of the partial expression index ``(agency_code,
+coalesce(rescheduled_due_at, due_at)) WHERE status IN (2, 4)`` (the effective due time: an apology's
+new appointment once set) for a list of agency codes, so the work grows with what is due, not with
+the million finished dossiers beside it:
 
 - ``running_agencies``: the agencies that have running dossiers (a skip scan: one probe each);
-- ``bucket``: how many running dossiers of those agencies are due in [lo, hi), and the first few
-  by due time (what a digest lists);
+- ``bucket``: how many running dossiers of those agencies are (effectively) due in [lo, hi), and
+  the first few by that time (what a digest lists);
 - ``record_reminders_in``: the reminder rows of a digest, written by ONE ``INSERT ... SELECT`` over
   the same range (the dossier ids never travel to Python: a digest may stand for thousands);
 - ``draft_apologies_between``: apology drafts for the range, likewise, one per dossier at most.
@@ -24,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.engine import Database
 from db.models.dossiers import Dossier
 from db.models.reminders import Apology, Reminder
-from db.scoped_dossiers import RUNNING, agency_codes
+from db.scoped_dossiers import EFFECTIVE_DUE, RUNNING, agency_codes
 
 
 def _insert(db: Database):
@@ -52,8 +53,10 @@ async def running_agencies(db: Database) -> list[str]:
 
 
 def _range(codes: Sequence[str], lo: datetime | None, hi: datetime):
-    condition = and_(RUNNING, Dossier.agency_code.in_(list(codes)), Dossier.due_at < hi)
-    return and_(condition, Dossier.due_at >= lo) if lo is not None else condition
+    """Running dossiers of these agencies effectively due in [lo, hi): a rescheduled dossier is
+    reminded against its new appointment."""
+    condition = and_(RUNNING, Dossier.agency_code.in_(list(codes)), EFFECTIVE_DUE < hi)
+    return and_(condition, EFFECTIVE_DUE >= lo) if lo is not None else condition
 
 
 async def bucket(db: Database, codes: Sequence[str], lo: datetime | None, hi: datetime, *, limit: int) -> Bucket:
@@ -63,7 +66,7 @@ async def bucket(db: Database, codes: Sequence[str], lo: datetime | None, hi: da
         count = await session.scalar(select(func.count()).select_from(Dossier).where(where)) or 0
         rows = await session.execute(
             select(Dossier.id, Dossier.code, Dossier.agency_code, Dossier.agency_name, Dossier.due_at,
-                   Dossier.rescheduled_due_at).where(where).order_by(Dossier.due_at, Dossier.id).limit(limit)
+                   Dossier.rescheduled_due_at).where(where).order_by(EFFECTIVE_DUE, Dossier.id).limit(limit)
         ) if count else []
         return Bucket(count, [DueRow(*row) for row in rows])
 

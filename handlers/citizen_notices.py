@@ -29,8 +29,10 @@ def status_notice(event: SubscribedEvent, calendar: WorkingCalendar) -> Reply:
 
 
 def due_soon_notice(d: Dossier, calendar: WorkingCalendar) -> Reply:
+    """The working day before the due date — the new appointment, once an apology set one."""
     return Reply(template="citizen_due_soon", context={
-        "code": d.code, "due": when(d.due_at, calendar), "agency": d.agency_name or d.agency_code,
+        "code": d.code, "due": when(d.rescheduled_due_at or d.due_at, calendar), "agency": d.agency_name or d.agency_code,
+        "rescheduled": d.rescheduled_due_at is not None,
     }, kind="notice")
 
 

@@ -27,7 +27,10 @@ KIND_COMMAND = {"overdue": "/tre_han", "due_today": "/sap_den_han", "due_soon": 
 
 
 def dossier_item(d: Dossier, calendar: WorkingCalendar, now: datetime, apology: str = "") -> dict:
-    due = to_local(d.due_at, calendar.tz) if d.due_at else None
+    """A dossier in a list or a digest, judged against its effective due time: the apology letter's
+    new appointment once one was set ("hẹn lại dd/mm"), else the original due time."""
+    effective = d.rescheduled_due_at or d.due_at
+    due = to_local(effective, calendar.tz) if effective else None
     local_now = to_local(now, calendar.tz)
     overdue = due is not None and due < local_now
     return {
@@ -39,6 +42,7 @@ def dossier_item(d: Dossier, calendar: WorkingCalendar, now: datetime, apology: 
         "late_days": max(0, calendar.working_days_between(due.date(), local_now.date())) if overdue else 0,
         "agency": d.agency_name or d.agency_code,
         "rescheduled": when(d.rescheduled_due_at, calendar),
+        "rescheduled_day": f"{to_local(d.rescheduled_due_at, calendar.tz):%d/%m}" if d.rescheduled_due_at else "",
         "apology": apology,
     }
 

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from db.dossier_repo import set_rescheduled_due
 from db.locks import try_lock
 from db.outbox_repo import outbox_rows
 from db.reminder_repo import reminders_of
@@ -181,3 +182,27 @@ async def test_postgres_advisory_lock_lets_one_sweep_plan(pg_db, bundled_index):
     rows = await outbox_rows(pg_db)
     assert len({r.dedupe_key for r in rows}) == len(rows) == 8
     assert (await sweep(deps)).planned == 0
+
+
+async def test_a_new_appointment_is_reminded_on_its_own_date(ready):
+    # OVERDUE_NEW was due Tue 10/03; its apology letter set a new appointment: Thu 12/03 17:00.
+    await set_rescheduled_due(ready.db, OVERDUE_NEW, datetime(2026, 3, 12, 17, 0, tzinfo=VN_TZ), "Chờ xác minh")
+    chat = Chat(ready, channel="zalo", chat_id="9000000000000000002", at=NOW)
+    await chat.say(f"/theo_doi {OVERDUE_NEW}")
+    button = chat.button("Theo dõi")
+    await chat.say("0002")
+    await chat.press(button.payload)
+    await sweep(ready)
+    found = digests(r for r in await outbox_rows(ready.db) if r.kind != "citizen_due_soon")
+    assert OVERDUE_NEW not in found[("701", "overdue")]  # not late against the date now promised
+    soon = found[("701", "due_soon")]
+    assert OVERDUE_NEW in soon and "hẹn lại 12/03" in soon
+    (notice,) = await outbox_rows(ready.db, kind="citizen_due_soon")  # the citizen hears the day before it
+    text = replies_from_json(notice.replies)[0].render("plain")
+    assert OVERDUE_NEW in text and "ngày hẹn lại trả kết quả 17:00 12/03/2026" in text
+
+    officer = Chat(ready, channel="telegram", chat_id="701", at=NOW)
+    await officer.say("/tre_han")
+    assert OVERDUE_NEW not in officer.text and OVERDUE_OLD in officer.text
+    await officer.say("/sap_den_han")
+    assert OVERDUE_NEW in officer.text and "đã hẹn lại 17:00 12/03/2026" in officer.text

@@ -1,5 +1,6 @@
 """The apology letter, form 04 of Circular 01/2018 ("Phiếu xin lỗi và hẹn lại ngày trả kết quả";
-under Circular 03/2025 "Phiếu xin lỗi và đề nghị gia hạn thời gian giải quyết"): agency, recipient,
+under Circular 03/2025, for dossiers received from 01/07/2025, "Phiếu xin lỗi và đề nghị gia hạn
+thời gian giải quyết" — the title follows the rules in force when the dossier was received): agency, recipient,
 received date, procedure, dossier code, original appointment, reason, the apology, the new date,
 the head of agency's signature line. Rendered from ``templates/apology_letter.j2``.
 
@@ -28,6 +29,10 @@ from knowledge.dossiers.status import FINISHED, RUNNING
 from knowledge.reminder_windows import Windows
 from knowledge.text import clean
 
+# The form's title: a dossier keeps the rules in force when it was received (vn-rules.md).
+CIRCULAR_03_2025_FROM = date(2025, 7, 1)
+TITLE_01_2018 = "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ"
+TITLE_03_2025 = "PHIẾU XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT"
 DEFAULT_REASON = "Hồ sơ cần thêm thời gian để thẩm định, xác minh theo quy định"
 REASON_MIN, REASON_MAX = 5, 500
 _DATE = re.compile(r"^\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*$")
@@ -104,6 +109,12 @@ def parse_new_date(text: str, calendar: WorkingCalendar, d: Dossier, current: da
     return close_of(calendar, day, d.agency_code)
 
 
+def form_title(received_at: datetime, calendar: WorkingCalendar) -> str:
+    """Circular 01/2018's title for a dossier received before 01/07/2025, Circular 03/2025's after."""
+    received = to_local(received_at, calendar.tz).date()
+    return TITLE_03_2025 if received >= CIRCULAR_03_2025_FROM else TITLE_01_2018
+
+
 def _words(moment: datetime, calendar: WorkingCalendar, *, hour: bool) -> str:
     local = to_local(moment, calendar.tz)
     day = f"ngày {local:%d} tháng {local:%m} năm {local:%Y}"
@@ -115,7 +126,7 @@ def letter_reply(d: Dossier, *, procedure: str, reason: str, new_due_at: datetim
     """The letter (the citizen's copy: the applicant's name masked)."""
     local_new = to_local(new_due_at, calendar.tz)
     return Reply(template="apology_letter", context={
-        "agency": d.agency_name or d.agency_code, "place_date": "Ngày " + _words(dated, calendar, hour=False)[5:],
+        "title": form_title(d.received_at, calendar), "agency": d.agency_name or d.agency_code, "place_date": "Ngày " + _words(dated, calendar, hour=False)[5:],
         "recipient": mask_name(d.applicant_name) or "…", "received": _words(d.received_at, calendar, hour=False)[5:],
         "procedure": procedure, "code": d.code,
         "original_due": _words(d.due_at, calendar, hour=True) if d.due_at else "—",

@@ -16,7 +16,18 @@ from handlers.reply_json import replies_from_json
 from handlers.sweep import run_sweep
 from knowledge.calendar import VN_TZ
 from tests.chat import Chat
-from tests.official_data import COMMUNE, DUE_LATER, FINISHED, NOW, OVERDUE_NEW, OVERDUE_OLD, WARD, official, seed
+from tests.official_data import (
+    COMMUNE,
+    DUE_LATER,
+    FINISHED,
+    NOW,
+    OVERDUE_NEW,
+    OVERDUE_OLD,
+    WARD,
+    dossier,
+    official,
+    seed,
+)
 
 NEW_DATE = datetime(2026, 3, 16, 17, 0, tzinfo=VN_TZ)  # 3 working days after Wed 11/03: Thu, Fri, Mon
 
@@ -50,7 +61,7 @@ async def test_the_sweep_drafts_and_xin_loi_shows_form_04(ready):
     header, letter = chat.replies
     text = chat.text
     assert "Dự thảo phiếu xin lỗi" in text and "Chưa có công dân theo dõi" in text
-    for part in ("UBND XÃ TÂN HÒA", "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", "Kính gửi: Ông/Bà Trần T*** M",
+    for part in ("UBND XÃ TÂN HÒA", "PHIẾU XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT", "Kính gửi: Ông/Bà Trần T*** M",
                  "Ngày 23 tháng 02 năm 2026, UBND xã Tân Hòa tiếp nhận", "Đăng ký tạm trú", f"Mã số hồ sơ: {OVERDUE_OLD}",
                  "17 giờ 00 phút, ngày 04 tháng 03 năm 2026", "Lý do: Hồ sơ cần thêm thời gian",
                  "vào ngày 16 tháng 03 năm 2026", "THỦ TRƯỞNG CƠ QUAN", "(Ký, ghi rõ họ tên, đóng dấu)"):
@@ -170,3 +181,13 @@ async def test_a_letter_approved_late_in_the_evening_reaches_the_citizen_in_the_
     assert "Đã duyệt phiếu xin lỗi" in late.text
     (row,) = await outbox_rows(ready.db, kind="apology")
     assert row.next_attempt_at == datetime(2026, 3, 12, 7, 0, tzinfo=VN_TZ)
+
+
+async def test_a_dossier_received_before_circular_03_2025_keeps_the_old_title(ready):
+    old_rules = f"{COMMUNE}-250630-0009"  # received 30/06/2025, the last day of Circular 01/2018's form
+    await seed(ready, [dossier(old_rules, received="2025-06-30T09:00:00+07:00", due="2026-03-10T17:00:00+07:00")])
+    chat = officer(ready)
+    await chat.say(f"/xin_loi {old_rules}")
+    assert "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ" in chat.text and "GIA HẠN" not in chat.text
+    await chat.say(f"/xin_loi {OVERDUE_OLD}")  # received 23/02/2026
+    assert "PHIẾU XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT" in chat.text

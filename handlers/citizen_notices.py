@@ -1,7 +1,8 @@
 """Messages a subscribed citizen receives without asking: a status change (the result notice when
 it is 9 or 10), the working day before the due date, the satisfaction question after status 10.
 No personal data in them: the chat proved the second factor when it subscribed, but a phone screen
-is seen by others too."""
+is seen by others too — so not the one-stop system's free-text note either (it often names people);
+/tra_cuu shows it after the second factor."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def status_notice(event: SubscribedEvent, calendar: WorkingCalendar) -> Reply:
     d = event.dossier
     return Reply(template="citizen_status", context={
         "code": d.code, "status": event.status, "status_vi": statuses.name(event.status),
-        "status_en": statuses.english(event.status), "at": when(event.at, calendar), "note": event.note[:300],
+        "status_en": statuses.english(event.status), "at": when(event.at, calendar),
         "agency": d.agency_name or d.agency_code,
     }, kind="notice")
 

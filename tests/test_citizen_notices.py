@@ -69,14 +69,15 @@ async def test_status_changes_reach_the_follower_once(seeded):
     chat = await follow(seeded)
     await chat.say("/theo_doi")
     assert CODE in chat.text and "Đang xử lý" in chat.text
-    await change(seeded, 5, "2026-03-11T10:30:00+07:00", note="Thiếu bản sao sổ hộ khẩu")
+    await change(seeded, 5, "2026-03-11T10:30:00+07:00", note="Thiếu bản sao sổ hộ khẩu của ông Trần Văn Bảy, SĐT 0911223344")
     assert await notices(seeded) == 1
     assert await notices(seeded) == 0  # read again: nothing new
     (row,) = await outbox_rows(seeded.db, kind="status")
     (text,) = texts([row])
     assert (row.channel, row.chat_id) == ("telegram", "c1")
-    assert "Yêu cầu bổ sung giấy tờ" in text and "Thiếu bản sao sổ hộ khẩu" in text and "10:30 11/03/2026" in text
-    assert "Trần" not in text and "0911" not in text  # no personal data in a pushed message
+    assert "Yêu cầu bổ sung giấy tờ" in text and "10:30 11/03/2026" in text and f"/tra_cuu {CODE}" in text
+    # No personal data in a pushed message — nor the one-stop system's note, which may carry some.
+    assert "Trần" not in text and "0911" not in text and "sổ hộ khẩu" not in text
 
 
 async def test_the_result_asks_for_a_rating_which_is_stored_with_a_comment(seeded):

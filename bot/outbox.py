@@ -23,7 +23,7 @@ chat; the overall 30/s is PTB's rate limiter's job), different chats concurrentl
 - quiet hours (``handlers.quiet_hours``, given as ``quiet``): a row claimed when its recipient must
   not be written to (citizens at night, officials outside office hours) is planned again for the
   next allowed moment, unsent and not counted as an attempt; a retry is planned no earlier than
-  that moment either;
+  that moment either — except a row planned for any hour (``--ignore-quiet-hours``);
 - an official's message whose chat is no longer theirs (revoked, or the chat linked to another
   official since it was planned) → ``failed`` ("unlinked") before anything is sent, and offered to
   the official's other linked chat like a permanent failure.
@@ -190,7 +190,7 @@ class OutboxDispatcher:
                 task.exception()  # retrieved: an abandoned send's error is not "never retrieved"
 
     def _allowed(self, row: OutboxMessage, agency: str | None, at: datetime) -> datetime:
-        return self.quiet(row.kind, at, agency) if self.quiet is not None else at
+        return at if self.quiet is None or row.any_hour else self.quiet(row.kind, at, agency)
 
     def _count(self, outcome: str, channel: str) -> None:
         if self.metrics is not None and hasattr(self.metrics, "outbox_sent"):

@@ -46,6 +46,7 @@ class Planned:
     official_id: int | None = None  # a permanent failure is offered to this official's other chats
     dossier_id: int | None = None
     not_before: datetime | None = None
+    any_hour: bool = False  # quiet hours ignored, by the dispatcher too
 
 
 def _insert(db: Database):
@@ -58,7 +59,8 @@ def _row(message: Planned, now: datetime) -> dict:
     return {
         "dedupe_key": message.key, "kind": message.kind, "channel": message.channel, "chat_id": message.chat_id,
         "official_id": message.official_id, "dossier_id": message.dossier_id, "replies": message.replies,
-        "status": "planned", "attempts": 0, "next_attempt_at": message.not_before or now, "created_at": now,
+        "status": "planned", "attempts": 0, "next_attempt_at": message.not_before or now, "any_hour": message.any_hour,
+        "created_at": now,
     }
 
 
@@ -222,7 +224,7 @@ async def plan_fallback(db: Database, failed: OutboxMessage, now: datetime | Non
         base_key = root.dedupe_key if root is not None else failed.dedupe_key
         key = f"{base_key}>{target.channel}:{target.chat_id}"[:MAX_KEY]
         message = Planned(key, failed.kind, target.channel, target.chat_id, failed.replies,
-                          official_id=failed.official_id, dossier_id=failed.dossier_id)
+                          official_id=failed.official_id, dossier_id=failed.dossier_id, any_hour=failed.any_hour)
         row = _row(message, now)
         row["fallback_of"] = failed.id
         new_id = await session.scalar(

@@ -122,14 +122,14 @@ async def _sweep(db: Database, calendar: WorkingCalendar, settings: ReminderSett
     done = await existing_keys(db, wanted_keys)
     todo = {(o.official.id, k) for key, (o, k) in wanted_keys.items() if key not in done}
     if todo:
-        await _plan_digests(db, calendar, settings, now, day, awake, everyone, todo, report)
+        await _plan_digests(db, calendar, settings, now, day, awake, everyone, todo, report, ignore_quiet_hours)
     await _plan_citizens(db, calendar, settings, now, day, ignore_quiet_hours, report)
     return report
 
 
 async def _plan_digests(db: Database, calendar: WorkingCalendar, settings: ReminderSettings, now: datetime, day: date,
                         awake: list[OfficialWithChats], everyone: list[OfficialWithChats], todo: set[tuple[int, str]],
-                        report: SweepReport) -> None:
+                        report: SweepReport, ignore_quiet_hours: bool) -> None:
     w = windows(calendar, now, settings.due_within_days)
     spans = ranges(calendar, w, settings.escalate_after_days)
     agencies = await running_agencies(db)
@@ -157,7 +157,8 @@ async def _plan_digests(db: Database, calendar: WorkingCalendar, settings: Remin
             items = [dossier_item(r, calendar, now, letters[r.id].status if r.id in letters else "") for r in seen.first]
             chat = o.chats[0]
             message = Planned(digest_key(oid, kind, day), kind, chat.channel, chat.chat_id,
-                              replies_to_json([digest_reply(kind, day, items, seen.count, settings)]), official_id=oid)
+                              replies_to_json([digest_reply(kind, day, items, seen.count, settings)]), official_id=oid,
+                              any_hour=ignore_quiet_hours)
             async with db.transaction() as session:
                 if not await enqueue_in(session, db, [message], now):
                     continue  # planned meanwhile (another sweep): nothing more to write
@@ -196,7 +197,7 @@ async def _plan_citizens(db: Database, calendar: WorkingCalendar, settings: Remi
     messages = [
         Planned(f"due_soon:{s.dossier.id}:{s.channel}:{s.chat_id}:{due_day.isoformat()}", "citizen_due_soon",
                 s.channel, s.chat_id, replies_to_json([due_soon_notice(s.dossier, calendar)]), dossier_id=s.dossier.id,
-                not_before=not_before)
+                not_before=not_before, any_hour=ignore_quiet_hours)
         for s in await subscribed_due_between(db, start, end)
         if ignore_quiet_hours or in_office_hours(calendar, now, s.dossier.agency_code)
     ]

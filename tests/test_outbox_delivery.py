@@ -338,3 +338,22 @@ async def test_citizens_quiet_hours_hold_for_retries_and_rows_claimed_at_night(d
         await settled(deps.db, "status:1:telegram:54")
         await settled(deps.db, "status:2:telegram:55")
     assert len(bot_api.texts("54")) == 1 and len(bot_api.texts("55")) == 1
+
+
+async def test_a_message_planned_for_any_hour_goes_at_night_the_others_wait_for_office_hours(deps, bot_api, sqlite_url):
+    """``motcua reminders sweep --ignore-quiet-hours`` plans for now; a ``motcua run`` whose own
+    settings keep quiet hours still delivers it at once (and holds back what was planned normally)."""
+    saturday_night = datetime(2026, 3, 14, 22, 0, tzinfo=VN_TZ)
+    o = await official(deps.db, COMMUNE, "Lê Văn Hùng", "telegram", "63")
+    other = await official(deps.db, COMMUNE, "Đỗ Thị Lan", "telegram", "64")
+    digest = lambda key, chat, oid, **extra: Planned(key, "overdue", "telegram", chat,  # noqa: E731
+                                                     replies_to_json([Reply(text=f"Nhắc việc {key}")]), official_id=oid,
+                                                     **extra)
+    async with running_service(settings_for(sqlite_url, bot_api), deps=deps) as service:
+        service.server.app[DISPATCHER].clock = lambda: saturday_night
+        await enqueue(deps.db, [digest("digest:pushed", "63", o.id, any_hour=True), digest("digest:normal", "64", other.id)],
+                      now=saturday_night)
+        await settled(deps.db, "digest:pushed")
+        held = await until_row(deps.db, "digest:normal", lambda r: r.next_attempt_at > saturday_night)
+    assert bot_api.texts("63") == ["Nhắc việc digest:pushed"] and bot_api.texts("64") == []
+    assert (held.status, held.attempts) == ("planned", 0) and held.next_attempt_at.astimezone(VN_TZ).weekday() == 0

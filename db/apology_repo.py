@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from db.dossier_repo import reschedule_in
 from db.engine import Database
 from db.models.base import utcnow
 from db.models.officials import Official
@@ -71,19 +72,24 @@ async def update_draft(db: Database, apology_id: int, *, reason: str | None = No
     return bool(done.rowcount)
 
 
-async def approve(db: Database, apology_id: int, official: Official, text: str, letters: Sequence[Planned],
-                  now: datetime | None = None) -> bool:
-    """Record the approval (who, when, the text) and queue the letter to the subscribed chats, in one
-    transaction. False when it was no longer a draft (someone approved it first)."""
+async def approve(db: Database, apology: Apology, dossier_code: str, official: Official, text: str,
+                  letters: Sequence[Planned], now: datetime | None = None) -> bool:
+    """Approve the draft exactly as read (``apology``'s reason and new date — what the official saw):
+    in one transaction, record who, when and the text, store the new date on the dossier (once only:
+    ``reschedule_in``) and queue the letter to the subscribed chats. False when the draft is no
+    longer that one (approved by someone first, or its reason or date changed since it was read);
+    ``AlreadyRescheduled`` / ``ValueError`` from the dossier leave nothing written."""
     now = now or utcnow()
     async with db.transaction() as session:
         done = await session.execute(
-            update(Apology).where(Apology.id == apology_id, Apology.status == "draft")
+            update(Apology).where(Apology.id == apology.id, Apology.status == "draft",
+                                  Apology.reason == apology.reason, Apology.new_due_at == apology.new_due_at)
             .values(status="sent", approved_by=official.id, approved_by_name=official.name, approved_at=now,
                     text=text, recipients=len(letters))
         )
         if not done.rowcount:
             return False
+        await reschedule_in(session, dossier_code, apology.new_due_at, apology.reason, at=now, same_date_ok=True)
         await enqueue_in(session, db, letters, now)
     return True
 

@@ -316,29 +316,39 @@ async def set_rescheduled_due(
     only once — enforced by the UPDATE itself, so two officials (or replicas) cannot both set it.
     Raises ``DossierNotFound``, ``AlreadyRescheduled``, or ``ValueError`` (no reason, naive time, a
     new date not after the original due time)."""
+    key = parse_code(code)
+    canonical = key.canonical if key else code
+    async with db.transaction() as session:
+        await reschedule_in(session, canonical, new_due_at, reason, at=at)
+    refreshed = await get_dossier(db, canonical, with_history=False)
+    assert refreshed is not None
+    return refreshed.dossier
+
+
+async def reschedule_in(session: AsyncSession, canonical: str, new_due_at: datetime, reason: str, *,
+                        at: datetime | None = None, same_date_ok: bool = False) -> None:
+    """``set_rescheduled_due`` inside the caller's transaction (the apology's approval commits the
+    letter and the date together). ``same_date_ok``: a dossier already moved to exactly this date
+    (the one-stop system recorded the same appointment) is not an error."""
     reason = (reason or "").strip()
     if not reason:
         raise ValueError("cần lý do / a reason is required")
     if new_due_at.tzinfo is None:
         raise ValueError("new_due_at must be aware")
-    key = parse_code(code)
-    canonical = key.canonical if key else code
-    async with db.transaction() as session:
-        row = await session.scalar(select(Dossier).where(Dossier.code == canonical))
-        if row is None:
-            raise DossierNotFound(canonical)
-        if row.due_at is not None and new_due_at <= row.due_at:
-            raise ValueError("ngày hẹn mới phải sau hạn cũ / the new date must be after the original due time")
-        done = await session.execute(
-            update(Dossier)
-            .where(Dossier.id == row.id, Dossier.rescheduled_due_at.is_(None))
-            .values(rescheduled_due_at=new_due_at, rescheduled_reason=reason, rescheduled_at=at or utcnow())
-        )
-        if done.rowcount == 0:
-            raise AlreadyRescheduled(f"đã hẹn lại một lần / already rescheduled once: {canonical}")
-    refreshed = await get_dossier(db, canonical, with_history=False)
-    assert refreshed is not None
-    return refreshed.dossier
+    row = await session.scalar(select(Dossier).where(Dossier.code == canonical))
+    if row is None:
+        raise DossierNotFound(canonical)
+    if same_date_ok and row.rescheduled_due_at == new_due_at:
+        return
+    if row.due_at is not None and new_due_at <= row.due_at:
+        raise ValueError("ngày hẹn mới phải sau hạn cũ / the new date must be after the original due time")
+    done = await session.execute(
+        update(Dossier)
+        .where(Dossier.id == row.id, Dossier.rescheduled_due_at.is_(None))
+        .values(rescheduled_due_at=new_due_at, rescheduled_reason=reason, rescheduled_at=at or utcnow())
+    )
+    if done.rowcount == 0:
+        raise AlreadyRescheduled(f"đã hẹn lại một lần / already rescheduled once: {canonical}")
 
 
 async def mark_refreshed(db: Database, code: str, at: datetime) -> None:

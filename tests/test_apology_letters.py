@@ -127,6 +127,49 @@ async def test_two_officials_pressing_send_at_once_make_one_letter(ready):
     assert len(await outbox_rows(ready.db, kind="apology")) == 1
 
 
+async def test_send_approves_the_draft_that_was_shown_not_one_edited_since(ready):
+    citizen = await follower(ready)
+    await official(ready.db, COMMUNE, "Phạm Thu", "telegram", "705")
+    first, second = officer(ready), officer(ready, "705")
+    await first.say(f"/xin_loi {OVERDUE_OLD}")
+    seen = first.button("Gửi").payload
+    await second.say(f"/xin_loi {OVERDUE_OLD}")
+    await second.press("Sửa lý do")
+    await second.say("Chờ ý kiến của Sở Tư pháp về quốc tịch")
+    await first.press(seen)  # the button of the draft before the edit
+    assert "vừa được sửa" in first.text and "Lý do: Chờ ý kiến của Sở Tư pháp" in first.text
+    assert await outbox_rows(ready.db, kind="apology") == []
+    assert (await get_dossier(ready.db, OVERDUE_OLD)).dossier.rescheduled_due_at is None
+    await first.press("Gửi")  # now the edited version, as shown
+    assert "Đã duyệt phiếu xin lỗi" in first.text
+    (row,) = await outbox_rows(ready.db, kind="apology")
+    assert "Chờ ý kiến của Sở Tư pháp" in replies_from_json(row.replies)[0].render("plain")
+    assert citizen.chat_id == row.chat_id
+
+
+async def test_a_date_moved_by_the_one_stop_system_meanwhile_stands_and_nothing_is_sent(ready):
+    await follower(ready)
+    chat = officer(ready)
+    await chat.say(f"/xin_loi {OVERDUE_OLD}")
+    payload = chat.button("Gửi").payload
+    other_date = datetime(2026, 3, 18, 17, 0, tzinfo=VN_TZ)
+    await set_rescheduled_due(ready.db, OVERDUE_OLD, other_date, "Hẹn lại tại bộ phận một cửa")
+    await chat.press(payload)
+    assert "đã được hẹn lại" in chat.text and "17:00 18/03/2026" in chat.text
+    assert (await apology_for(ready.db, (await get_dossier(ready.db, OVERDUE_OLD)).dossier.id)).status == "draft"
+    assert await outbox_rows(ready.db, kind="apology") == []  # the letter and the date go together or not at all
+
+
+async def test_the_same_date_already_recorded_by_the_one_stop_system_still_sends_the_letter(ready):
+    await follower(ready)
+    chat = officer(ready)
+    await chat.say(f"/xin_loi {OVERDUE_OLD}")
+    await set_rescheduled_due(ready.db, OVERDUE_OLD, NEW_DATE, "Hẹn lại tại bộ phận một cửa")
+    await chat.press("Gửi")
+    assert "Đã duyệt phiếu xin lỗi" in chat.text
+    assert len(await outbox_rows(ready.db, kind="apology")) == 1
+
+
 async def test_a_date_set_once_cannot_be_set_again(ready):
     await set_rescheduled_due(ready.db, OVERDUE_NEW, NEW_DATE, "Đã hẹn lại qua hệ thống một cửa")
     chat = officer(ready)

@@ -181,8 +181,12 @@ async def test_the_page_sanitises_replies_and_keeps_keyboard_access(service, bro
 async def test_the_embedded_chat_starts_only_when_opened(service, browser):
     """A portal page with the embed script: no conversation until the citizen opens the chat."""
     html = f'<html lang="vi"><body><h1>Cổng thông tin</h1><script src="{service.url}/embed.js"></script></body></html>'
+
+    async def portal_page(_request: web.Request) -> web.Response:
+        return web.Response(text=html, content_type="text/html")
+
     app = web.Application()
-    app.router.add_get("/", lambda _request: web.Response(text=html, content_type="text/html"))
+    app.router.add_get("/", portal_page)
     portal = await LocalServer(app).start()
     try:
         page = await browser.new_page()

@@ -2,15 +2,19 @@
 draft, or one drafted now — with three buttons: send, edit the reason, change the new date (the
 edits are pending steps: the next message is the new reason or date; any command cancels).
 
-Sending: the new date is stored on the dossier with ``set_rescheduled_due`` (once only, enforced by
-the database), the approval is recorded (who, when, the text as sent) and the letter is queued in
-the outbox to every chat that follows the dossier. Officials only, their scope only.
+Sending approves the draft the official saw: the Send button carries a mark of its reason and new
+date, and a draft edited since (by another official, or in another chat) is shown again instead of
+being sent. In one transaction the approval is recorded (who, when, the text as sent), the new date
+is stored on the dossier (once only, enforced by the database) and the letter is queued in the
+outbox to every chat that follows the dossier. Officials only, their scope only.
 """
 
 from __future__ import annotations
 
+import hashlib
+
 from db.apology_repo import apology_by_id, apology_for, approve, draft_apologies, update_draft
-from db.dossier_repo import AlreadyRescheduled, get_dossier, set_rescheduled_due
+from db.dossier_repo import AlreadyRescheduled, get_dossier
 from db.models.dossiers import Dossier
 from db.models.officials import Official
 from db.models.reminders import Apology
@@ -52,6 +56,13 @@ def _letter(ctx: Context, d: Dossier, apology: Apology, *, signed_by: str = "", 
                         signed_at=signed_at)
 
 
+def draft_mark(apology: Apology) -> str:
+    """What the Send button approves: this reason and this new date (8 hex digits fit the 64-byte
+    callback data)."""
+    seen = f"{apology.reason}\x1f{apology.new_due_at.isoformat()}"
+    return hashlib.blake2s(seen.encode(), digest_size=4).hexdigest()
+
+
 async def _view(ctx: Context, d: Dossier, apology: Apology) -> list[Reply]:
     followers = len(await subscribers(ctx.deps.db, d.id))
     cal = ctx.deps.calendar
@@ -62,7 +73,7 @@ async def _view(ctx: Context, d: Dossier, apology: Apology) -> list[Reply]:
     if apology.status == "sent":
         return [header, Reply(text=apology.text or "", kind="apology")]
     buttons = (
-        Button("✅ Gửi / Send", payload=f"ap:s:{apology.id}"),
+        Button("✅ Gửi / Send", payload=f"ap:s:{apology.id}:{draft_mark(apology)}"),
         Button("✏️ Sửa lý do / Edit reason", payload=f"ap:r:{apology.id}"),
         Button("📅 Đổi ngày hẹn / Change date", payload=f"ap:d:{apology.id}"),
     )
@@ -112,7 +123,8 @@ async def _in_scope(ctx: Context, official: Official, apology_id: int) -> tuple[
 @router.payload("ap")
 @official_only
 async def apology_button(ctx: Context, official: Official) -> list[Reply] | None:
-    action, _, number = ctx.args.partition(":")
+    action, _, rest = ctx.args.partition(":")
+    number, _, mark = rest.partition(":")
     if not number.isdigit() or len(number) > 12:
         return None
     if action == "v":  # from /ho_so: by dossier id
@@ -132,6 +144,8 @@ async def apology_button(ctx: Context, official: Official) -> list[Reply] | None
         ctx.state["pending"] = {"kind": "apology_date", "apology": apology.id}
         return [_state("ask_date", due=when(d.due_at, cal), date=when(apology.new_due_at, cal))]
     if action == "s":
+        if mark != draft_mark(apology):  # edited since this button was shown: show what would be sent
+            return [_state("changed", code=d.code), *await _view(ctx, d, apology)]
         return await _send(ctx, official, apology, d)
     return None
 
@@ -141,23 +155,22 @@ async def _send(ctx: Context, official: Official, apology: Apology, d: Dossier) 
     if apology.new_due_at <= now:
         return [_state("bad_date", problem="Ngày hẹn mới đã qua: hãy đổi ngày hẹn trước khi gửi.",
                        problem_en="The new date has passed: change it before sending.")]
-    try:
-        await set_rescheduled_due(db, d.code, apology.new_due_at, apology.reason, at=now)
-    except AlreadyRescheduled:
-        fresh = await get_dossier(db, d.code, with_history=False)
-        # Our own earlier approval that stopped half-way (same date) is finished below; anything else wins.
-        if fresh is None or fresh.dossier.rescheduled_due_at != apology.new_due_at:
-            moved = fresh.dossier.rescheduled_due_at if fresh is not None else None
-            return [_state("rescheduled", code=d.code, date=when(moved, cal))]
-    except ValueError as exc:
-        return [_state("bad_date", problem=str(exc), problem_en=str(exc))]
     letter = _letter(ctx, d, apology, signed_by=official.name, signed_at=now)
     text = letter.render("plain")
     not_before = allowed_from(cal, ctx.deps.reminders, "apology", now)  # approved late at night: sent in the morning
     letters = [Planned(f"apology:{d.id}:{channel}:{chat_id}", "apology", channel, chat_id, replies_to_json([letter]),
                        dossier_id=d.id, not_before=not_before) for channel, chat_id in await subscribers(db, d.id)]
-    if not await approve(db, apology.id, official, text, letters, now):
+    try:
+        approved = await approve(db, apology, d.code, official, text, letters, now)
+    except AlreadyRescheduled:  # the one-stop system moved the date meanwhile: that date stands
+        fresh = await get_dossier(db, d.code, with_history=False)
+        return [_state("rescheduled", code=d.code, date=when(fresh.dossier.rescheduled_due_at if fresh else None, cal))]
+    except ValueError as exc:
+        return [_state("bad_date", problem=str(exc), problem_en=str(exc))]
+    if not approved:
         fresh = await apology_by_id(db, apology.id)
+        if fresh is not None and fresh.status == "draft":  # edited between reading and approving
+            return [_state("changed", code=d.code), *await _view(ctx, d, fresh)]
         return [_state("already_sent", code=d.code, by=fresh.approved_by_name if fresh else "")]
     return [_state("sent", code=d.code, date=when(apology.new_due_at, cal), recipients=len(letters))]
 

@@ -11,7 +11,9 @@ replicas one sweeps, the others skip):
    and nothing is read for it;
 3. apology drafts for the running dossiers of those officials' agencies that are overdue, due
    today or due soon and have neither a letter nor a new date (one ``INSERT ... SELECT`` per agency
-   and default new date);
+   and default new date) — also for the agencies of muted officials (muting stops messages, not
+   the letter the law owes the citizen; with no digest to tell "done today", their drafting runs
+   every sweep, idempotent);
 4. per official and kind, the count and the first dossiers (``db.sweep_repo.bucket``: an index
    range over the official's agency codes), then the digest's outbox row and its reminder rows
    (unique per dossier, official, kind, working day; written by ``INSERT ... SELECT``) in ONE
@@ -121,7 +123,7 @@ async def _sweep(db: Database, calendar: WorkingCalendar, settings: ReminderSett
     wanted_keys = {digest_key(o.official.id, k, day): (o, k) for o in awake for k in _kinds(o)}
     done = await existing_keys(db, wanted_keys)
     todo = {(o.official.id, k) for key, (o, k) in wanted_keys.items() if key not in done}
-    if todo:
+    if todo or any(o.official.muted for o in awake):
         await _plan_digests(db, calendar, settings, now, day, awake, everyone, todo, report, ignore_quiet_hours)
     await _plan_citizens(db, calendar, settings, now, day, ignore_quiet_hours, report)
     return report
@@ -135,7 +137,8 @@ async def _plan_digests(db: Database, calendar: WorkingCalendar, settings: Remin
     agencies = await running_agencies(db)
     scopes = {o.official.id: tuple(a for a in agencies if covers(o.official.agency_code, a)) for o in awake}
     wanted = [o for o in awake if scopes[o.official.id] and any((o.official.id, k) in todo for k in _kinds(o))]
-    touched = sorted({a for o in wanted for a in scopes[o.official.id]})
+    drafting = {o.official.id for o in wanted} | {o.official.id for o in awake if o.official.muted}
+    touched = sorted({a for o in awake if o.official.id in drafting for a in scopes[o.official.id]})
     report.agencies = len(touched)
     for agency in touched:
         report.drafts += await _draft(db, calendar, settings, now, w, agency, everyone)

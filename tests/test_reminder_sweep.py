@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from db.dossier_repo import set_rescheduled_due
+from db.apology_repo import apology_for
+from db.dossier_repo import get_dossier, set_rescheduled_due
 from db.locks import try_lock
 from db.outbox_repo import outbox_rows
 from db.reminder_repo import reminders_of
@@ -135,6 +136,18 @@ async def test_muted_officials_get_no_digest_but_heads_still_get_escalations(rea
     await Chat(ready, channel="telegram", chat_id="701", at=NOW).say("/bat_nhac")
     later = await sweep(ready, NOW + timedelta(minutes=10))
     assert later.digests == 3  # the same day, now unmuted: its digests were never planned
+
+
+async def test_a_muted_agency_still_gets_its_apology_drafts(deps):
+    await seed(deps)
+    await official(deps.db, COMMUNE, "Lê Văn Hùng", "telegram", "701")
+    await Chat(deps, channel="telegram", chat_id="701", at=NOW).say("/tat_nhac")
+    report = await sweep(deps)
+    assert report.digests == 0 and await outbox_rows(deps.db) == []
+    assert report.drafts > 0  # muting stops messages, not the letter the citizen is owed
+    late = (await get_dossier(deps.db, OVERDUE_OLD)).dossier
+    assert (await apology_for(deps.db, late.id)).status == "draft"  # before anyone asks for it
+    assert (await sweep(deps, NOW + timedelta(minutes=5))).drafts == 0  # idempotent
 
 
 async def test_long_digests_are_capped_with_a_count(deps):

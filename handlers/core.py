@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 import re
+from datetime import datetime, timedelta
 
 from handlers import intents  # noqa: F401  (registers every feature's handlers on the router)
 from handlers.deps import Deps
@@ -17,6 +18,9 @@ from knowledge.text import clean
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 1000  # characters of a message that are read; the rest is ignored, with a notice
+# A step waiting for an answer (the 4 digits, a rating comment, an apology's new reason) lapses:
+# a message typed much later is a new question, not that answer.
+PENDING_FOR = timedelta(minutes=30)
 _COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
 
 
@@ -36,6 +40,9 @@ async def handle(incoming: Incoming, deps: Deps) -> list[Reply]:
     except Exception:
         log.exception("handler failed (channel=%s)", incoming.channel)
         return [busy()]
+    pending = ctx.state.get("pending")
+    if isinstance(pending, dict) and pending != before.get("pending"):
+        pending["since"] = ctx.now().isoformat()
     if truncated:
         replies.insert(0, truncated_notice(MAX_TEXT))
     if ctx.state != before:
@@ -79,6 +86,9 @@ async def dispatch_text(ctx: Context, text: str) -> list[Reply]:
     """Free text: a pending step, then the detectors, then the procedure question."""
     ctx.text, ctx.command, ctx.args = text, None, ""
     pending = ctx.state.get("pending")
+    if isinstance(pending, dict) and _lapsed(pending, ctx.now()):
+        ctx.state.pop("pending", None)
+        pending = None
     if isinstance(pending, dict) and (handler := router.pendings.get(pending.get("kind"))):
         replies = await handler(ctx)
         if replies is not None:
@@ -90,3 +100,10 @@ async def dispatch_text(ctx: Context, text: str) -> list[Reply]:
                 return replies
     assert router.fallback_handler is not None, "the procedure intent registers the fallback"
     return await router.fallback_handler(ctx) or [empty_message(ctx.lang)]
+
+
+def _lapsed(pending: dict, now: datetime) -> bool:
+    try:
+        return now - datetime.fromisoformat(pending["since"]) > PENDING_FOR
+    except (KeyError, TypeError, ValueError):
+        return False  # undated (set before steps were dated): kept

@@ -103,6 +103,21 @@ async def test_the_result_asks_for_a_rating_which_is_stored_with_a_comment(seede
     assert "Hài lòng: 1/1 đánh giá = 100,0 % (mục tiêu ≥ 90,0 %)" in head.text
 
 
+async def test_a_question_typed_long_after_the_rating_is_answered_not_stored_as_a_comment(seeded):
+    chat = await follow(seeded)
+    await change(seeded, 10, "2026-03-11T11:00:00+07:00", finished_at="2026-03-11T10:45:00+07:00",
+                 returned_at="2026-03-11T11:00:00+07:00")
+    await notices(seeded)
+    (ask,) = await outbox_rows(seeded.db, kind="rating")
+    await chat.press(ask.replies[0]["buttons"][2]["payload"])
+    assert "Cảm ơn bạn đã đánh giá (Không hài lòng)" in chat.text
+    chat.at = NOW + timedelta(hours=2)  # the comment was never sent; a new question instead
+    await chat.say("đăng ký khai sinh cần giấy tờ gì")
+    assert "Đã ghi nhận góp ý" not in chat.text and "khai sinh" in chat.text.lower()
+    rating = await rating_of(seeded.db, ask.dossier_id, "telegram", "c1")
+    assert (rating.level, rating.comment) == ("unsatisfied", "")
+
+
 async def test_only_a_follower_of_a_finished_dossier_rates_it(seeded):
     await follow(seeded)
     await change(seeded, 10, "2026-03-11T11:00:00+07:00", finished_at="2026-03-11T10:45:00+07:00",

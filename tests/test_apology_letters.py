@@ -234,3 +234,30 @@ async def test_a_dossier_received_before_circular_03_2025_keeps_the_old_title(re
     assert "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ" in chat.text and "GIA HẠN" not in chat.text
     await chat.say(f"/xin_loi {OVERDUE_OLD}")  # received 23/02/2026
     assert "PHIẾU XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT" in chat.text
+
+
+@pytest.mark.postgres
+async def test_on_postgres_two_replicas_approve_once_and_only_the_version_shown(pg_db, bundled_index):
+    from handlers.catalogue import Catalogue
+    from handlers.deps import Deps
+
+    one, two = Deps(db=pg_db, catalogue=Catalogue(bundled_index)), Deps(db=pg_db, catalogue=Catalogue(bundled_index))
+    await seed(one)
+    await official(pg_db, COMMUNE, "Lê Văn Hùng", "telegram", "701")
+    await official(pg_db, COMMUNE, "Phạm Thu", "telegram", "705")
+    await follower(one)
+    first, second = officer(one), officer(two, "705")
+    await first.say(f"/xin_loi {OVERDUE_OLD}")
+    stale = first.button("Gửi").payload
+    await second.say(f"/xin_loi {OVERDUE_OLD}")
+    await second.press("Đổi ngày hẹn")
+    await second.say("20/03/2026")
+    await first.press(stale)
+    assert "vừa được sửa" in first.text and "vào ngày 20 tháng 03 năm 2026" in first.text
+    fresh = first.button("Gửi").payload
+    assert fresh != stale and second.button("Gửi").payload == fresh
+    await asyncio.gather(first.press(fresh), second.press(fresh))
+    assert sum("Đã duyệt phiếu xin lỗi" in c.text for c in (first, second)) == 1
+    assert len(await outbox_rows(pg_db, kind="apology")) == 1
+    moved = (await get_dossier(pg_db, OVERDUE_OLD)).dossier
+    assert moved.rescheduled_due_at == datetime(2026, 3, 20, 17, 0, tzinfo=VN_TZ)

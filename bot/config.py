@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     reminder_due_within_days: int = 1  # "due soon": within N working days
     reminder_escalate_after_days: int = 2  # heads hear of dossiers overdue by more than M working days
     reminders_ignore_quiet_hours: bool = False  # plan outside office hours too (tests, demonstrations)
-    citizen_notify_hours: str = "07:00-21:00"  # citizens are written to unasked only within these hours (Vietnam time)
+    citizen_notify_hours: str = "07:00-21:00"  # the rating question and "due soon" only then (Vietnam time)
     apology_extra_days: int = 3  # default new appointment of an apology letter, in working days
     notify_poll_seconds: float = 2.0  # how often the status-event log is read for citizens' notices
     notify_safety_seconds: float = 60.0  # the event cursor trails by this much (see db/subscriptions_repo.py)

@@ -4,9 +4,11 @@ goes out at night:
 
 - officials' digests and /nhac pushes: within the official's agency's office hours on a working
   day (``knowledge.reminder_windows.next_opening``);
-- citizens' notices (status changes, the rating question, "due soon", apology letters): within
-  ``ReminderSettings.citizen_hours`` (07:00–21:00 Vietnam time by default), any day;
-- anything else (operators' test messages): at once.
+- what the bot asks or reminds citizens of on its own initiative (the rating question, "due
+  soon"): within ``ReminderSettings.citizen_hours`` (07:00–21:00 Vietnam time by default), any day;
+- anything else at once — above all the news of the citizen's own dossier they follow (a status
+  change, the result, the apology letter with its new date), at any hour, as a bank's transaction
+  notices are; and operators' test messages.
 
 ``ReminderSettings.ignore_quiet_hours`` (``MOTCUA_REMINDERS_IGNORE_QUIET_HOURS``) sends at any hour.
 """
@@ -19,7 +21,7 @@ from handlers.reminder_settings import ReminderSettings
 from knowledge.calendar import WorkingCalendar
 from knowledge.reminder_windows import next_in_daily_hours, next_opening
 
-CITIZEN_KINDS = frozenset({"status", "rating", "citizen_due_soon", "apology"})
+CITIZEN_KINDS = frozenset({"rating", "citizen_due_soon"})
 OFFICIAL_KINDS = frozenset({"due_soon", "due_today", "overdue", "escalation", "nudge"})
 
 

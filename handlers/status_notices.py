@@ -21,22 +21,21 @@ from knowledge.calendar import WorkingCalendar
 async def plan_status_notices(db: Database, calendar: WorkingCalendar, *, now: datetime | None = None,
                               safety: timedelta = timedelta(seconds=60),
                               settings: ReminderSettings = ReminderSettings()) -> int:
-    """Plan the notices of the new status events; a change recorded in the citizens' quiet hours (a
-    nightly import) is delivered when they begin (``handlers.quiet_hours``)."""
+    """Plan the notices of the new status events, to go at once; the rating question after the
+    result waits for the citizens' hours (``handlers.quiet_hours``: a nightly import asks at 07:00)."""
     now = now or utcnow()
-    not_before = allowed_from(calendar, settings, "status", now)
+    rating_from = allowed_from(calendar, settings, "rating", now)
 
     async def plan(events: list[SubscribedEvent]) -> list[Planned]:
         out = []
         for e in events:
             where = f"{e.channel}:{e.chat_id}"
             out.append(Planned(f"status:{e.event_id}:{where}", "status", e.channel, e.chat_id,
-                               replies_to_json([status_notice(e, calendar)]), dossier_id=e.dossier.id,
-                               not_before=not_before))
+                               replies_to_json([status_notice(e, calendar)]), dossier_id=e.dossier.id))
             if e.status == 10:
                 out.append(Planned(f"rating:{e.dossier.id}:{where}", "rating", e.channel, e.chat_id,
                                    replies_to_json([rating_ask(e.dossier)]), dossier_id=e.dossier.id,
-                                   not_before=not_before))
+                                   not_before=rating_from))
         return out
 
     return await feed_status_events(db, plan, now=now, safety=safety)

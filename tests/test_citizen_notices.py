@@ -210,12 +210,15 @@ async def test_a_web_subscription_from_before_gets_no_notice(seeded):
     (datetime(2026, 3, 11, 21, 30, tzinfo=VN_TZ), datetime(2026, 3, 12, 7, 0, tzinfo=VN_TZ)),
     (datetime(2026, 3, 14, 9, 0, tzinfo=VN_TZ), datetime(2026, 3, 14, 9, 0, tzinfo=VN_TZ)),  # Saturday morning: fine
 ])
-async def test_a_change_seen_at_night_reaches_the_follower_in_the_morning(seeded, planned_at, delivered_from):
+async def test_a_result_seen_at_night_is_told_at_once_and_the_rating_asked_in_the_morning(seeded, planned_at,
+                                                                                          delivered_from):
     await follow(seeded)
     await change(seeded, 10, "2026-03-11T11:00:00+07:00", finished_at="2026-03-11T10:45:00+07:00",
                  returned_at="2026-03-11T11:00:00+07:00")
     assert await notices(seeded, at=planned_at) == 2
-    assert {r.next_attempt_at for r in await outbox_rows(seeded.db)} == {delivered_from}
+    (status,) = await outbox_rows(seeded.db, kind="status")
+    (rating,) = await outbox_rows(seeded.db, kind="rating")
+    assert (status.next_attempt_at, rating.next_attempt_at) == (planned_at, delivered_from)
 
 
 async def test_citizens_hours_are_configurable(seeded):
@@ -224,10 +227,11 @@ async def test_citizens_hours_are_configurable(seeded):
 
     seeded.reminders = replace(seeded.reminders, citizen_hours=(time(8), time(20)))
     await follow(seeded)
-    await change(seeded, 5, "2026-03-11T10:30:00+07:00")
+    await change(seeded, 10, "2026-03-11T11:00:00+07:00", finished_at="2026-03-11T10:45:00+07:00",
+                 returned_at="2026-03-11T11:00:00+07:00")
     await plan_status_notices(seeded.db, seeded.calendar, now=datetime(2026, 3, 11, 20, 15, tzinfo=VN_TZ),
                               safety=timedelta(seconds=0), settings=seeded.reminders)
-    (row,) = await outbox_rows(seeded.db)
+    (row,) = await outbox_rows(seeded.db, kind="rating")
     assert row.next_attempt_at == datetime(2026, 3, 12, 8, 0, tzinfo=VN_TZ)
 
 

@@ -319,24 +319,28 @@ async def until_row(db, key: str, check) -> object:
 async def test_citizens_quiet_hours_hold_for_retries_and_rows_claimed_at_night(deps, bot_api, sqlite_url):
     morning = datetime(2026, 3, 12, 7, 0, tzinfo=VN_TZ)
     clock = [datetime(2026, 3, 11, 20, 59, 59, 900_000, tzinfo=VN_TZ)]
-    notice = lambda key, chat: Planned(key, "status", "telegram", chat,  # noqa: E731
-                                       replies_to_json([Reply(text=f"Hồ sơ {key}: đã có kết quả")]))
+    notice = lambda key, chat: Planned(key, "rating", "telegram", chat,  # noqa: E731
+                                       replies_to_json([Reply(text=f"Hồ sơ {key}: bạn có hài lòng?")]))
     async with running_service(settings_for(sqlite_url, bot_api), deps=deps) as service:
         service.server.app[DISPATCHER].clock = lambda: clock[0]
         # A notice failing at 20:59:59.9: its retry (0.2 s later) would fall in the night.
         bot_api.fail_next("sendMessage", 502, "Bad Gateway")
-        await enqueue(deps.db, [notice("status:1:telegram:54", "54")], now=clock[0])
-        retried = await until_row(deps.db, "status:1:telegram:54", lambda r: r.attempts == 1 and r.status == "planned")
+        await enqueue(deps.db, [notice("rating:1:telegram:54", "54")], now=clock[0])
+        retried = await until_row(deps.db, "rating:1:telegram:54", lambda r: r.attempts == 1 and r.status == "planned")
         assert retried.next_attempt_at == morning
         # A notice claimed at 23:00 (a backlog; a row planned without a time): not sent, not an attempt.
         clock[0] = datetime(2026, 3, 11, 23, 0, tzinfo=VN_TZ)
-        await enqueue(deps.db, [notice("status:2:telegram:55", "55")], now=clock[0])
-        deferred = await until_row(deps.db, "status:2:telegram:55", lambda r: r.next_attempt_at == morning)
+        await enqueue(deps.db, [notice("rating:2:telegram:55", "55")], now=clock[0])
+        deferred = await until_row(deps.db, "rating:2:telegram:55", lambda r: r.next_attempt_at == morning)
         assert (deferred.status, deferred.attempts) == ("planned", 0)
-        assert bot_api.texts("54") == [] and bot_api.texts("55") == []
+        # The news of the citizen's own dossier is not held back.
+        await enqueue(deps.db, [Planned("status:3:telegram:56", "status", "telegram", "56",
+                                        replies_to_json([Reply(text="Hồ sơ: đã có kết quả")]))], now=clock[0])
+        await settled(deps.db, "status:3:telegram:56")
+        assert bot_api.texts("54") == [] and bot_api.texts("55") == [] and len(bot_api.texts("56")) == 1
         clock[0] = morning
-        await settled(deps.db, "status:1:telegram:54")
-        await settled(deps.db, "status:2:telegram:55")
+        await settled(deps.db, "rating:1:telegram:54")
+        await settled(deps.db, "rating:2:telegram:55")
     assert len(bot_api.texts("54")) == 1 and len(bot_api.texts("55")) == 1
 
 

@@ -33,7 +33,6 @@ from handlers.apology_letter import (
 )
 from handlers.dossier_view import when
 from handlers.intents.officials import code_needed, current_official, not_in_scope, official_only, refusal
-from handlers.quiet_hours import allowed_from
 from handlers.reply_json import replies_to_json
 from handlers.router import Context, router
 from handlers.types import Button, Reply
@@ -157,9 +156,8 @@ async def _send(ctx: Context, official: Official, apology: Apology, d: Dossier) 
                        problem_en="The new date has passed: change it before sending.")]
     letter = _letter(ctx, d, apology, signed_by=official.name, signed_at=now)
     text = letter.render("plain")
-    not_before = allowed_from(cal, ctx.deps.reminders, "apology", now)  # approved late at night: sent in the morning
     letters = [Planned(f"apology:{d.id}:{channel}:{chat_id}", "apology", channel, chat_id, replies_to_json([letter]),
-                       dossier_id=d.id, not_before=not_before) for channel, chat_id in await subscribers(db, d.id)]
+                       dossier_id=d.id) for channel, chat_id in await subscribers(db, d.id)]
     try:
         approved = await approve(db, apology, d.code, official, text, letters, now)
     except AlreadyRescheduled:  # the one-stop system moved the date meanwhile: that date stands

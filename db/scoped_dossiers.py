@@ -5,7 +5,8 @@ official; the official commands use nothing else, so no command can reach anothe
 How the scope becomes an indexed query: the distinct agency codes are read with a skip scan of an
 index that leads with ``agency_code`` (a recursive query, one index probe per agency: a province has
 hundreds, not millions), the official's codes are picked in Python by the nesting rule, and the
-dossiers are then read with ``agency_code IN (...)`` on the same index.
+dossiers are then counted with ``agency_code IN (...)`` on the same index and listed per agency,
+merged (``soonest_ids``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select, text
+from sqlalchemy import and_, case, func, or_, select, text, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.dossier_repo import DossierRecord, find_dossier
 from db.engine import Database
@@ -29,7 +31,7 @@ from knowledge.dossiers.code import DossierCode, parse_code
 RUNNING = text("dossiers.status IN (2, 4)")
 # When a running dossier is due now: the apology letter's new appointment once one was set (the
 # date the agency promised and must keep), else the original due time. The same expression as the
-# index ix_dossiers_running_agency_effective_due (migration 0009), which serves these ranges.
+# index ix_dossiers_running_agency_effective_due (migrations 0009, 0012), which serves these ranges.
 EFFECTIVE_DUE = func.coalesce(Dossier.rescheduled_due_at, Dossier.due_at)
 
 
@@ -65,15 +67,28 @@ class Page:
     items: list[Dossier]
 
 
+async def soonest_ids(session: AsyncSession, codes: Iterable[str], *where, limit: int, offset: int = 0) -> list[int]:
+    """The ids of the running dossiers of these agencies matching ``where``, by effective due time
+    (then id), one page. Read per agency and merged: each agency's first ``offset + limit`` come in
+    index order from (agency_code, effective due), where one query over ``agency_code IN (...)``
+    would read and sort every match of every agency (at 1,000,000 demo dossiers, 50,000 of them)."""
+    firsts = [select(Dossier.id, EFFECTIVE_DUE.label("due")).where(RUNNING, Dossier.agency_code == code, *where)
+              .order_by(EFFECTIVE_DUE, Dossier.id).limit(offset + limit).subquery() for code in codes]
+    if not firsts:
+        return []
+    merged = union_all(*(select(first.c.id, first.c.due) for first in firsts)).subquery()
+    page = select(merged.c.id).order_by(merged.c.due, merged.c.id).limit(limit).offset(offset)
+    return list((await session.execute(page)).scalars())
+
+
 async def _running_page(db: Database, official: Official, *where, limit: int, offset: int) -> Page:
     codes = await scope_codes(db, official, running=True)
     condition = and_(RUNNING, Dossier.agency_code.in_(codes), *where)
     async with db.session() as session:
         total = await session.scalar(select(func.count()).select_from(Dossier).where(condition)) or 0
-        items = list(await session.scalars(
-            select(Dossier).where(condition).order_by(EFFECTIVE_DUE, Dossier.id).limit(limit).offset(offset)
-        ))
-    return Page(total, items)
+        ids = await soonest_ids(session, codes, *where, limit=limit, offset=offset) if total else []
+        found = {d.id: d for d in await session.scalars(select(Dossier).where(Dossier.id.in_(ids)))} if ids else {}
+    return Page(total, [found[i] for i in ids if i in found])
 
 
 async def overdue_for(db: Database, official: Official, now: datetime, *, limit: int = 20, offset: int = 0) -> Page:

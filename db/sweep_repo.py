@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.engine import Database
 from db.models.dossiers import Dossier
 from db.models.reminders import Apology, Reminder
-from db.scoped_dossiers import EFFECTIVE_DUE, RUNNING, agency_codes
+from db.scoped_dossiers import EFFECTIVE_DUE, RUNNING, agency_codes, soonest_ids
 
 
 def _insert(db: Database):
@@ -52,23 +52,27 @@ async def running_agencies(db: Database) -> list[str]:
     return await agency_codes(db, running=True)
 
 
+def _due(lo: datetime | None, hi: datetime) -> tuple:
+    """Effectively due in [lo, hi): a rescheduled dossier is reminded against its new appointment."""
+    return (EFFECTIVE_DUE < hi,) if lo is None else (EFFECTIVE_DUE >= lo, EFFECTIVE_DUE < hi)
+
+
 def _range(codes: Sequence[str], lo: datetime | None, hi: datetime):
-    """Running dossiers of these agencies effectively due in [lo, hi): a rescheduled dossier is
-    reminded against its new appointment."""
-    condition = and_(RUNNING, Dossier.agency_code.in_(list(codes)), EFFECTIVE_DUE < hi)
-    return and_(condition, EFFECTIVE_DUE >= lo) if lo is not None else condition
+    """Running dossiers of these agencies effectively due in [lo, hi)."""
+    return and_(RUNNING, Dossier.agency_code.in_(list(codes)), *_due(lo, hi))
 
 
 async def bucket(db: Database, codes: Sequence[str], lo: datetime | None, hi: datetime, *, limit: int) -> Bucket:
     """Running dossiers of these agencies due in [lo, hi): the count and the first ``limit``."""
-    where = _range(codes, lo, hi)
     async with db.session() as session:
-        count = await session.scalar(select(func.count()).select_from(Dossier).where(where)) or 0
+        count = await session.scalar(select(func.count()).select_from(Dossier).where(_range(codes, lo, hi))) or 0
+        ids = await soonest_ids(session, codes, *_due(lo, hi), limit=limit) if count else []
         rows = await session.execute(
             select(Dossier.id, Dossier.code, Dossier.agency_code, Dossier.agency_name, Dossier.due_at,
-                   Dossier.rescheduled_due_at).where(where).order_by(EFFECTIVE_DUE, Dossier.id).limit(limit)
-        ) if count else []
-        return Bucket(count, [DueRow(*row) for row in rows])
+                   Dossier.rescheduled_due_at).where(Dossier.id.in_(ids))
+        ) if ids else []
+        found = {row.id: DueRow(*row) for row in rows}
+        return Bucket(count, [found[i] for i in ids if i in found])
 
 
 async def record_reminders_in(session: AsyncSession, db: Database, *, official_id: int, kind: str, day: date,

@@ -3,12 +3,14 @@ asks), the scope (an official of one agency never sees another's dossiers), and 
 
 from __future__ import annotations
 
+import random
 import unicodedata
 from datetime import datetime, timedelta
 
 import pytest
 
 from bot.config import Settings
+from db.dossier_repo import set_rescheduled_due
 from db.officials_repo import create_invite, list_officials, official_for_chat, redeem_invite, revoke_official
 from db.outbox_repo import outbox_rows
 from db.reminder_repo import reminders_of
@@ -32,6 +34,7 @@ from tests.official_data import (
     POLICE,
     WARD,
     WARD_OVERDUE,
+    dossier,
     official,
     seed,
 )
@@ -165,6 +168,40 @@ async def test_scope_is_enforced_in_the_repository(seeded):
     assert (await dossier_for(db, district, parse_code(WARD_OVERDUE))) is not None
 
 
+async def _pages_across_agencies(deps) -> None:
+    """A district head's /tre_han reads each agency in index order and merges them: the pages, one
+    after the other, are exactly the whole list sorted by effective due time, then id."""
+    rng = random.Random(5)
+    items = []
+    for agency in (COMMUNE, POLICE, WARD):
+        for n in range(1, 15):
+            day = rng.choice([2, 3, 4, 5, 6, 9, 10])  # many share a day: due at 17:00, tied
+            items.append(dossier(f"{agency}-260301-{n:04d}", due=f"2026-03-{day:02d}T17:00:00+07:00"))
+    await seed(deps, items)
+    moved = items[0]["code"]
+    await set_rescheduled_due(deps.db, moved, datetime(2026, 3, 10, 17, 0, tzinfo=VN_TZ), "Chờ xác minh")
+    head = await official(deps.db, DISTRICT, "Vũ Minh", "telegram", "703", role="head")
+    pages = [await overdue_for(deps.db, head, NOW, limit=4, offset=k) for k in range(0, 44, 4)]
+    listed = [d for page in pages for d in page.items]
+    assert {page.total for page in pages} == {42} and len(listed) == 42
+    due = lambda d: d.rescheduled_due_at or d.due_at  # noqa: E731
+    assert [(due(d), d.id) for d in listed] == sorted((due(d), d.id) for d in listed)
+    assert {d.agency_code for d in listed[:12]} == {COMMUNE, POLICE, WARD}  # interleaved, not agency by agency
+    assert moved in {d.code for d in listed}  # ordered by its new appointment (the sort above uses it)
+
+
+async def test_pages_across_agencies_are_in_effective_due_order(deps):
+    await _pages_across_agencies(deps)
+
+
+@pytest.mark.postgres
+async def test_pages_across_agencies_are_in_effective_due_order_on_postgres(pg_db, bundled_index):
+    from handlers.catalogue import Catalogue
+    from handlers.deps import Deps
+
+    await _pages_across_agencies(Deps(db=pg_db, catalogue=Catalogue(bundled_index)))
+
+
 async def test_due_soon_today_and_within_n_working_days(seeded):
     await official(seeded.db, COMMUNE, "Lê Văn Hùng", "telegram", "701")
     chat = chat_for(seeded, "701")
@@ -176,8 +213,6 @@ async def test_due_soon_today_and_within_n_working_days(seeded):
 
 
 async def test_long_lists_are_paginated(deps):
-    from tests.official_data import dossier
-
     items = [dossier(f"{COMMUNE}-260302-{n:04d}", due="2026-03-10T17:00:00+07:00") for n in range(1, 46)]
     await seed(deps, items)
     await official(deps.db, COMMUNE, "Lê Văn Hùng", "telegram", "701")

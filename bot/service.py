@@ -69,7 +69,11 @@ class Service:
                     self.metrics.duplicates.labels(channel).inc()
                     return None
             self.metrics.messages_in.labels(channel).inc()
-            slow = asyncio.get_running_loop().create_task(self._after(slow_after, on_slow)) if on_slow else None
+            # A timer, not a task per message: most answers come long before the typing indicator.
+            loop = asyncio.get_running_loop()
+            typing: list[asyncio.Task] = []
+            timer = loop.call_later(slow_after, lambda: typing.append(loop.create_task(self._quietly(on_slow)))
+                                    ) if on_slow else None
             try:
                 replies = await handle(incoming, self.deps)
             except Exception:  # handle() answers "busy" itself; this is a last resort
@@ -77,10 +81,12 @@ class Service:
                 self.metrics.errors.labels(channel, "handle").inc()
                 return []
             finally:
-                if slow is not None:
-                    slow.cancel()
+                if timer is not None:
+                    timer.cancel()
+                for task in typing:  # still showing "typing…" as the answer goes: stop it
+                    task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
-                        await slow
+                        await task
             try:
                 await deliver(replies)
             except Exception:
@@ -90,8 +96,7 @@ class Service:
             return replies
 
     @staticmethod
-    async def _after(delay: float, action: Callable[[], Awaitable[None]]) -> None:
-        await asyncio.sleep(delay)
+    async def _quietly(action: Callable[[], Awaitable[None]]) -> None:
         try:
             await action()
         except Exception:

@@ -43,11 +43,13 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.delivery import PermanentDeliveryError, TransientDeliveryError
 from bot.service import Service
 from bot.split import split_text
+from bot.telegram_http import AiohttpRequest
 from handlers import Incoming, Reply
 from handlers.types import Button
 from knowledge.calendar import VN_TZ
@@ -166,6 +168,7 @@ class TelegramChannel:
         overall_max_rate: float = 30,
         max_wait: float = 600.0,
         concurrent_updates: int = 256,
+        request: BaseRequest | None = None,
     ) -> None:
         if settings.telegram_token is None:
             raise ValueError("MOTCUA_TELEGRAM_TOKEN is not set")
@@ -183,6 +186,8 @@ class TelegramChannel:
             .base_url(settings.telegram_base_url)
             # Throttles the overall rate and pauses every request on a 429 for retry_after.
             .rate_limiter(AIORateLimiter(overall_max_rate=overall_max_rate, max_retries=3))
+            .request(request or AiohttpRequest())  # PTB's own default is httpx: see bot/telegram_http.py
+            .get_updates_request(AiohttpRequest(connection_pool_size=1))
             .concurrent_updates(concurrent_updates)
         )
         if self.mode == "webhook":

@@ -46,6 +46,7 @@ def _environment(dialect: Dialect) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        auto_reload=False,  # the templates ship with the code: no stat() of the file per message
     )
     if html:
         env.globals.update(

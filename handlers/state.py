@@ -80,6 +80,16 @@ def _apply(stored: dict, changed: dict, removed: set[str]) -> dict:
     return merged
 
 
+def _sqlite_upsert():
+    stmt = sqlite_insert(ChatState)
+    return stmt.on_conflict_do_update(index_elements=[ChatState.channel, ChatState.chat_id],
+                                      set_={"state": stmt.excluded.state, "updated_at": stmt.excluded.updated_at})
+
+
+# Built once: every message that changes a chat's state runs it (SQLAlchemy caches its compiled form).
+_SQLITE_UPSERT = _sqlite_upsert()
+
+
 async def save_state(db: Database, channel: str, chat_id: str, state: dict, before: dict | None = None) -> None:
     """Save ``state``, which was ``before`` when this message was read: only the difference is
     applied to the stored state (``before=None``: the whole state replaces it)."""
@@ -92,13 +102,9 @@ async def save_state(db: Database, channel: str, chat_id: str, state: dict, befo
         else:
             current = cache.get(key)
             merged = _apply(current if current is not None else await _read(db, channel, chat_id), changed, removed)
-        stmt = sqlite_insert(ChatState).values(channel=channel, chat_id=chat_id, state=merged, updated_at=utcnow())
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[ChatState.channel, ChatState.chat_id],
-            set_={"state": stmt.excluded.state, "updated_at": stmt.excluded.updated_at},
-        )
         async with db.begin() as connection:
-            await connection.execute(stmt)
+            await connection.execute(_SQLITE_UPSERT, {"channel": channel, "chat_id": chat_id, "state": merged,
+                                                      "updated_at": utcnow()})
         cache.remember(key, merged)
         return
     where = (ChatState.channel == channel, ChatState.chat_id == chat_id)

@@ -105,14 +105,17 @@ def _due(now: datetime):
     )
 
 
-def _first_open_of_its_chat():
-    """No earlier row of the same chat is still planned or sending: a chat's messages go one after
-    another (a row waiting for its retry holds the later ones back), and one chat is served by one
-    dispatcher at a time. The status test is literal, like ``ix_outbox_open_chat``'s predicate."""
+def _first_open_of_its_chat(now: datetime):
+    """No earlier row of the same chat is still in the way: a chat's messages go one after another
+    (a row waiting for its retry holds the later ones back), and one chat is served by one
+    dispatcher at a time. A row never tried and planned for later — a rating question held for the
+    morning — is not in the way: what is due now goes before it. The status test is literal, like
+    ``ix_outbox_open_chat``'s predicate."""
     earlier = aliased(OutboxMessage, name="earlier")
     still_open = earlier.status.in_([literal_column("'planned'"), literal_column("'sending'")])
+    waiting_for_later = and_(earlier.status == "planned", earlier.attempts == 0, earlier.next_attempt_at > now)
     return ~exists().where(earlier.channel == OutboxMessage.channel, earlier.chat_id == OutboxMessage.chat_id,
-                           earlier.id < OutboxMessage.id, still_open)
+                           earlier.id < OutboxMessage.id, still_open, ~waiting_for_later)
 
 
 async def claim(db: Database, *, limit: int, lease: timedelta, token: str, now: datetime | None = None) -> list[OutboxMessage]:
@@ -120,7 +123,7 @@ async def claim(db: Database, *, limit: int, lease: timedelta, token: str, now: 
     its chat."""
     now = now or utcnow()
     due = (
-        select(OutboxMessage.id).where(_due(now), _first_open_of_its_chat())
+        select(OutboxMessage.id).where(_due(now), _first_open_of_its_chat(now))
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit).with_for_update(skip_locked=True)
     )

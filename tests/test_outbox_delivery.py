@@ -253,6 +253,29 @@ async def test_one_chat_is_claimed_one_row_at_a_time_on_postgres(pg_db):
     await _one_chat_one_claimer(pg_db)
 
 
+async def _held_for_later_does_not_block(db) -> None:
+    """A rating question held for the morning does not hold back the chat's news due now."""
+    night = datetime(2026, 3, 11, 23, 0, tzinfo=VN_TZ)
+    morning = datetime(2026, 3, 12, 7, 0, tzinfo=VN_TZ)
+    await enqueue(db, [message("rating:A", "telegram", "A", "Bạn có hài lòng?", not_before=morning),
+                       message("status:B", "telegram", "A", "Hồ sơ B: đã có kết quả")], now=night)
+    (first,) = await claim(db, limit=10, lease=timedelta(minutes=2), token="replica-1", now=night)
+    assert first.dedupe_key == "status:B"
+    assert await mark_sent(db, first.id, "replica-1")
+    assert await claim(db, limit=10, lease=timedelta(minutes=2), token="replica-1", now=night) == []
+    (later,) = await claim(db, limit=10, lease=timedelta(minutes=2), token="replica-1", now=morning)
+    assert later.dedupe_key == "rating:A"
+
+
+async def test_a_row_held_for_later_does_not_block_its_chat(db):
+    await _held_for_later_does_not_block(db)
+
+
+@pytest.mark.postgres
+async def test_a_row_held_for_later_does_not_block_its_chat_on_postgres(pg_db):
+    await _held_for_later_does_not_block(pg_db)
+
+
 async def test_a_long_message_failing_on_its_second_part_is_not_sent_again_from_the_start(deps, bot_api, sqlite_url):
     lines = [f"Dòng {n:04d}: hồ sơ quá hạn cần xử lý ngay trong hôm nay" for n in range(80)]  # over 4,096: two parts
 

@@ -202,6 +202,21 @@ async def test_pages_across_agencies_are_in_effective_due_order_on_postgres(pg_d
     await _pages_across_agencies(Deps(db=pg_db, catalogue=Catalogue(bundled_index)))
 
 
+async def test_a_province_wide_scope_of_hundreds_of_agencies(deps):
+    """More agencies than SQLite takes in one compound query (500): read in groups, still in order."""
+    items = [dossier(f"{n // 100:03d}.{n % 100 + 1:02d}.22.H26-260301-0001",
+                     due=f"2026-03-{2 + n % 8:02d}T{8 + n % 9:02d}:00:00+07:00") for n in range(520)]
+    await seed(deps, items)
+    head = await official(deps.db, DISTRICT, "Vũ Minh", "telegram", "703", role="head")
+    page = await overdue_for(deps.db, head, NOW, limit=20)
+    assert page.total == 520 and len(page.items) == 20
+    everything = sorted((d["due_at"], n, d["code"]) for n, d in enumerate(items))  # ties: by id, i.e. as seeded
+    everything = [(due, code) for due, _, code in everything]
+    assert [d.code for d in page.items] == [code for _, code in everything[:20]]
+    last = await overdue_for(deps.db, head, NOW, limit=20, offset=500)
+    assert [d.code for d in last.items] == [code for _, code in everything[500:]]
+
+
 async def test_due_soon_today_and_within_n_working_days(seeded):
     await official(seeded.db, COMMUNE, "Lê Văn Hùng", "telegram", "701")
     chat = chat_for(seeded, "701")

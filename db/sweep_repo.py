@@ -88,12 +88,14 @@ async def record_reminders_in(session: AsyncSession, db: Database, *, official_i
 async def draft_apologies_between(db: Database, *, agency_code: str, lo: datetime | None, hi: datetime,
                                   official_id: int | None, reason: str, new_due_at: datetime, now: datetime) -> int:
     """A draft for each running dossier of the agency due in [lo, hi) without a new date yet and
-    without a letter; returns how many were drafted."""
+    without a letter; returns how many were drafted. Dossiers that have one already are skipped in
+    the SELECT (not left to the conflict): a muted agency's drafting runs every sweep."""
+    drafted = select(Apology.id).where(Apology.dossier_id == Dossier.id).exists()
     chosen = select(
         Dossier.id, Dossier.agency_code, literal(official_id, Apology.official_id.type), literal(reason),
         literal(new_due_at, Apology.new_due_at.type), literal("draft"), literal(now, Apology.drafted_at.type),
         literal(""), literal(0),
-    ).where(_range([agency_code], lo, hi), Dossier.rescheduled_due_at.is_(None))
+    ).where(_range([agency_code], lo, hi), Dossier.rescheduled_due_at.is_(None), ~drafted)
     stmt = _insert(db)(Apology).from_select(
         ["dossier_id", "agency_code", "official_id", "reason", "new_due_at", "status", "drafted_at",
          "approved_by_name", "recipients"], chosen,

@@ -24,13 +24,19 @@ COVERING_KEY = "dossiers (agency_code, (coalesce(rescheduled_due_at, due_at)), i
 WHERE = "WHERE status IN (2, 4)"
 
 
+def _replace(key: str, extra: str = "") -> None:
+    """Build the new index first (a SHARE lock: reads go on), then swap it in: DROP INDEX takes an
+    ACCESS EXCLUSIVE lock held to the end of the migration's transaction, so it comes last."""
+    op.execute(f"CREATE INDEX {NAME}_new ON {key} {extra} {WHERE}")
+    op.execute(f"DROP INDEX {NAME}")
+    op.execute(f"ALTER INDEX {NAME}_new RENAME TO {NAME}")
+
+
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"DROP INDEX {NAME}")
-        op.execute(f"CREATE INDEX {NAME} ON {COVERING_KEY} INCLUDE (due_at, rescheduled_due_at) {WHERE}")
+        _replace(COVERING_KEY, "INCLUDE (due_at, rescheduled_due_at)")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"DROP INDEX {NAME}")
-        op.execute(f"CREATE INDEX {NAME} ON {KEY} {WHERE}")
+        _replace(KEY)

@@ -76,7 +76,7 @@ async def create_app(
         from bot.zalo import ZaloClient
         from bot.zalo_channel import ZaloChannel
 
-        http = aiohttp.ClientSession()
+        http = aiohttp.ClientSession(trust_env=True)  # an egress proxy from HTTPS_PROXY / NO_PROXY
         stack.push_async_callback(http.close)
         client = ZaloClient(settings, deps.db, http, **(zalo_options or {}))
         zalo = ZaloChannel(settings, service, client)

@@ -203,6 +203,15 @@ class TelegramChannel:
 
     # --- lifecycle (driven by the aiohttp application) -------------------------------------
     async def start(self) -> None:
+        try:
+            await self._start()
+        except BaseException as exc:
+            await self.app.bot.shutdown()  # the HTTP sessions PTB opened before the failure
+            if isinstance(exc, InvalidToken):  # PTB's message quotes the token: never in our logs
+                raise RuntimeError("Telegram refused MOTCUA_TELEGRAM_TOKEN (getMe)") from None
+            raise
+
+    async def _start(self) -> None:
         await self.app.initialize()  # getMe: fails here, loudly, on a wrong token
         await self.app.start()
         for language, commands in COMMANDS.items():

@@ -15,6 +15,9 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 
+MEDIA_WRITE_TIMEOUT = 20.0  # as PTB's HTTPXRequest gives uploads
+
+
 class AiohttpRequest(BaseRequest):
     """One ``aiohttp.ClientSession`` per request object (PTB uses one for the API and, in polling
     mode, another for ``getUpdates``)."""
@@ -36,6 +39,7 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 headers={"User-Agent": self.USER_AGENT},
+                trust_env=True,  # HTTPS_PROXY / NO_PROXY / SSL_CERT_FILE, as PTB's httpx client honours them
             )
 
     async def shutdown(self) -> None:
@@ -57,6 +61,8 @@ class AiohttpRequest(BaseRequest):
         chosen = {name: self._defaults[name] if isinstance(value, DefaultValue) else value
                   for name, value in (("read", read_timeout), ("write", write_timeout),
                                       ("connect", connect_timeout), ("pool", pool_timeout))}
+        if isinstance(write_timeout, DefaultValue) and request_data is not None and request_data.contains_files:
+            chosen["write"] = MEDIA_WRITE_TIMEOUT
         # aiohttp has no separate write timeout: the whole request is bounded by their sum.
         parts = [chosen["connect"], chosen["write"], chosen["read"], chosen["pool"]]
         total = None if any(p is None for p in parts) else sum(parts)

@@ -224,3 +224,18 @@ def test_verbose_logging_never_shows_the_bot_token(caplog):
     with caplog.at_level(logging.INFO):
         logging.getLogger("httpx").info("HTTP Request: POST http://127.0.0.1/bot123456:SECRET-token/getMe")
     assert "SECRET-token" not in caplog.text
+
+
+async def test_a_refused_token_stops_the_start_without_showing_it_and_closes_the_connections(deps, bot_api, sqlite_url):
+    from bot.service import Service
+    from bot.telegram import TelegramChannel
+
+    settings = settings_for(sqlite_url, bot_api, telegram_token="1:SECRET-token")
+    channel = TelegramChannel(settings, Service(settings, deps=deps))
+    bot_api.fail_next("getMe", 401, "Unauthorized")
+    with pytest.raises(RuntimeError) as refused:
+        await channel.start()
+    assert "refused" in str(refused.value) and "SECRET-token" not in str(refused.value)
+    assert refused.value.__cause__ is None and refused.value.__context__ is not None  # suppressed, not chained
+    sessions = [request._session for request in channel.bot._request]
+    assert all(session is None or session.closed for session in sessions)

@@ -147,6 +147,21 @@ async def test_send_approves_the_draft_that_was_shown_not_one_edited_since(ready
     assert citizen.chat_id == row.chat_id
 
 
+async def test_the_approval_itself_is_pinned_to_the_reason_and_date_read(ready):
+    """Edited between the official's press and the approval's write: the stale version is not approved."""
+    from db.apology_repo import approve, update_draft
+    from db.officials_repo import official_for_chat
+
+    await run_sweep(ready.db, ready.calendar, ready.reminders, NOW)
+    d = (await get_dossier(ready.db, OVERDUE_OLD)).dossier
+    stale = await apology_for(ready.db, d.id)
+    assert await update_draft(ready.db, stale.id, reason="Chờ ý kiến của Sở Tư pháp về quốc tịch")
+    signer = await official_for_chat(ready.db, "telegram", "701")
+    assert not await approve(ready.db, stale, d.code, signer, "phiếu", [], NOW)
+    assert (await apology_for(ready.db, d.id)).status == "draft"
+    assert (await get_dossier(ready.db, OVERDUE_OLD)).dossier.rescheduled_due_at is None
+
+
 async def test_a_date_moved_by_the_one_stop_system_meanwhile_stands_and_nothing_is_sent(ready):
     await follower(ready)
     chat = officer(ready)

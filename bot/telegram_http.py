@@ -8,11 +8,13 @@ answer, raising ``RetryAfter``/``Forbidden``/... from the status and payload we 
 from __future__ import annotations
 
 import asyncio
+import urllib.request
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+from yarl import URL
 
 
 MEDIA_WRITE_TIMEOUT = 20.0  # as PTB's HTTPXRequest gives uploads
@@ -29,6 +31,17 @@ class AiohttpRequest(BaseRequest):
         self._defaults = {"read": read_timeout, "write": write_timeout, "connect": connect_timeout,
                           "pool": pool_timeout}
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[str, str | None] = {}
+
+    def _proxy(self, url: str) -> str | None:
+        """HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as PTB's httpx client honours them — read once per
+        origin (aiohttp's trust_env would read the environment and ~/.netrc on every request)."""
+        target = URL(url)
+        origin = str(target.origin())
+        if origin not in self._proxies:
+            bypass = target.host is not None and urllib.request.proxy_bypass(target.host)
+            self._proxies[origin] = None if bypass else urllib.request.getproxies().get(target.scheme)
+        return self._proxies[origin]
 
     @property
     def read_timeout(self) -> float | None:
@@ -39,7 +52,6 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 headers={"User-Agent": self.USER_AGENT},
-                trust_env=True,  # HTTPS_PROXY / NO_PROXY / SSL_CERT_FILE, as PTB's httpx client honours them
             )
 
     async def shutdown(self) -> None:
@@ -70,7 +82,8 @@ class AiohttpRequest(BaseRequest):
         timeout = aiohttp.ClientTimeout(total=total, connect=waiting, sock_connect=chosen["connect"],
                                         sock_read=chosen["read"])
         try:
-            async with self._session.request(method, url, data=_body(request_data), timeout=timeout) as response:
+            async with self._session.request(method, url, data=_body(request_data), timeout=timeout,
+                                             proxy=self._proxy(url)) as response:
                 return response.status, await response.read()
         except asyncio.TimeoutError as exc:
             raise TimedOut from exc

@@ -92,3 +92,26 @@ async def test_a_slow_server_times_out_and_a_closed_port_is_a_network_error(serv
 async def test_it_must_be_initialized():
     with pytest.raises(RuntimeError, match="not initialized"):
         await AiohttpRequest().do_request("http://127.0.0.1:9/", "POST")
+
+
+async def test_an_egress_proxy_from_the_environment_is_used_and_no_proxy_respected(server, monkeypatch):
+    """Government networks often reach api.telegram.org only through a proxy given in HTTPS_PROXY."""
+    seen: list[str] = []
+
+    async def proxy(request: web.Request) -> web.Response:  # a forward proxy receives the absolute URL
+        seen.append(str(request.url))
+        return web.json_response({"ok": True, "result": {"via": "proxy"}})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", proxy)
+    running = await LocalServer(app).start()
+    try:
+        monkeypatch.setenv("HTTP_PROXY", running.url)
+        monkeypatch.setenv("NO_PROXY", "localhost")
+        async with AiohttpRequest() as request:
+            via = await request.post("http://api.telegram.invalid/bot1:T/getMe", data())
+            direct = await request.post(f"{server.url.replace('127.0.0.1', 'localhost')}/bot1:T/getMe", data())
+    finally:
+        await running.stop()
+    assert via == {"via": "proxy"} and seen and "api.telegram.invalid" in seen[0]
+    assert direct == {"echo": "getMe"}

@@ -20,7 +20,7 @@ from db.models.officials import Official
 from db.models.reminders import Apology
 from db.officials_repo import active_officials, responsible
 from db.outbox_repo import Planned
-from db.scoped_dossiers import dossier_by_id_for, dossier_for
+from db.scoped_dossiers import dossier_by_id_for
 from db.subscriptions_repo import subscribers
 from handlers.apology_letter import (
     REASON_MAX,
@@ -32,11 +32,10 @@ from handlers.apology_letter import (
     parse_new_date,
 )
 from handlers.dossier_view import when
-from handlers.intents.officials import code_needed, current_official, not_in_scope, official_only, refusal
+from handlers.intents.officials import current_official, dossier_named, official_only, refusal
 from handlers.reply_json import replies_to_json
 from handlers.router import Context, router
 from handlers.types import Button, Reply
-from knowledge.dossiers.code import find_code
 from knowledge.reminder_windows import windows
 
 
@@ -102,12 +101,9 @@ async def _open(ctx: Context, official: Official, d: Dossier) -> list[Reply]:
 @router.command("xin_loi", "xinloi")
 @official_only
 async def apology_command(ctx: Context, official: Official) -> list[Reply]:
-    code = find_code(ctx.args)
-    if code is None:
-        return [code_needed("/xin_loi")]
-    record = await dossier_for(ctx.deps.db, official, code)
-    if record is None:
-        return [not_in_scope(official, code.canonical)]
+    record = await dossier_named(ctx, official, ctx.args, "/xin_loi")
+    if isinstance(record, Reply):
+        return [record]
     return await _open(ctx, official, record.dossier)
 
 
@@ -173,7 +169,8 @@ async def _send(ctx: Context, official: Official, apology: Apology, d: Dossier) 
     return [_state("sent", code=d.code, date=when(apology.new_due_at, cal), recipients=len(letters))]
 
 
-async def _pending_official(ctx: Context) -> tuple[Official, Apology, Dossier] | list[Reply] | None:
+async def _pending_draft(ctx: Context) -> tuple[Apology, Dossier] | list[Reply]:
+    """The draft an edit step is about, still a draft and still the linked official's to edit."""
     pending = ctx.state.get("pending") or {}
     official = await current_official(ctx)
     if official is None:
@@ -183,34 +180,36 @@ async def _pending_official(ctx: Context) -> tuple[Official, Apology, Dossier] |
     if found is None or found[0].status != "draft":
         ctx.state.pop("pending", None)
         return [_state("gone")]
-    return (official, *found)
+    return found
+
+
+async def _store_edit(ctx: Context, apology: Apology, d: Dossier, **edit) -> list[Reply]:
+    """The step is answered: store the edit and show the draft as it now stands."""
+    ctx.state.pop("pending", None)
+    if not await update_draft(ctx.deps.db, apology.id, **edit):
+        return [_state("gone")]
+    return await _view(ctx, d, await apology_by_id(ctx.deps.db, apology.id))
 
 
 @router.pending("apology_reason")
-async def new_reason(ctx: Context) -> list[Reply] | None:
-    found = await _pending_official(ctx)
+async def new_reason(ctx: Context) -> list[Reply]:
+    found = await _pending_draft(ctx)
     if not isinstance(found, tuple):
         return found
-    _, apology, d = found
+    apology, d = found
     reason = check_reason(ctx.text)
     if reason is None:
         return [_state("bad_reason", min=REASON_MIN, max=REASON_MAX)]
-    ctx.state.pop("pending", None)
-    if not await update_draft(ctx.deps.db, apology.id, reason=reason):
-        return [_state("gone")]
-    return await _view(ctx, d, await apology_by_id(ctx.deps.db, apology.id))
+    return await _store_edit(ctx, apology, d, reason=reason)
 
 
 @router.pending("apology_date")
-async def new_date(ctx: Context) -> list[Reply] | None:
-    found = await _pending_official(ctx)
+async def new_date(ctx: Context) -> list[Reply]:
+    found = await _pending_draft(ctx)
     if not isinstance(found, tuple):
         return found
-    _, apology, d = found
+    apology, d = found
     parsed = parse_new_date(ctx.text, ctx.deps.calendar, d, apology.new_due_at, ctx.now())
     if isinstance(parsed, tuple):
         return [_state("bad_date", problem=parsed[0], problem_en=parsed[1])]
-    ctx.state.pop("pending", None)
-    if not await update_draft(ctx.deps.db, apology.id, new_due_at=parsed):
-        return [_state("gone")]
-    return await _view(ctx, d, await apology_by_id(ctx.deps.db, apology.id))
+    return await _store_edit(ctx, apology, d, new_due_at=parsed)

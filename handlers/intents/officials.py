@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time
 
 from db.apology_repo import apology_for
+from db.dossier_repo import DossierRecord
 from db.models.officials import Official
 from db.officials_repo import active_officials, official_for_chat, redeem_invite, responsible, set_muted
 from db.outbox_repo import Planned
@@ -84,6 +85,16 @@ def code_needed(command: str) -> Reply:
 
 def not_in_scope(official: Official, code: str) -> Reply:
     return Reply(template="official_not_found", context={"code": code, "scope": scope_label(official)}, kind="not_found")
+
+
+async def dossier_named(ctx: Context, official: Official, typed: str, command: str) -> DossierRecord | Reply:
+    """The dossier whose code ``typed`` holds, within the official's scope — or the reply that says
+    the code is missing, or not found there (the same answer for both: nothing leaks)."""
+    code = find_code(typed)
+    if code is None:
+        return code_needed(command)
+    record = await dossier_for(ctx.deps.db, official, code)
+    return record if record is not None else not_in_scope(official, code.canonical)
 
 
 @router.command("lienket", "lien_ket")
@@ -173,12 +184,9 @@ async def list_page(ctx: Context, official: Official) -> list[Reply] | None:
 @official_only
 async def dossier_detail(ctx: Context, official: Official) -> list[Reply]:
     """/ho_so CODE: the whole dossier (personal data, history), for the official's scope only."""
-    code = find_code(ctx.args)
-    if code is None:
-        return [code_needed("/ho_so")]
-    record = await dossier_for(ctx.deps.db, official, code)
-    if record is None:
-        return [not_in_scope(official, code.canonical)]
+    record = await dossier_named(ctx, official, ctx.args, "/ho_so")
+    if isinstance(record, Reply):
+        return [record]
     d = record.dossier
     procedure = ctx.index.get(d.procedure_code) if d.procedure_code else None
     apology = await apology_for(ctx.deps.db, d.id)
@@ -227,13 +235,10 @@ async def unmute(ctx: Context, official: Official) -> list[Reply]:
 
 
 async def _nudge(ctx: Context, official: Official, typed: str) -> list[Reply]:
-    code = find_code(typed)
-    if code is None:
-        return [code_needed("/nhac")]
+    record = await dossier_named(ctx, official, typed, "/nhac")
+    if isinstance(record, Reply):
+        return [record]
     db = ctx.deps.db
-    record = await dossier_for(db, official, code)
-    if record is None:
-        return [not_in_scope(official, code.canonical)]
     d = record.dossier
     now = ctx.now()
     calendar = ctx.deps.calendar

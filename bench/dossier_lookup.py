@@ -23,21 +23,18 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
 from bot.dossier_demo import generate_demo  # noqa: E402
 from db.dossier_repo import find_dossier  # noqa: E402
 from db.engine import Database  # noqa: E402
+from scratch_db import scratch_database  # noqa: E402  (bench/, the script's directory)
 from knowledge.calendar import VN_TZ, default_calendar  # noqa: E402
 from knowledge.dossiers.code import parse_code  # noqa: E402
 
@@ -126,35 +123,9 @@ async def run(db: Database, label: str, rows: int, lookups: int, scans: int) -> 
           f"×{statistics.median(r_due_scan) / statistics.median(r_due):.0f}", flush=True)
 
 
-async def sqlite(args) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Database(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}")
-        try:
-            await db.migrate()
-            await run(db, "sqlite", args.rows, args.lookups, args.scans)
-        finally:
-            await db.dispose()
-
-
-async def postgres(args, url: str) -> None:
-    admin_url = make_url(url)
-    name = f"motcua_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        db = Database(admin_url.set(database=name).render_as_string(hide_password=False))
-        try:
-            await db.migrate()
-            async with db.engine.connect() as conn:
-                print("[postgres]", (await conn.execute(text("SELECT version()"))).scalar_one().split(",")[0])
-            await run(db, "postgres", args.rows, args.lookups, args.scans)
-        finally:
-            await db.dispose()
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+async def on(label: str, args, postgres_url: str | None = None) -> None:
+    async with scratch_database(postgres_url) as db:
+        await run(db, label, args.rows, args.lookups, args.scans)
 
 
 def main() -> None:
@@ -170,9 +141,9 @@ def main() -> None:
     print(f"rows={args.rows} lookups={args.lookups} scans={args.scans} python={sys.version.split()[0]} "
           f"sqlite={sqlite3.sqlite_version}")
     if not args.no_sqlite:
-        asyncio.run(sqlite(args))
+        asyncio.run(on("sqlite", args))
     if args.postgres:
-        asyncio.run(postgres(args, args.postgres))
+        asyncio.run(on("postgres", args, args.postgres))
 
 
 if __name__ == "__main__":

@@ -29,20 +29,17 @@ import asyncio
 import os
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
 from bot.dossier_demo import generate_demo  # noqa: E402
 from db.engine import Database  # noqa: E402
+from scratch_db import scratch_database  # noqa: E402  (bench/, the script's directory)
 from bot.dossier_demo import AGENCIES  # noqa: E402
 from db.officials_repo import create_invite, redeem_invite  # noqa: E402
 from db.scoped_dossiers import month_stats_for, overdue_for  # noqa: E402
@@ -147,35 +144,9 @@ async def run(db: Database, label: str, rows: int, repeat: int, repeat_without: 
     sys.stdout.flush()
 
 
-async def sqlite(args) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Database(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}")
-        try:
-            await db.migrate()
-            await run(db, "sqlite", args.rows, args.repeat, args.repeat_without)
-        finally:
-            await db.dispose()
-
-
-async def postgres(args, url: str) -> None:
-    admin_url = make_url(url)
-    name = f"motcua_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        db = Database(admin_url.set(database=name).render_as_string(hide_password=False))
-        try:
-            await db.migrate()
-            async with db.engine.connect() as conn:
-                print("[postgres]", (await conn.execute(text("SELECT version()"))).scalar_one().split(",")[0])
-            await run(db, "postgres", args.rows, args.repeat, args.repeat_without)
-        finally:
-            await db.dispose()
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+async def on(label: str, args, postgres_url: str | None = None) -> None:
+    async with scratch_database(postgres_url) as db:
+        await run(db, label, args.rows, args.repeat, args.repeat_without)
 
 
 def main() -> None:
@@ -191,9 +162,9 @@ def main() -> None:
     print(f"rows={args.rows} repeat={args.repeat}/{args.repeat_without} python={sys.version.split()[0]} "
           f"sqlite={sqlite3.sqlite_version}")
     if not args.no_sqlite:
-        asyncio.run(sqlite(args))
+        asyncio.run(on("sqlite", args))
     if args.postgres:
-        asyncio.run(postgres(args, args.postgres))
+        asyncio.run(on("postgres", args, args.postgres))
 
 
 if __name__ == "__main__":

@@ -33,3 +33,25 @@ def unknown_command(lang: str) -> Reply:
 
 def truncated_notice(limit: int) -> Reply:
     return Reply(template="truncated", context={"limit": limit}, kind="notice")
+
+
+# What a conversation turn was, from the kind of its first reply that says so (``motcua ask``).
+_INTENTS = {
+    "answer": "procedure",
+    "candidates": "choices",
+    "not_found": "none",
+    "help": "help",
+    "dossier": "dossier",
+    "limited": "dossier",
+    "wrong": "dossier",
+}
+SMALL_TALK = ("greet", "thank", "goodbye", "affirm", "deny", "who", "insult")
+
+
+def intent_of(replies: list[Reply]) -> str:
+    for reply in replies:
+        if reply.kind in SMALL_TALK:
+            return reply.kind
+        if reply.kind in _INTENTS:
+            return _INTENTS[reply.kind]
+    return "other"

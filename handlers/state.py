@@ -15,7 +15,7 @@ import copy
 from collections import OrderedDict
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -117,3 +117,11 @@ async def save_state(db: Database, channel: str, chat_id: str, state: dict, befo
         stored = await _read(db, channel, chat_id, lock=True, connection=connection) if before is not None else {}
         merged = _apply(stored, changed, removed)
         await connection.execute(update(ChatState).where(*where).values(state=merged, updated_at=utcnow()))
+
+
+async def forget_state(db: Database, channel: str, chat_id: str) -> None:
+    """Drop a chat's state (a preview conversation that must leave nothing behind)."""
+    async with db.begin() as connection:
+        await connection.execute(delete(ChatState).where(ChatState.channel == channel, ChatState.chat_id == chat_id))
+    if (cache := _cache(db)) is not None:
+        cache.pop((channel, chat_id), None)

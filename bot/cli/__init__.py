@@ -6,6 +6,7 @@ import logging
 
 import click
 
+from bot.cli.ask import ask
 from bot.cli.calendar import calendar_group, deadline
 from bot.cli.chat import chat
 from bot.cli.catalogue import catalogue_group
@@ -37,6 +38,7 @@ main.add_command(calendar_group)
 main.add_command(deadline)
 main.add_command(run_service)
 main.add_command(search)
+main.add_command(ask)
 main.add_command(chat)
 main.add_command(dossiers_group)
 main.add_command(officials_group)

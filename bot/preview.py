@@ -65,10 +65,12 @@ def procedures_of(replies: list[Reply]) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
-async def preview(deps: Deps, message: str, channel: str = "console", *, chat_id: str | None = None) -> dict:
+async def preview(deps: Deps, message: str, channel: str = "console", *, chat_id: str | None = None,
+                  payload: str | None = None) -> dict:
+    """The turn as ``motcua ask --json`` prints it; ``payload``: a button tapped instead of text."""
     chat_id = f"preview-{uuid.uuid4().hex}" if chat_id is None else f"preview-{chat_id}-{uuid.uuid4().hex[:8]}"
     try:
-        replies = await handle(Incoming(channel, chat_id, text=message, user_id=chat_id), deps)
+        replies = await handle(Incoming(channel, chat_id, text=message, payload=payload, user_id=chat_id), deps)
     finally:
         await forget_state(deps.db, channel, chat_id)
     intent = intent_of(replies)

@@ -88,7 +88,9 @@ async def upsert_procedures(db: Database, procedures: Iterable[Procedure]) -> Up
                     stats.inserted += 1
                     todo.append(_row(new))
                     continue
-                row = _row(merge([new, old[0]]).procedures[0])  # on a tie the newer import wins
+                same = (new.source, new.retrieved_at) == (old[0].source, old[0].retrieved_at)
+                # The same record read again: today's importer reads it better than the stored copy.
+                row = _row(new if same else merge([new, old[0]]).procedures[0])
                 if row["content_hash"] == old[1]:
                     if rank_key(old[0]) > rank_key(new):
                         stats.kept_richer += 1
@@ -104,7 +106,9 @@ async def upsert_procedures(db: Database, procedures: Iterable[Procedure]) -> Up
             stmt = stmt.on_conflict_do_update(
                 index_elements=[table.c.code],
                 set_={c: excluded[c] for c in todo[0] if c != "code"},
-                where=(table.c.source_rank <= excluded.source_rank) & (table.c.content_hash != excluded.content_hash),
+                # The row was merged with the stored one read above (``merge`` decides, a curated
+                # record over an older source included): only an unchanged row is left alone.
+                where=table.c.content_hash != excluded.content_hash,
             )
             await session.execute(stmt)
     return stats

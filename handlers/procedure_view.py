@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from urllib.parse import urlsplit
 
+from knowledge.catalogue.fees import in_force
 from knowledge.catalogue.model import Channel, Fee, Method, ProcessingTime, Procedure, TimeUnit
 
 SECTIONS = ("documents", "fee", "time", "place", "legal")
@@ -18,8 +20,9 @@ UNIT_LABEL = {
     TimeUnit.MONTH: "tháng",
 }
 LEVEL_LABEL = {"xã": "cấp xã", "tỉnh": "cấp tỉnh", "bộ": "cấp trung ương", "khác": "cơ quan khác"}
-CONCISE_DOCUMENTS = 6
-CONCISE_TEXT = 220
+CONCISE_DOCUMENTS = 5
+CONCISE_TEXT = 160
+TITLE = 110  # characters of the short title; the full official name is in the full view
 _BULLET = re.compile(r"^[\s*+\-•–]+")
 
 
@@ -31,23 +34,25 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(",;:.") + "…"
 
 
-def _money(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".") + " đồng"
-
-
-def fee_text(fees: list[Fee], limit: int) -> str:
+def fee_text(fees: list[Fee], limit: int, today: date) -> str:
     if not fees:
         return "Không có thông tin"
-    parts = []
-    for fee in fees:
-        note = shorten(fee.text, limit) if fee.text else ""
-        if fee.amount_vnd:
-            parts.append(_money(fee.amount_vnd) + (f" ({note})" if note and _money(fee.amount_vnd) not in note else ""))
-        elif fee.amount_vnd == 0:
-            parts.append("Miễn phí" + (f" ({note})" if note and "miễn" not in note.lower() else ""))
-        else:
-            parts.append(note or "Không có thông tin")
-    return "; ".join(dict.fromkeys(parts))
+    return "; ".join(dict.fromkeys(shorten(in_force(fee, today), limit) for fee in fees))
+
+
+def short_title(name: str, limit: int = TITLE) -> str:
+    """The name a citizen recognises: without "Thủ tục", cut before a qualifying clause ("theo quy
+    định tại…", "đối với trường hợp…") or at a word when still too long."""
+    name = re.sub(r"^Thủ tục:?\s*", "", name).strip()
+    name = name[:1].upper() + name[1:]
+    if len(name) <= limit:
+        return name
+    for marker in (" (", " theo quy định", " quy định tại", " đối với ", " trong trường hợp", " trường hợp ",
+                   " thuộc ", " theo ", " của ", " tại "):
+        cut = name.find(marker, 30)
+        if 30 <= cut <= limit:
+            return name[:cut].rstrip(" ,;:") + "…"
+    return shorten(name, limit)
 
 
 _ONLY_RESTATES = re.compile(r"^(không quá|tối đa|trong|trong vòng|thời hạn|là)?\s*", re.IGNORECASE)
@@ -64,19 +69,33 @@ def time_text(time: ProcessingTime | None, limit: int) -> str:
     if time is None:
         return "Không có thông tin"
     note = shorten(time.text, limit) if time.text else ""
-    if time.quantity is not None and note.replace(",", ".") == f"{time.quantity:g}":
-        note = ""  # a bare number repeated as text (older imports)
+    if time.quantity is not None and note.replace(",", ".") in (f"{time.quantity:g}", f"{time.quantity:g} ngày", ""):
+        note = ""  # a bare number repeated as text
     if time.unit == TimeUnit.SAME_DAY:
         return "Trong ngày" + (f" ({note})" if note and "trong ngày" not in note.lower() else "")
+    if time.quantity == 0:
+        return note if note and not re.fullmatch(r"0\s*\w*(\s\w+)?", note) else "Ngay khi nhận đủ hồ sơ (nguồn ghi 0)"
     if time.quantity is not None and time.unit in UNIT_LABEL:
         qty = int(time.quantity) if float(time.quantity).is_integer() else str(time.quantity).replace(".", ",")
         main = f"{qty} {UNIT_LABEL[time.unit]}"
         return main + (f" ({note})" if note and _adds_to(note, main) else "")
-    if note:
+    if note and not re.fullmatch(r"[\d.,]+", note):
         return note
     if time.quantity is not None:
-        return f"{time.quantity:g} (Cổng DVC không ghi đơn vị; thường là ngày làm việc)"
+        return f"{time.quantity:g} (nguồn chỉ ghi con số, không ghi đơn vị)"
     return "Không có thông tin"
+
+
+def channel_times(channel: Channel, limit: int) -> str:
+    """The channel's time; with its further stages, cases or extensions, each with what it is for."""
+    times = [t for t in (channel.time, *channel.more_times) if t is not None]
+    if len(times) <= 1:
+        return time_text(channel.time, limit)
+    parts = []
+    for t in times:
+        extra = "thêm " if re.search(r"\b(tăng thêm|cộng thêm|thêm)\b", t.case) else ""
+        parts.append(extra + time_text(t, limit) + (f" — {shorten(t.case, 110)}" if t.case else ""))
+    return "; ".join(dict.fromkeys(parts))
 
 
 def _by_channel(channels: list[Channel], render) -> list[tuple[str, str]]:
@@ -100,16 +119,19 @@ class DocumentLine:
 class DocumentGroupView:
     title: str
     items: list[DocumentLine] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
 class ProcedureView:
     code: str
-    name: str
+    name: str  # the short title (the full official name in the full view)
     field: str
     detailed: bool
     documents: list[DocumentGroupView]
     documents_more: int  # items left out in the concise view
+    cases: list[str]  # the cases a citizen chooses among, when the documents differ by case
+    province: str
     fees: list[tuple[str, str]]
     times: list[tuple[str, str]]
     agency: str
@@ -151,36 +173,65 @@ def _count(originals: int | None, copies: int | None) -> str:
     return ", ".join(parts)
 
 
-def build_view(p: Procedure, variants: list[Procedure] = (), full: bool = False) -> ProcedureView:
+_CASE = re.compile(r"^(?:[a-zđ]\)\s*|\d+[.)]\s*)?(?:trường hợp|đối với|hồ sơ (?:của|đối với|đề nghị))\b", re.IGNORECASE)
+_EXTRA = re.compile(r"ủy quyền|bưu chính|người đại diện|chưa có tài khoản|trực tuyến|lưu ý", re.IGNORECASE)
+_MAIN_FORM = re.compile(r"^(tờ khai|đơn|phiếu|văn bản đề nghị|giấy đề nghị|bản khai|bản đăng ký)\b", re.IGNORECASE)
+
+
+def case_groups(p: Procedure) -> list[int]:
+    """The document groups a citizen chooses among (the documents differ by case), by position;
+    empty when the record has fewer than two. Headings such as "Giấy tờ phải nộp" and additions
+    such as "Trường hợp ủy quyền…" are not cases: they apply besides."""
+    found = [n for n, g in enumerate(p.documents) if _CASE.match(g.title) and not _EXTRA.search(g.title)]
+    return found if len(found) >= 2 else []
+
+
+def _group_view(group, limit: int, room: int | None) -> tuple[DocumentGroupView, int]:
+    title = _BULLET.sub("", group.title).rstrip(":").strip()
+    view = DocumentGroupView(shorten(title, 160), notes=[shorten(n, limit) for n in group.notes])
+    items = sorted(group.items, key=lambda d: not _MAIN_FORM.match(d.name))  # the main form first
+    for item in items:
+        if room is not None and len(view.items) >= room:
+            break
+        view.items.append(DocumentLine(shorten(item.name, limit), _count(item.originals, item.copies)))
+    return view, len(group.items) - len(view.items)
+
+
+def build_view(p: Procedure, variants: list[Procedure] = (), full: bool = False, *, today: date,
+               case: int | None = None) -> ProcedureView:
+    """``case``: the document group the citizen chose (``case_groups``); None shows the documents
+    that apply to every case and asks which case, when there are several."""
     limit = 2000 if full else CONCISE_TEXT
+    cases = case_groups(p)
     groups: list[DocumentGroupView] = []
-    shown = total = 0
-    for group in p.documents:
-        title = _BULLET.sub("", group.title).rstrip(":").strip()
-        view = DocumentGroupView(shorten(title, 160))
-        for item in group.items:
-            total += 1
-            if not full and shown >= CONCISE_DOCUMENTS:
-                continue
-            name = _BULLET.sub("", item.name).strip()
-            if name:
-                view.items.append(DocumentLine(shorten(name, limit), _count(item.originals, item.copies)))
-                shown += 1
-        if view.items:
+    left = 0
+    room = None if full else CONCISE_DOCUMENTS
+    for n, group in enumerate(p.documents):
+        if n in cases and not full and case != n:
+            continue
+        view, more = _group_view(group, limit, room)
+        if room is not None:
+            room = max(0, room - len(view.items))
+            if not full:
+                view.notes = []  # notes in the full view ("Giấy tờ"), not on the first screen
+        left += more
+        if view.items or view.notes:
             groups.append(view)
     methods = [METHOD_LABEL[c.method] for c in p.channels]
     return ProcedureView(
         code=p.code,
-        name=p.name,
+        name=p.name if full else short_title(p.name),
         field=p.field or "",
         detailed=p.detailed,
         documents=groups,
-        documents_more=max(0, total - shown),
-        fees=_by_channel(p.channels, lambda c: fee_text(c.fees, limit)),
-        times=_by_channel(p.channels, lambda c: time_text(c.time, limit)),
+        documents_more=left,
+        cases=[] if full or case in cases else [shorten(_BULLET.sub("", p.documents[n].title), 90) for n in cases],
+        province=p.province or "",
+        fees=_by_channel(p.channels, lambda c: fee_text(c.fees, limit, today)),
+        times=_by_channel(p.channels, lambda c: channel_times(c, limit)),
         agency=shorten(p.executing_agency or "", 300),
         levels=", ".join(LEVEL_LABEL.get(level, level) for level in p.levels),
-        address=shorten(p.submit_address, 300),
+        address=shorten(p.submit_address, 300 if full else 200),
         methods=", ".join(methods).lower().capitalize() if methods else "",
         online=Method.ONLINE in p.methods,
         legal=[shorten(f"{d.code} — {d.name}" if d.name and d.code not in d.name else (d.name or d.code), 300 if full else 160) for d in p.legal_basis],

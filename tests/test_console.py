@@ -11,7 +11,7 @@ async def test_button_numbers_match_what_is_shown(deps):
     titles = [b.title for r in replies for b in r.buttons]
     replies = await chat.say("2")  # the second button shown: "Đăng ký khai sinh"
     assert titles[1] == "Đăng ký khai sinh"
-    assert "Thủ tục đăng ký khai sinh" in render(replies)
+    assert "Đăng ký khai sinh\nMã thủ tục 1.001193" in render(replies)
 
 
 async def test_numbers_continue_across_replies(deps):

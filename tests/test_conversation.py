@@ -68,7 +68,7 @@ async def test_candidate_chosen_by_number(chat):
 
 async def test_procedure_code_answers_directly(chat):
     await chat.say("1.001193")
-    assert "Thủ tục đăng ký khai sinh" in chat.text
+    assert "Đăng ký khai sinh\nMã thủ tục 1.001193" in chat.text
 
 
 async def test_nothing_found_says_so_and_suggests(chat):
@@ -85,7 +85,7 @@ async def test_empty_message_gets_a_prompt(chat, text):
 
 async def test_nfd_input_is_understood(chat):
     await chat.say(unicodedata.normalize("NFD", "Đăng ký kết hôn cần giấy tờ gì"))
-    assert "Thủ tục đăng ký kết hôn" in chat.text
+    assert "Đăng ký kết hôn\nMã thủ tục 1.000894" in chat.text
 
 
 async def test_huge_message_is_read_in_part_with_a_notice(chat):
@@ -99,7 +99,7 @@ async def test_markup_is_escaped_in_html_and_sql_text_harms_nothing(chat):
     assert "<script>" not in chat.html
     await chat.say("'; DROP TABLE procedures; --")
     await chat.say("1.001193")
-    assert "Thủ tục đăng ký khai sinh" in chat.text
+    assert "Đăng ký khai sinh\nMã thủ tục 1.001193" in chat.text
 
 
 async def test_emoji_only_message(chat):
@@ -125,7 +125,7 @@ async def test_unknown_command_and_payload(chat):
 
 async def test_start_deep_link_with_a_procedure_code(chat):
     await chat.say("/start 1_001193")
-    assert "Thủ tục đăng ký khai sinh" in chat.text
+    assert "Đăng ký khai sinh\nMã thủ tục 1.001193" in chat.text
 
 
 async def test_state_survives_a_new_core_instance(deps, bundled_index):
@@ -181,7 +181,7 @@ async def test_unit_less_published_time_is_shown_with_what_is_known():
     from handlers.procedure_view import time_text
     from knowledge.catalogue.model import ProcessingTime, TimeUnit
 
-    assert time_text(ProcessingTime(quantity=1, unit=TimeUnit.OTHER, text="1"), 200).startswith("1 (Cổng DVC không ghi đơn vị")
+    assert time_text(ProcessingTime(quantity=1, unit=TimeUnit.OTHER, text="1"), 200)== "1 (nguồn chỉ ghi con số, không ghi đơn vị)"
     assert time_text(ProcessingTime(quantity=7, unit=TimeUnit.WORKING_DAY, text="Không quá 7 ngày làm việc"), 200) == "7 ngày làm việc"
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -22,7 +22,7 @@ from db.catalogue_repo import (
 from knowledge.catalogue.importers import import_paths
 from knowledge.catalogue.importers.portal_api import procedure_from_portal_api
 from knowledge.catalogue.merge import merge
-from knowledge.catalogue.model import LegalDoc, Procedure
+from knowledge.catalogue.model import LegalDoc, Procedure, TimeUnit
 
 _REPORTS: dict[Path, object] = {}
 PORTAL_PAGE = "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/"
@@ -130,7 +130,10 @@ def test_opengov_records_get_level_kind_and_link_from_their_portal_twin(full_rep
     assert p.levels == ["xã"] and p.kind == "STANDARD"  # only the portal API says these
     assert p.portal_url == PORTAL_PAGE + "019d2bfd-380b-73df-9a18-5658e09794d3"
     assert sum(len(g.items) for g in p.documents) > 10 and p.legal_basis and p.steps
-    assert all(c.time and c.time.quantity == 7 for c in p.channels)
+    # Its channels print a bare "7"; its one processing case says 12 working days: that time, and
+    # the contradiction said.
+    assert all(c.time and (c.time.quantity, c.time.unit) == (12, TimeUnit.WORKING_DAY) for c in p.channels)
+    assert all("ghi “7”" in c.time.text for c in p.channels)
 
 
 def test_names_only_records_link_to_the_portal_page(full_report):
@@ -253,12 +256,23 @@ def _p(code: str, source: str, **kw) -> Procedure:
                      **kw)
 
 
+def test_a_curated_record_answers_until_a_much_newer_source_record_replaces_it():
+    checked = date(2026, 7, 18)
+    crawl = [_p("1.000001", "opengov", field="Hộ tịch", retrieved_at=checked),
+             _p("1.000001", "portal-raw", retrieved_at=checked + timedelta(days=2))]
+    curated = _p("1.000001", "bundled", field="Hộ tịch", requirements="checked", retrieved_at=checked)
+    assert merge([*crawl, curated]).procedures[0].source == "bundled"
+    synced = _p("1.000001", "sync", field="Hộ tịch", retrieved_at=checked + timedelta(days=120))
+    winner = merge([*crawl, curated, synced]).procedures[0]
+    assert winner.source == "sync" and winner.requirements == ""  # a stale curated record donates nothing
+
+
 def test_merge_keeps_the_richest_source_and_fills_its_gaps():
     merged = merge([
         _p("1.000001", "catalog", detailed=False, kind="SPECIFIC", portal_url=PORTAL_PAGE + "abc-def-0123456789"),
         _p("1.000001", "portal-raw", levels=["tỉnh"], legal_basis=[LegalDoc(code="1/2020/NĐ-CP")]),
-        _p("1.000001", "opengov", field="Hộ tịch"),
-        _p("1.000001", "bundled", field="Khác"),
+        _p("1.000001", "opengov", field="Hộ tịch", retrieved_at=date(2026, 7, 18)),
+        _p("1.000001", "bundled", field="Khác", retrieved_at=date(2026, 1, 1)),  # checked long before
         _p("1.000002", "lists", detailed=False),
     ])
     assert [p.code for p in merged.procedures] == ["1.000001", "1.000002"]

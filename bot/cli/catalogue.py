@@ -159,3 +159,52 @@ def sync_command(base_url: str, concurrency: int, codes_file, timeout: float, re
     if report.codes == 0 or (attempted > 0 and report.fetched + report.not_changed == 0 and report.errors):
         console.print("Không đồng bộ được thủ tục nào. / Nothing could be synced.")
         raise SystemExit(1)
+
+
+@catalogue_group.command("check")
+@click.option("--json", "as_json", is_flag=True, help="One JSON line per finding instead of the table.")
+@click.option("--sample", type=click.IntRange(1), help="Check this many procedures drawn at random.")
+@click.option("--seed", default=0, show_default=True, help="Seed of --sample.")
+def check_command(as_json: bool, sample: int | None, seed: int) -> None:
+    """Render every detailed procedure's first answer and count defects by class / Kiểm tra câu
+    trả lời của mọi thủ tục. Exits 1 when any is found."""
+    import json
+    import random
+    import statistics
+
+    from bot.preview import preview
+    from bot.wiring import core_deps
+    from handlers.answer_check import CLASSES, FIRST_MESSAGE_TARGET, audit
+
+    async def go() -> int:
+        async with core_deps() as deps:
+            index = deps.catalogue.index
+            procedures = [p for p in index.procedures if p.detailed]
+            if sample:
+                procedures = random.Random(seed).sample(procedures, min(sample, len(procedures)))
+            answers = []
+            for p in procedures:
+                first = await preview(deps, f"thủ tục {p.code}", "zalo")
+                full = await preview(deps, "", "zalo", payload=f"s:all:{p.code}")
+                answers.append((p, first["replies"][0]["text"], "\n".join(r["text"] for r in full["replies"])))
+            result = audit(answers, deps.clock().date())
+        if as_json:
+            for f in result.findings:
+                click.echo(json.dumps({"code": f.code, "class": f.cls, "detail": f.detail}, ensure_ascii=False))
+            return 1 if result.findings else 0
+        counts = result.by_class()
+        table = Table(title=f"{result.checked} thủ tục / procedures")
+        for column in ("lớp / class", "số / count", "ví dụ / example"):
+            table.add_column(column)
+        for cls, meaning in CLASSES.items():
+            example = next((f"{f.code}: {f.detail[:70]}" for f in result.findings if f.cls == cls), "")
+            table.add_row(f"{cls}\n[dim]{meaning}[/dim]", str(counts.get(cls, 0)), example)
+        console = _console()
+        console.print(table)
+        affected = len(result.procedures_with_defects())
+        console.print(f"Có lỗi / with any defect: {affected} ({affected / max(1, result.checked):.1%}); "
+                      f"độ dài tin đầu (trung vị) / median first message: {statistics.median(result.lengths or [0]):.0f} "
+                      f"ký tự / characters; > {FIRST_MESSAGE_TARGET}: {sum(n > FIRST_MESSAGE_TARGET for n in result.lengths)}")
+        return 1 if result.findings else 0
+
+    sys.exit(run(go()))

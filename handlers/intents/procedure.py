@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from handlers.procedure_view import SECTIONS, build_view, source_link
+from handlers.procedure_view import SECTIONS, build_view, case_groups, shorten, source_link
 from handlers.router import Context, router
 from handlers.types import Button, Reply
 from knowledge.catalogue.model import Procedure
@@ -34,10 +34,12 @@ _MORE = re.compile(r"^(xem )?(chi tiet|day du|them|xem them|chi tiet hon|full)( 
 
 
 def answer(
-    ctx: Context, p: Procedure, asks: list[str] | None = None, *, full: bool = False, only_asked: bool = False
+    ctx: Context, p: Procedure, asks: list[str] | None = None, *, full: bool = False, only_asked: bool = False,
+    case: int | None = None,
 ) -> list[Reply]:
     """The answer about one procedure: the sections asked about first (only those, for a
-    follow-up question), the others in short."""
+    follow-up question), the others in short; the documents of the ``case`` chosen, or the
+    question which case, when they differ by case."""
     ctx.state["procedure"] = p.code
     ctx.state.pop("candidates", None)
     ctx.state.pop("asks", None)
@@ -49,18 +51,26 @@ def answer(
     else:
         sections = asks + [s for s in ("documents", "fee", "time", "place") if s not in asks]
     variants = ctx.index.variants(p.code)
-    view = build_view(p, variants, full=full)
+    view = build_view(p, variants, full=full, today=ctx.now().date(), case=case)
     context = {"v": view, "sections": sections, "full": full, "lang": ctx.lang}
-    return [Reply(template="procedure", context=context, buttons=_buttons(p), kind="answer")]
+    return [Reply(template="procedure", context=context, buttons=_case_buttons(p, view.cases) + _buttons(p),
+                  kind="answer")]
 
 
 def answer_section(ctx: Context, p: Procedure, section: str) -> list[Reply]:
     if section == "all" or section not in SECTIONS:
         return answer(ctx, p, full=True)
     ctx.state["procedure"] = p.code
-    view = build_view(p, ctx.index.variants(p.code), full=True)
+    view = build_view(p, ctx.index.variants(p.code), full=True, today=ctx.now().date())
     context = {"v": view, "sections": [section], "full": True, "lang": ctx.lang}
     return [Reply(template="procedure", context=context, buttons=_buttons(p), kind="answer")]
+
+
+def _case_buttons(p: Procedure, shown: list[str]) -> tuple[Button, ...]:
+    if not shown:
+        return ()
+    return tuple(Button(shorten(f"{n}) {title}", 60), payload=f"c:{group}:{p.code}")
+                 for n, (group, title) in enumerate(zip(case_groups(p), shown, strict=True), start=1))
 
 
 def _buttons(p: Procedure) -> tuple[Button, ...]:
@@ -166,6 +176,16 @@ async def section(ctx: Context) -> list[Reply] | None:
     if p is None:
         return not_found(ctx)
     return answer_section(ctx, p, name)
+
+
+@router.payload("c")
+async def chosen_case(ctx: Context) -> list[Reply] | None:
+    """A case of the procedure chosen: its documents (with what applies to every case)."""
+    group, _, code = ctx.args.partition(":")
+    p = ctx.index.get(code)
+    if p is None or not group.isdigit() or int(group) not in case_groups(p):
+        return not_found(ctx)
+    return answer(ctx, p, ["documents"], case=int(group))
 
 
 @router.payload("q")

@@ -1,6 +1,8 @@
 """One record per national code out of many sources.
 
-The richest record wins: first by ``SOURCE_RANK`` (the portal family — opengov, portal-api, sync — >
+A curated record (``bundled``: written by us from the portal's record and checked against it) wins
+while no source record is newer than the one it was checked against. Otherwise the richest record
+wins: first by ``SOURCE_RANK`` (the portal family — opengov, portal-api, sync — >
 portal-raw > bqp > bundled > catalog > lists), then detailed over names-only, then the newest, then
 by how much it holds. The winner
 keeps its documents, channels and name; list fields it lacks (level, kind, subjects, the portal
@@ -12,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
+from knowledge.catalogue.facts import province_of
 from knowledge.catalogue.model import SOURCE_PREFERENCE, SOURCE_RANK, Procedure
 
 # Filled from other sources when the winner has nothing; documents and channels never are (they
@@ -57,6 +60,20 @@ def rank_key(p: Procedure) -> tuple:
     )
 
 
+CURATED = "bundled"
+# The crawls a curated record was checked against were taken days apart (18 and 20 July 2026): a
+# source record retrieved later than this after the check is a newer version of the procedure.
+CURATED_FOR = timedelta(days=30)
+
+
+def _still_current(curated: Procedure, candidates: list[Procedure]) -> bool:
+    """A curated record (written by us, its facts checked against the portal's record of a given
+    date) answers for its code until a detailed source record is retrieved well after that check
+    (a sync after the procedure changed): that one then replaces it whole."""
+    checked = (curated.retrieved_at or date.min) + CURATED_FOR
+    return all((c.retrieved_at or date.min) <= checked for c in candidates if c.detailed and c is not curated)
+
+
 @dataclass
 class Merged:
     procedures: list[Procedure]  # one per code, by code
@@ -71,20 +88,29 @@ def merge(records: Iterable[Procedure]) -> Merged:
     result = Merged(procedures=[])
     for code in sorted(by_code):
         candidates = sorted(by_code[code], key=rank_key, reverse=True)
+        curated = next((c for c in candidates if c.source == CURATED), None)
+        if curated is not None:
+            candidates.remove(curated)
+            current = _still_current(curated, candidates)
+            candidates.insert(0 if current else len(candidates), curated)
         winner, others = candidates[0], candidates[1:]
         result.used[winner.source] = result.used.get(winner.source, 0) + 1
         for other in others:
             result.superseded[other.source] = result.superseded.get(other.source, 0) + 1
-        result.procedures.append(fill_gaps(winner, others))
+        # A curated record that is no longer current donates nothing (its facts may be the old ones).
+        result.procedures.append(fill_gaps(winner, [o for o in others if o.source != CURATED]))
     return result
 
 
 def fill_gaps(winner: Procedure, others: list[Procedure]) -> Procedure:
-    update = {}
+    update: dict = {}
     for name in GAP_FIELDS:
         if getattr(winner, name):
             continue
         donor = next((o for o in others if getattr(o, name)), None)
         if donor is not None:
             update[name] = getattr(donor, name)
-    return winner.model_copy(update=update) if update else winner
+    merged = winner.model_copy(update=update) if update else winner
+    if merged.province is None and (province := province_of(merged)):  # an address filled in names it
+        merged = merged.model_copy(update={"province": province})
+    return merged

@@ -39,11 +39,13 @@ class ProcessingTime(BaseModel):
     quantity: float | None = None
     unit: TimeUnit = TimeUnit.OTHER
     text: str = ""
+    case: str = ""  # what this time is for when a channel has several (a stage, a case, an extension)
 
 
 class Channel(BaseModel):
     method: Method
     time: ProcessingTime | None = None
+    more_times: list[ProcessingTime] = Field(default_factory=list)  # further stages, cases, extensions
     fees: list[Fee] = Field(default_factory=list)
     note: str = ""
 
@@ -58,6 +60,7 @@ class Document(BaseModel):
 class DocumentGroup(BaseModel):
     title: str = ""  # e.g. "Giấy tờ phải nộp", or the case it applies to
     items: list[Document] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)  # what the source lists among documents but is not one
 
 
 class LegalDoc(BaseModel):
@@ -81,6 +84,7 @@ class Procedure(BaseModel):
     steps: list[str] = Field(default_factory=list)  # trình tự thực hiện
     legal_basis: list[LegalDoc] = Field(default_factory=list)
     submit_address: str = ""  # địa chỉ tiếp nhận hồ sơ, when published
+    province: str | None = None  # the province of a provincial copy ("Lai Châu"), when the record names one
     kind: str | None = None  # STANDARD | SPECIFIC (provincial variant) | STANDARD_INTERNAL
     # Provenance
     source: str  # importer name: opengov, portal-api, portal-raw, bqp, catalog, bundled, sync

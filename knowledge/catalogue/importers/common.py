@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from knowledge.calendar import VN_TZ
+from knowledge.catalogue.facts import tidy_procedure
 from knowledge.catalogue.model import Procedure
 from knowledge.catalogue.parse import tidy
 
@@ -82,13 +83,13 @@ def finish(data: dict[str, Any]) -> Procedure:
         {**g, "items": [d for d in g.get("items", []) if d.get("name")]}
         for g in data.get("documents") or []
     ]
-    data["documents"] = [g for g in data["documents"] if g["items"]]
+    data["documents"] = [g for g in data["documents"] if g["items"] or g.get("notes")]
     data["legal_basis"] = [d for d in data.get("legal_basis") or [] if d.get("code") or d.get("name")]
     for key in ("field", "category_code", "promulgating_agency", "executing_agency", "kind", "source_url",
                 "portal_url"):
         if not data.get(key):
             data[key] = None
     try:
-        return Procedure.model_validate(data)
+        return tidy_procedure(Procedure.model_validate(data))
     except ValidationError as exc:
         raise Skip("invalid record", str(exc.errors()[0].get("msg", exc))[:200]) from exc

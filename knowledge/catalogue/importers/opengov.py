@@ -34,6 +34,10 @@ def procedure_from_opengov(d: dict) -> Procedure:
     name = required_name(d.get("name"))
     category = dict_of(d.get("category"))
     source = dict_of(d.get("source"))
+    case_times = list(dict.fromkeys(
+        (c.get("qty"), str(c.get("unit") or "").upper())
+        for c in map(dict_of, list_of(d.get("processing_cases")))
+        if isinstance(c.get("qty"), int | float) and str(c.get("unit") or "").upper() not in ("", "OTHER")))
     channels = []
     for ch in list_of(d.get("channels")):
         ch = dict_of(ch)
@@ -42,7 +46,19 @@ def procedure_from_opengov(d: dict) -> Procedure:
             continue
         note = text_or_empty(ch.get("note"))
         processing = dict_of(ch.get("processing"))
-        time = parse_time(processing.get("qty"), processing.get("unit"), note=note)
+        qty, unit, conflict = processing.get("qty"), processing.get("unit"), ""
+        if str(unit or "").upper() in ("", "OTHER") and isinstance(qty, int | float) and case_times:
+            # A bare number: its processing cases say the unit (and, when they all agree, the time).
+            same = [u for q, u in case_times if q == qty]
+            if same:
+                unit = same[0]
+            elif len(case_times) == 1:  # the record contradicts itself: say so, beside the stated time
+                shown, (qty, unit) = qty, case_times[0]
+                conflict = (f"phần hình thức nộp ghi “{shown:g}”, không ghi đơn vị; thời hạn này theo "
+                            "trường hợp giải quyết của thủ tục")
+        time = parse_time(qty, unit, note=note)
+        if time is not None and conflict:
+            time = time.model_copy(update={"text": conflict})
         fees = [
             fee_from_value(f.get("value_vnd"), f.get("text") or "", kind=f.get("type") or "FEE")
             for f in map(dict_of, list_of(ch.get("fees")))

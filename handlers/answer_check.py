@@ -1,0 +1,198 @@
+"""An audit of first answers: render a procedure's first answer as a citizen gets it and count what
+a reader would find wrong, by class. ``motcua catalogue check`` runs it over the whole catalogue
+(after an import or a sync), the tests hold the fixed classes at zero, bench/ prints the table.
+
+Each check reads the rendered text (Zalo's plain dialect, the strictest limit) beside the stored
+record; none of them knows a procedure by its code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from knowledge.catalogue.model import Procedure
+from knowledge.catalogue.parse import find_amounts
+from knowledge.text import fold
+
+FIRST_MESSAGE_TARGET = 1200
+CHANNEL_LIMIT = 2000  # Zalo's, the smallest
+TITLE_LIMIT = 150
+
+CLASSES = {
+    "doc_note": "a note or heading shown as a document",
+    "doc_swallowed": "a document swallowed into the one before it",
+    "doc_residue": "form-file or list-label residue in a document's name",
+    "case_hidden": "documents of one case shown without saying which case",
+    "fee_invented": "an amount the record does not state as a fee",
+    "fee_expired": "a rate shown as current after its end date",
+    "fee_free_dropped": "'miễn phí' in the record, not in the answer",
+    "fee_unregulated": "'không quy định' read as 'không có thông tin'",
+    "fee_raw": "raw fee text: nested parentheses or an amount twice",
+    "fee_attached": "'see the attached document' with nothing to open",
+    "time_no_unit": "a processing time without its unit",
+    "time_zero": "a processing time of zero",
+    "time_ambiguous": "several times for one channel without the case each applies to",
+    "province_missing": "a provincial copy whose province is never named",
+    "methods_dup": "a submission method listed twice",
+    "legal_dup": "a legal document listed twice",
+    "legal_glued": "a legal document's number glued to a word or cut",
+    "title_long": f"a title over {TITLE_LIMIT} characters",
+    "over_limit": f"a first message over {CHANNEL_LIMIT} characters before splitting",
+}
+
+_BULLET = re.compile(r"^• (.*)$", re.MULTILINE)
+_NOTE = re.compile(
+    r"^(trường hợp\b.*\b(thì )?(không|không phải|không cần) (phải )?(nộp|xuất trình)|lưu ý|ghi chú|chú ý|"
+    r"số (bộ|lượng) hồ sơ|phiếu này là|hồ sơ (được )?(lập|làm) thành|\(?\*)", re.IGNORECASE)
+_HEADING = re.compile(r"(:|các giấy tờ sau|gồm|bao gồm)\s*$", re.IGNORECASE)
+_SWALLOWED = re.compile(r"\d+ bản (chính|sao)\s*(?:[a-zđ]{1,4}\)|\([a-zđ]{1,4}\)|\d{1,2}[.)]\s)")
+_RESIDUE = re.compile(r"^[)\]}.,;:\-–]|\.(docx?|pdf|xlsx?|rar|zip)\b|\bMẫu số\s*$|\bMẫu\s*$", re.IGNORECASE)
+_END_DATE = re.compile(r"đến (?:hết )?(?:ngày )?(\d{1,2})/(\d{1,2})/(\d{4})", re.IGNORECASE)
+_LAW_GLUED = re.compile(r"/[A-ZĐ]{1,6}-[A-ZĐ]{2,}[A-ZĐ][a-zà-ỹ]|/[A-ZĐ]+-[A-ZĐ](?![\wĐ])|/\d{4}/[A-ZĐ]+-[A-ZĐ]{3,}[A-ZĐ]{3,}")
+_METHODS = ("trực tiếp", "trực tuyến", "qua bưu chính")
+
+
+@dataclass
+class Finding:
+    code: str
+    cls: str
+    detail: str
+
+
+@dataclass
+class Audit:
+    checked: int = 0
+    lengths: list[int] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def by_class(self) -> Counter:
+        return Counter(f.cls for f in self.findings)
+
+    def procedures_with_defects(self, classes: Iterable[str] | None = None) -> set[str]:
+        wanted = set(classes) if classes is not None else set(CLASSES)
+        return {f.code for f in self.findings if f.cls in wanted}
+
+
+def _section(text: str, heading: str) -> str:
+    """The lines of one section of the answer ("📄 Giấy tờ", "💰 Phí", ...), up to the next."""
+    lines = text.splitlines()
+    out, inside = [], False
+    for line in lines:
+        if line.startswith(heading):
+            inside = True
+            continue
+        if inside and (not line.strip() or re.match(r"^\W\S* ?[A-ZĐ]", line) and not line.startswith(("•", "…", "-"))):
+            if out and not line.strip():
+                continue
+            if out or line.strip():
+                break
+        if inside:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _amount_stated(value: int, texts: list[str]) -> bool:
+    return any(int(v) == value and cur == "VND" for t in texts for v, cur in find_amounts(t))
+
+
+def check_answer(p: Procedure, text: str, full: str, today: date) -> list[Finding]:
+    """What is wrong in the first answer ``text`` about ``p`` (and in its full view ``full``, for
+    what only the full view shows: the legal basis)."""
+    found: list[Finding] = []
+
+    def add(cls: str, detail: str) -> None:
+        found.append(Finding(p.code, cls, detail[:160]))
+
+    title = text.split("\n", 1)[0]
+    if len(title) > TITLE_LIMIT:
+        add("title_long", f"{len(title)} characters")
+    if len(text) > CHANNEL_LIMIT:
+        add("over_limit", f"{len(text)} characters")
+
+    docs = _section(text, "📄")
+    for line in _BULLET.findall(docs):
+        name = re.sub(r" \((\d+ bản (chính|sao)(, )?)+\)$", "", line)
+        if _NOTE.search(name):
+            add("doc_note", name)
+        elif _HEADING.search(name):
+            add("doc_note", name)
+        if _SWALLOWED.search(name):
+            add("doc_swallowed", name)
+        if _RESIDUE.search(name):
+            add("doc_residue", name)
+    headings = [line for line in docs.splitlines() if line.strip() and not line.startswith(("•", "…"))]
+    if len(p.documents) > 1 and any(g.title for g in p.documents) and _BULLET.search(docs) and not headings:
+        add("case_hidden", f"{len(p.documents)} groups, no heading shown")
+
+    fees = _section(text, "💰")
+    record_fee_texts = [f.text for c in p.channels for f in c.fees if f.text]
+    record_values = {f.amount_vnd for c in p.channels for f in c.fees if f.amount_vnd and not f.text}
+    for value, cur in find_amounts(fees):
+        if cur == "VND" and value and int(value) not in record_values and not _amount_stated(int(value), record_fee_texts):
+            add("fee_invented", f"{int(value):,} đồng")
+    for line in fees.splitlines():
+        for d, m, y in _END_DATE.findall(line):
+            try:
+                end = date(int(y), int(m), int(d))
+            except ValueError:
+                continue
+            if end < today and "hết hiệu lực" not in line and "đã hết" not in line:
+                add("fee_expired", line)
+        if "((" in line or "))" in line:
+            add("fee_raw", line)
+        amounts = [v for v, _ in find_amounts(line)]
+        if len(amounts) != len(set(amounts)) and len(amounts) > 1:
+            add("fee_raw", line)
+        if re.search(r"văn bản kèm theo|chi tiết tại", line, re.IGNORECASE) and "http" not in line:
+            add("fee_attached", line)
+    if any(fold(t).startswith("mien") for t in record_fee_texts) and "miễn" not in fees.lower():
+        add("fee_free_dropped", fees.replace("\n", " "))
+    if any(fold(t).strip(" .") == "khong quy dinh" for t in record_fee_texts) and "Không có thông tin" in fees:
+        add("fee_unregulated", fees.replace("\n", " "))
+
+    times = _section(text, "⏱")
+    if "không ghi đơn vị" in times:
+        add("time_no_unit", times.replace("\n", " "))
+    if re.search(r"(?<![\d.,])0 (giờ|ngày|tháng)", times):
+        add("time_zero", times.replace("\n", " "))
+    seen: Counter = Counter()
+    for line in _BULLET.findall(times):
+        label = line.split(":", 1)[0]
+        for method in _METHODS + ("mọi hình thức nộp",):
+            if method in label.lower():
+                seen[method] += 1
+    if any(n > 1 for n in seen.values()) or (seen["mọi hình thức nộp"] and len(seen) > 1):
+        add("time_ambiguous", times.replace("\n", " "))
+
+    place = _section(text, "📍")
+    if p.province and p.province not in text:
+        add("province_missing", p.province)
+    for line in place.splitlines():
+        if "Cách nộp" in line:
+            listed = [m for m in re.split(r",\s*| — ", line.split(":", 1)[1].lower()) if m.strip()]
+            methods = [m.strip() for m in listed if m.strip() in _METHODS]
+            if len(methods) != len(set(methods)):
+                add("methods_dup", line)
+
+    legal = _section(full, "⚖")
+    lines = [fold(line) for line in _BULLET.findall(legal)]
+    if len(lines) != len(set(lines)):
+        add("legal_dup", legal.replace("\n", " "))
+    for line in _BULLET.findall(legal):
+        if _LAW_GLUED.search(line):
+            add("legal_glued", line)
+    return found
+
+
+def audit(answers: Iterable[tuple[Procedure, str, str]], today: date) -> Audit:
+    """``answers``: (procedure, first answer, full view) in Zalo's plain text."""
+    result = Audit()
+    for p, text, full in answers:
+        result.checked += 1
+        result.lengths.append(len(text))
+        result.findings.extend(check_answer(p, text, full, today))
+    return result

@@ -1,0 +1,192 @@
+"""From what a source printed to the facts it states: the last step of every importer (``finish``).
+
+The portal's tables come out of every crawl with the same slips, whatever the format; they are
+mended here once, so that each fact of a record is what its source says and nothing more:
+
+- submission channels: one row per method. The portal prints a second row for the same method
+  for a stage ("tiếp nhận… 1 ngày", "thẩm định… 2 ngày"), a case or an extension ("miền núi thêm
+  10 ngày"): those become further times of that channel, each with the words that say what it is
+  for. Fees of the rows are kept once each.
+- a time published as a bare number takes its unit from the channel's own note when the note
+  states that same number with a unit; otherwise it stays without one (and says so).
+- documents: notes ("Lưu ý…", "Trường hợp… thì không phải nộp…", "Số bộ hồ sơ: 01 bộ") are notes
+  of their group, not documents; a heading printed as an item ("…gồm các giấy tờ sau:") opens a
+  group; list-label and punctuation residue is trimmed.
+- legal basis: one entry per document number.
+- the province of a provincial copy, when its agency or address names one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from knowledge.catalogue.model import Channel, DocumentGroup, LegalDoc, ProcessingTime, Procedure, TimeUnit
+from knowledge.catalogue.parse import stated_time
+from knowledge.text import fold
+
+# The 34 provinces and centrally-run cities since the 2025 merger, and the 63 before it (records
+# crawled in 2026 still name them).
+PROVINCES = (
+    "An Giang", "Bắc Ninh", "Cà Mau", "Cao Bằng", "Cần Thơ", "Đà Nẵng", "Đắk Lắk", "Điện Biên", "Đồng Nai",
+    "Đồng Tháp", "Gia Lai", "Hà Nội", "Hà Tĩnh", "Hải Phòng", "Hồ Chí Minh", "Huế", "Hưng Yên", "Khánh Hòa",
+    "Lai Châu", "Lạng Sơn", "Lào Cai", "Lâm Đồng", "Nghệ An", "Ninh Bình", "Phú Thọ", "Quảng Ngãi",
+    "Quảng Ninh", "Quảng Trị", "Sơn La", "Tây Ninh", "Thái Nguyên", "Thanh Hóa", "Tuyên Quang", "Vĩnh Long",
+    # before July 2025
+    "Bà Rịa - Vũng Tàu", "Bạc Liêu", "Bắc Giang", "Bắc Kạn", "Bến Tre", "Bình Định", "Bình Dương",
+    "Bình Phước", "Bình Thuận", "Đắk Nông", "Hà Giang", "Hà Nam", "Hải Dương", "Hậu Giang", "Hòa Bình",
+    "Kiên Giang", "Kon Tum", "Long An", "Nam Định", "Ninh Thuận", "Phú Yên", "Quảng Bình", "Quảng Nam",
+    "Sóc Trăng", "Thái Bình", "Thừa Thiên Huế", "Tiền Giang", "Trà Vinh", "Vĩnh Phúc", "Yên Bái",
+)
+_PROVINCE = re.compile(
+    r"\b(?:tỉnh|thành phố|tp\.?)\s+(" + "|".join(sorted(map(re.escape, PROVINCES), key=len, reverse=True)) + r")\b",
+    re.IGNORECASE)
+
+_NOTE = re.compile(
+    r"^(?:\(?\*\)?|lưu ý|ghi chú|chú ý|số (?:bộ|lượng) hồ sơ|phiếu này là|hồ sơ (?:được )?(?:lập|làm) thành|"
+    r"(?:trường hợp|đối với|nếu)\b.{0,300}\b(?:không|không cần|không phải|miễn)\s+(?:phải\s+)?(?:nộp|xuất trình|kèm)|"
+    r"(?:người|cơ quan|công chức|cán bộ)\b.{0,80}\b(?:có trách nhiệm|kiểm tra|tra cứu|khai thác))",
+    re.IGNORECASE)
+_HEADING = re.compile(r"(?:gồm|bao gồm|các giấy tờ sau(?: đây)?|như sau|sau đây)\s*:?\s*$|:\s*$", re.IGNORECASE)
+_RESIDUE = re.compile(r"^[\s;,.:)\]}\-–•*+]+")
+_NOTE_TITLE = re.compile(r"^\W*(lưu ý|ghi chú|chú ý)\b", re.IGNORECASE)
+
+
+# --- channels --------------------------------------------------------------------------------
+def merge_channels(channels: list[Channel]) -> list[Channel]:
+    """One channel per method, in the order the methods first appear."""
+    by_method: dict[str, list[Channel]] = {}
+    for channel in channels:
+        by_method.setdefault(channel.method, []).append(channel)
+    merged = []
+    for rows in by_method.values():
+        first = rows[0]
+        fees = []
+        for row in rows:
+            fees.extend(f for f in row.fees if f not in fees)
+        times = [_with_unit(row.time, row.note) for row in rows]
+        if len(rows) == 1:
+            merged.append(first.model_copy(update={"time": times[0], "fees": fees}))
+            continue
+        distinct: list[ProcessingTime] = []
+        for row, time in zip(rows, times, strict=True):
+            if time is None:
+                continue
+            case = "" if row is first else _case_words(row.note, first.note)
+            time = time.model_copy(update={"case": case})
+            if all((t.quantity, t.unit, t.case) != (time.quantity, time.unit, time.case) for t in distinct):
+                distinct.append(time)
+        notes = list(dict.fromkeys(r.note for r in rows if r.note))
+        main = distinct[0] if distinct else None
+        if main is not None and len(distinct) == 1:
+            main = main.model_copy(update={"case": ""})
+        merged.append(first.model_copy(update={
+            "time": main, "more_times": distinct[1:], "fees": fees, "note": "\n".join(notes)}))
+    return merged
+
+
+def _with_unit(time: ProcessingTime | None, note: str) -> ProcessingTime | None:
+    """A bare number takes the unit its own row's note states for that same number."""
+    if time is None or time.unit != TimeUnit.OTHER or time.quantity is None or not note:
+        return time
+    stated = stated_time(note)
+    if stated is not None and stated.quantity == time.quantity and stated.unit != TimeUnit.OTHER:
+        return time.model_copy(update={"unit": stated.unit})
+    return time
+
+
+def _case_words(note: str, first_note: str) -> str:
+    """What a further row of a channel is for, in the record's words: the part of its note that the
+    first row's note does not have (the portal repeats "Nộp trực tiếp tại…" on every row)."""
+    lines = [line.strip(" *-+•") for line in note.splitlines() if line.strip(" *-+•")]
+    own = [line for line in lines if line not in first_note] or lines
+    return " ".join(own)
+
+
+# --- documents -------------------------------------------------------------------------------
+def is_note(text: str) -> bool:
+    return bool(_NOTE.match(text.strip()))
+
+
+def tidy_documents(groups: list[DocumentGroup]) -> list[DocumentGroup]:
+    out: list[DocumentGroup] = []
+    for group in groups:
+        title = _RESIDUE.sub("", group.title).strip()
+        if out and _NOTE_TITLE.match(title):  # "Lưu ý" printed as a group of its own
+            out[-1].notes.extend([*group.notes, *(i.name for i in group.items)])
+            continue
+        current = DocumentGroup(title=title, notes=list(group.notes))
+        out.append(current)
+        for item in group.items:
+            name = _RESIDUE.sub("", item.name).strip()
+            if not name:
+                continue
+            counted = bool(item.originals or item.copies)
+            if is_note(name) and not (counted and name.lower().startswith(("trường hợp", "đối với"))):
+                current.notes.append(name)
+            elif _HEADING.search(name) and not counted and len(name) < 300:
+                current = DocumentGroup(title=name.rstrip(" :"), notes=[])
+                out.append(current)
+            else:
+                current.items.append(item.model_copy(update={"name": name.rstrip(" :;") if counted else name}))
+    # A heading with nothing under it was a document after all (or a note): keep what it says.
+    tidy: list[DocumentGroup] = []
+    for group in out:
+        if group.items or not group.title or group.notes:
+            tidy.append(group)
+        elif tidy:
+            tidy[-1].notes.append(group.title)
+    return [g for g in tidy if g.items or g.notes]
+
+
+# --- legal basis -----------------------------------------------------------------------------
+def _law_key(code: str) -> str:
+    number = re.search(r"\d[\d.]*[a-z]?/(?:\d{4}/)?[\wĐđ\-]+", code)
+    return fold(number.group(0) if number else code).replace(" ", "")
+
+
+def unique_legal(docs: list[LegalDoc]) -> list[LegalDoc]:
+    """One entry per document number (the longer name kept); entries without a number by name."""
+    seen: dict[str, LegalDoc] = {}
+    for doc in docs:
+        key = _law_key(doc.code) if doc.code else fold(doc.name)
+        old = seen.get(key)
+        if old is None:
+            seen[key] = doc
+        elif len(doc.name) > len(old.name):
+            seen[key] = old.model_copy(update={"name": doc.name})
+    return list(seen.values())
+
+
+# --- province --------------------------------------------------------------------------------
+def province_of(p: Procedure) -> str | None:
+    for text in (p.submit_address, p.executing_agency or "", p.name):
+        if m := _PROVINCE.search(text):
+            name = m.group(1)
+            return next((x for x in PROVINCES if x.lower() == name.lower()), name)
+    return None
+
+
+def _units_from_text(channels: list[Channel], texts: list[str]) -> list[Channel]:
+    """Bare numbers that the steps or requirements state, with a unit, as that same number."""
+    stated = {}
+    for text in texts:
+        for sentence in re.split(r"(?<=[.;\n])", text):
+            if (t := stated_time(sentence)) is not None and t.quantity is not None and t.unit != TimeUnit.OTHER:
+                stated.setdefault(t.quantity, set()).add(t.unit)
+    out = []
+    for c in channels:
+        t = c.time
+        if t is not None and t.unit == TimeUnit.OTHER and t.quantity is not None and len(stated.get(t.quantity, ())) == 1:
+            c = c.model_copy(update={"time": t.model_copy(update={"unit": next(iter(stated[t.quantity]))})})
+        out.append(c)
+    return out
+
+
+def tidy_procedure(p: Procedure) -> Procedure:
+    return p.model_copy(update={
+        "channels": _units_from_text(merge_channels(p.channels), [*p.steps, p.requirements]),
+        "documents": tidy_documents(p.documents),
+        "legal_basis": unique_legal(p.legal_basis),
+        "province": p.province or province_of(p),
+    })
+

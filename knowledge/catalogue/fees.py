@@ -1,0 +1,116 @@
+"""The fee in force on a given day, from a fee's published amount and text.
+
+Fee texts carry time-limited rates: "Kể từ ngày 01/7/2025 đến hết ngày 31/12/2026 mức thu … bằng 50%
+mức thu nêu trên", "(Miễn kể từ ngày 07/4/2026 đến 30/6/2026 theo Thông tư 40/2026/TT-BTC)",
+"… áp dụng đến hết ngày 31/12/2023". ``in_force`` reads each clause's period and says which rate
+applies on ``today``, until when, and what follows; an expired clause is named as expired, never
+shown as current. Amounts are only ever the record's own (a percentage of the published amount is
+computed and shown beside the rule it comes from).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from knowledge.catalogue.model import Fee
+from knowledge.catalogue.parse import find_amounts
+
+_DATE = r"(\d{1,2})/(\d{1,2})/(\d{4})"
+_FROM = re.compile(rf"từ ngày\s*{_DATE}", re.IGNORECASE)
+_UNTIL = re.compile(rf"đến(?: hết)?(?: ngày)?\s*{_DATE}", re.IGNORECASE)
+_PERCENT = re.compile(r"bằng\s*(\d{1,3})\s*%", re.IGNORECASE)
+_FREE = re.compile(r"\bmiễn\b", re.IGNORECASE)
+_CLAUSE = re.compile(r"(?<=[.;])\s+(?=[A-ZĐ(\-])|\s+-\s+(?=[A-ZĐ])|\n+")
+
+
+def money(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".") + " đồng"
+
+
+def _date(m: re.Match | None) -> date | None:
+    if m is None:
+        return None
+    try:
+        return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Clause:
+    text: str
+    start: date | None
+    end: date | None
+
+    def state(self, today: date) -> str:
+        if self.end is not None and self.end < today:
+            return "expired"
+        if self.start is not None and self.start > today:
+            return "future"
+        return "current" if (self.start or self.end) else "always"
+
+
+def clauses(text: str) -> list[Clause]:
+    out = []
+    for part in _CLAUSE.split(text.strip().strip("()").strip()):
+        part = part.strip(" -;")
+        if part:
+            out.append(Clause(part, _date(_FROM.search(part)), _date(_UNTIL.search(part))))
+    return out
+
+
+def _ddmmyyyy(d: date) -> str:
+    return d.strftime("%d/%m/%Y")
+
+
+def in_force(fee: Fee, today: date) -> str:
+    """What a citizen pays under this fee today, in words, from the record only."""
+    parts = clauses(fee.text) if fee.text else []
+    dated = [c for c in parts if c.start or c.end]
+    base = money(fee.amount_vnd) if fee.amount_vnd else ("Miễn phí" if fee.amount_vnd == 0 else "")
+    if not dated:
+        return _plain(fee, base)
+    current = [c for c in dated if c.state(today) == "current"]
+    expired = [c for c in dated if c.state(today) == "expired"]
+    later = [c for c in dated if c.state(today) == "future"]
+    undated = [c.text for c in parts if c not in dated]
+    pieces: list[str] = []
+    for c in current:
+        until = f" đến hết {_ddmmyyyy(c.end)}" if c.end else ""
+        if (pct := _PERCENT.search(c.text)) and fee.amount_vnd:
+            reduced = fee.amount_vnd * int(pct.group(1)) // 100
+            pieces.append(f"{money(reduced)}{until} ({pct.group(1)}% của {base}: {c.text})")
+        elif _FREE.search(c.text) and not _PERCENT.search(c.text):
+            pieces.append(f"Miễn{until} ({c.text})")
+        else:
+            pieces.append(f"{c.text}")
+    if current and base:
+        after = max((c.end for c in current if c.end), default=None)
+        pieces.append(f"sau đó: {base}" if after else base)
+    elif base:
+        pieces.insert(0, base)
+    pieces += [u for u in undated if not (fee.amount_vnd and u == money(fee.amount_vnd))]
+    pieces += [f"từ {_ddmmyyyy(c.start)}: {c.text}" for c in later if c.start]
+    if expired:
+        ends = ", ".join(sorted({_ddmmyyyy(c.end) for c in expired if c.end}))
+        pieces.append(f"mức ưu đãi đến {ends} đã hết hạn")
+    return "; ".join(dict.fromkeys(p for p in pieces if p))
+
+
+def _plain(fee: Fee, base: str) -> str:
+    text = fee.text.strip()
+    if text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
+    if not text:
+        return base or "Không có thông tin"
+    if not base:
+        return text
+    if fee.amount_vnd == 0:
+        return text if text.lower().startswith(("miễn", "không thu")) else f"Miễn phí ({text})"
+    # The text restating the amount ("20.000 vnđ /tờ khai") says it better than the amount twice.
+    amounts = {int(v) for v, cur in find_amounts(text) if cur == "VND"}
+    if amounts == {fee.amount_vnd}:
+        return text
+    return f"{base} ({text})"

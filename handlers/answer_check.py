@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from handlers.procedure_view import ATTACHED, case_groups
 from knowledge.catalogue.model import Procedure
 from knowledge.catalogue.parse import find_amounts
 from knowledge.text import fold
@@ -50,9 +51,12 @@ _NOTE = re.compile(
     r"số (bộ|lượng) hồ sơ|phiếu này là|hồ sơ (được )?(lập|làm) thành|\(?\*)", re.IGNORECASE)
 _HEADING = re.compile(r"(:|các giấy tờ sau|gồm|bao gồm)\s*$", re.IGNORECASE)
 _SWALLOWED = re.compile(r"\d+ bản (chính|sao)\s*(?:[a-zđ]{1,4}\)|\([a-zđ]{1,4}\)|\d{1,2}[.)]\s)")
-_RESIDUE = re.compile(r"^[)\]}.,;:\-–]|\.(docx?|pdf|xlsx?|rar|zip)\b|\bMẫu số\s*$|\bMẫu\s*$", re.IGNORECASE)
+_RESIDUE = re.compile(r"^[)\]}.,;:\-–]|\.(docx?|pdf|xlsx?|rar|zip)\b|\bmẫu số\s*$", re.IGNORECASE)
+_COMPUTED = re.compile(r"(\d[\d.]*) đồng đến hết [\d/]+ \((\d{1,3})% của (\d[\d.]*) đồng")
 _END_DATE = re.compile(r"đến (?:hết )?(?:ngày )?(\d{1,2})/(\d{1,2})/(\d{4})", re.IGNORECASE)
-_LAW_GLUED = re.compile(r"/[A-ZĐ]{1,6}-[A-ZĐ]{2,}[A-ZĐ][a-zà-ỹ]|/[A-ZĐ]+-[A-ZĐ](?![\wĐ])|/\d{4}/[A-ZĐ]+-[A-ZĐ]{3,}[A-ZĐ]{3,}")
+# A document number run into the next word ("…/2025/TT-BCAngày", "…/NĐ-CPQUY ĐỊNH") or cut ("…/NĐ-C").
+_LAW_GLUED = re.compile(r"\d/[A-ZĐ][A-ZĐ\-]*[A-ZĐ](?<!TT)(?=[a-zà-ỹ])|\d/(?:[A-ZĐ]+-)?(?:CP|BTC|BCA)[A-ZĐ]{2,}")
+_LAW_CUT = re.compile(r"-[A-ZĐ]$")
 _METHODS = ("trực tiếp", "trực tuyến", "qua bưu chính")
 
 
@@ -124,15 +128,22 @@ def check_answer(p: Procedure, text: str, full: str, today: date) -> list[Findin
             add("doc_swallowed", name)
         if _RESIDUE.search(name):
             add("doc_residue", name)
-    headings = [line for line in docs.splitlines() if line.strip() and not line.startswith(("•", "…"))]
-    if len(p.documents) > 1 and any(g.title for g in p.documents) and _BULLET.search(docs) and not headings:
-        add("case_hidden", f"{len(p.documents)} groups, no heading shown")
+    offered = set(case_groups(p)) if "chọn trường hợp" in docs else set()  # cases offered, not shown
+    # The group whose documents open the list (groups are shown in order): its heading must be there.
+    first = next((g for n, g in enumerate(p.documents) if n not in offered and g.items), None)
+    if first is not None and first.title and first.items[0].name[:50] in docs and first.title[:40] not in docs:
+        add("case_hidden", first.title)
 
     fees = _section(text, "💰")
     record_fee_texts = [f.text for c in p.channels for f in c.fees if f.text]
-    record_values = {f.amount_vnd for c in p.channels for f in c.fees if f.amount_vnd and not f.text}
+    record_values = {f.amount_vnd for c in p.channels for f in c.fees if f.amount_vnd}
+    computed = set()
+    for reduced, pct, base in _COMPUTED.findall(fees):  # a percentage of a published amount, shown with it
+        if int(base.replace(".", "")) * int(pct) // 100 == int(reduced.replace(".", "")):
+            computed.add(int(reduced.replace(".", "")))
     for value, cur in find_amounts(fees):
-        if cur == "VND" and value and int(value) not in record_values and not _amount_stated(int(value), record_fee_texts):
+        if (cur == "VND" and value and int(value) not in record_values | computed
+                and not _amount_stated(int(value), record_fee_texts)):
             add("fee_invented", f"{int(value):,} đồng")
     for line in fees.splitlines():
         for d, m, y in _END_DATE.findall(line):
@@ -144,10 +155,13 @@ def check_answer(p: Procedure, text: str, full: str, today: date) -> list[Findin
                 add("fee_expired", line)
         if "((" in line or "))" in line:
             add("fee_raw", line)
-        amounts = [v for v, _ in find_amounts(line)]
-        if len(amounts) != len(set(amounts)) and len(amounts) > 1:
+        for segment in line.split("; "):
+            amounts = [v for v, _ in find_amounts(segment)]
+            if len(amounts) != len(set(amounts)):
+                add("fee_raw", segment)
+        if "(/" in line:
             add("fee_raw", line)
-        if re.search(r"văn bản kèm theo|chi tiết tại", line, re.IGNORECASE) and "http" not in line:
+        if ATTACHED.search(line) and "trang nguồn" not in line:
             add("fee_attached", line)
     if any(fold(t).startswith("mien") for t in record_fee_texts) and "miễn" not in fees.lower():
         add("fee_free_dropped", fees.replace("\n", " "))
@@ -155,7 +169,14 @@ def check_answer(p: Procedure, text: str, full: str, today: date) -> list[Findin
         add("fee_unregulated", fees.replace("\n", " "))
 
     times = _section(text, "⏱")
-    if "không ghi đơn vị" in times:
+    record_texts = [*p.steps, p.requirements, *(c.note for c in p.channels)]
+    for bare in re.findall(r"(\d+) \(nguồn chỉ ghi con số", times):
+        # a bare number whose unit the record states elsewhere for that same number
+        if any(re.search(rf"(?<![\d.,]){bare}\s*(ngày làm việc|ngày|giờ|tháng)\b", t, re.IGNORECASE)
+               for t in record_texts):
+            add("time_no_unit", times.replace("\n", " "))
+            break
+    if "thường là ngày làm việc" in times:  # a guess
         add("time_no_unit", times.replace("\n", " "))
     if re.search(r"(?<![\d.,])0 (giờ|ngày|tháng)", times):
         add("time_zero", times.replace("\n", " "))
@@ -182,9 +203,9 @@ def check_answer(p: Procedure, text: str, full: str, today: date) -> list[Findin
     lines = [fold(line) for line in _BULLET.findall(legal)]
     if len(lines) != len(set(lines)):
         add("legal_dup", legal.replace("\n", " "))
-    for line in _BULLET.findall(legal):
-        if _LAW_GLUED.search(line):
-            add("legal_glued", line)
+    for doc in p.legal_basis:
+        if _LAW_CUT.search(doc.code) or _LAW_GLUED.search(doc.code) or _LAW_GLUED.search(doc.name):
+            add("legal_glued", f"{doc.code} — {doc.name}")
     return found
 
 

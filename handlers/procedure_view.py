@@ -34,10 +34,19 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(",;:.") + "…"
 
 
+# "Chi tiết tại văn bản kèm theo": a table the record points to but does not hold (one that names a
+# published document, "ban hành kèm theo Thông tư số …", can be looked up).
+ATTACHED = re.compile(r"\b(chi tiết tại|theo) (văn bản|biểu phí|biểu mức thu|phụ lục)[^.;]*kèm theo(?! (thông tư|nghị định|quyết định|nghị quyết))",
+                      re.IGNORECASE)
+
+
 def fee_text(fees: list[Fee], limit: int, today: date) -> str:
     if not fees:
         return "Không có thông tin"
-    return "; ".join(dict.fromkeys(shorten(in_force(fee, today), limit) for fee in fees))
+    text = "; ".join(dict.fromkeys(shorten(in_force(fee, today), limit) for fee in fees))
+    if ATTACHED.search(text):  # the table it points to is not in the record
+        text += " (biểu phí này không có trong dữ liệu thủ tục: xem trang nguồn bên dưới)"
+    return text
 
 
 def short_title(name: str, limit: int = TITLE) -> str:

@@ -139,6 +139,30 @@ def tidy_documents(groups: list[DocumentGroup]) -> list[DocumentGroup]:
 
 
 # --- legal basis -----------------------------------------------------------------------------
+# Who issues legal documents, as their numbers end ("…/NĐ-CP", "…/TT-BTC"): a number run into
+# an upper-case title ("136/2025/NĐ-CPQUY ĐỊNH…") is cut after the issuer.
+ISSUERS = frozenset((
+    "CP", "TTg", "QH", "UBTVQH", "CTN", "VPCP", "BTC", "BCA", "BTP", "BXD", "NHNN", "BYT", "BNV", "BQP", "BCT",
+    "BGDĐT", "BLĐTBXH", "BKHĐT", "BNNPTNT", "BNNMT", "BTNMT", "BGTVT", "BTTTT", "BVHTTDL", "BNG", "BKHCN",
+    "TANDTC", "VKSNDTC", "KTNN", "HĐND", "UBND", "BDTTG", "UBDT", "TTCP", "BQP", "BKH",
+))
+_RUN_ON = re.compile(r"^(?P<head>.*\d/(?:\d{4}/)?(?:[A-ZĐ]+-)*)(?P<seg>[A-ZĐ]{3,})$")
+_GLUED_WORD = re.compile(r"(\d/[A-ZĐ][A-ZĐ\-]*[A-ZĐ](?<!TT)|QH\d{2})(?=[a-zà-ỹ])")
+
+
+def _split_run_on(doc: LegalDoc) -> LegalDoc:
+    m = _RUN_ON.match(doc.code)
+    if m and m.group("seg") not in ISSUERS:
+        seg = m.group("seg")
+        issuer = max((i for i in ISSUERS if seg.startswith(i)), key=len, default=None)
+        if issuer and len(seg) - len(issuer) >= 2:
+            rest = seg[len(issuer):]
+            return LegalDoc(code=m.group("head") + issuer, name=f"{rest} {doc.name}" if doc.name[:1].isupper() else doc.name)
+    if doc.code.endswith("NĐ-C"):  # a decree's number cut: decrees (NĐ) are the Government's (CP)
+        return doc.model_copy(update={"code": doc.code + "P"})
+    return doc
+
+
 def _law_key(code: str) -> str:
     number = re.search(r"\d[\d.]*[a-z]?/(?:\d{4}/)?[\wĐđ\-]+", code)
     return fold(number.group(0) if number else code).replace(" ", "")
@@ -148,6 +172,8 @@ def unique_legal(docs: list[LegalDoc]) -> list[LegalDoc]:
     """One entry per document number (the longer name kept); entries without a number by name."""
     seen: dict[str, LegalDoc] = {}
     for doc in docs:
+        doc = _split_run_on(doc)
+        doc = LegalDoc(code=_GLUED_WORD.sub(r"\1 ", doc.code), name=_GLUED_WORD.sub(r"\1 ", doc.name))
         key = _law_key(doc.code) if doc.code else fold(doc.name)
         old = seen.get(key)
         if old is None:

@@ -81,22 +81,28 @@ def in_force(fee: Fee, today: date) -> str:
         until = f" đến hết {_ddmmyyyy(c.end)}" if c.end else ""
         if (pct := _PERCENT.search(c.text)) and fee.amount_vnd:
             reduced = fee.amount_vnd * int(pct.group(1)) // 100
-            pieces.append(f"{money(reduced)}{until} ({pct.group(1)}% của {base}: {c.text})")
+            of = "" if fee.amount_vnd in _vnd(c.text) else f" của {base}"
+            pieces.append(f"{money(reduced)}{until} ({pct.group(1)}%{of}: {c.text})")
         elif _FREE.search(c.text) and not _PERCENT.search(c.text):
             pieces.append(f"Miễn{until} ({c.text})")
         else:
             pieces.append(f"{c.text}")
+    restated = fee.amount_vnd and any(fee.amount_vnd in _vnd(u) for u in undated)
     if current and base:
         after = max((c.end for c in current if c.end), default=None)
         pieces.append(f"sau đó: {base}" if after else base)
-    elif base:
+    elif base and not restated:
         pieces.insert(0, base)
+    if expired:  # said early: a shortened line must not lose it
+        ends = ", ".join(sorted({_ddmmyyyy(c.end) for c in expired if c.end}))
+        pieces.insert(1 if pieces else 0, f"mức ưu đãi đến {ends} đã hết hạn")
     pieces += [u for u in undated if not (fee.amount_vnd and u == money(fee.amount_vnd))]
     pieces += [f"từ {_ddmmyyyy(c.start)}: {c.text}" for c in later if c.start]
-    if expired:
-        ends = ", ".join(sorted({_ddmmyyyy(c.end) for c in expired if c.end}))
-        pieces.append(f"mức ưu đãi đến {ends} đã hết hạn")
     return "; ".join(dict.fromkeys(p for p in pieces if p))
+
+
+def _vnd(text: str) -> set[int]:
+    return {int(v) for v, cur in find_amounts(text) if cur == "VND"}
 
 
 def _plain(fee: Fee, base: str) -> str:
@@ -109,8 +115,10 @@ def _plain(fee: Fee, base: str) -> str:
         return text
     if fee.amount_vnd == 0:
         return text if text.lower().startswith(("miễn", "không thu")) else f"Miễn phí ({text})"
+    unit = re.match(r"(?:đồng|vnđ|vnd)?\s*(/.*)", text, re.IGNORECASE | re.DOTALL)
+    if unit:  # the unit cut from its amount: "550.000 đồng" + "/1 lần (Thông tư …)"
+        return base + unit.group(1)
     # The text restating the amount ("20.000 vnđ /tờ khai") says it better than the amount twice.
-    amounts = {int(v) for v, cur in find_amounts(text) if cur == "VND"}
-    if amounts == {fee.amount_vnd}:
+    if fee.amount_vnd in _vnd(text):
         return text
     return f"{base} ({text})"

@@ -82,7 +82,7 @@ def portal_url(portal_id: str | None) -> str | None:
 _NUMBER = r"\d{1,3}(?:[.,]\d{3})+(?![\d])|\d+(?:[.,]\d+)?"
 _CURRENCY = r"việt nam đồng|vnđ|vnd|đồng|đ(?![\w])|usd|eur|\$"
 _AMOUNT = re.compile(
-    rf"(?<![\d.,/])(?P<num>{_NUMBER})\s*(?:/\s*[^\s\d/()]+\s*)?(?P<cur>{_CURRENCY})", re.IGNORECASE
+    rf"(?<![\d.,/])(?P<num>{_NUMBER})\s*(?:/\s*(?P<per>[^\s\d/()]+)\s*)?(?P<cur>{_CURRENCY})", re.IGNORECASE
 )
 
 
@@ -111,6 +111,9 @@ def find_amounts(text: str) -> list[tuple[float, str]]:
     """Every "<number> <currency>" in a text, as (value, "VND" | "USD" | "EUR")."""
     found = []
     for m in _AMOUNT.finditer(tidy(text)):
+        per = m.group("per") or ""
+        if any(ch.isupper() for ch in per) or (per and m.group("cur") == "Đ"):
+            continue  # "2252/QĐ-VP": a document's number, not "2.252 đồng per QĐ"
         value = parse_number(m.group("num"))
         if value is not None:
             found.append((value, _currency(m.group("cur"))))
@@ -140,7 +143,8 @@ def fee_from_value(value: float | int | str | None, text: str = "", *, currency:
         return Fee(kind=kind, amount_vnd=stated, text=text)
     if cur != "VND":
         shown = f"{value:g} {cur}"
-        return Fee(kind=kind, amount_vnd=None, text=f"{shown} — {text}" if text else shown)
+        restated = re.search(rf"(?<![\d.,]){re.escape(f'{value:g}')}\s*{cur}", text, re.IGNORECASE)
+        return Fee(kind=kind, amount_vnd=None, text=text if restated else f"{shown} — {text}" if text else shown)
     if value == 0:
         return Fee(kind=kind, amount_vnd=0 if not text or _is_free(text) else None, text=text)
     if value < _MIN_CREDIBLE_VND:

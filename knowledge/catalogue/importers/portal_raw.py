@@ -199,10 +199,14 @@ _COUNT = re.compile(
 _FORM_EXT = re.compile(r"\.(docx?|pdf|xlsx?|rar|zip|odt|rtf)$", re.IGNORECASE)
 
 
+_NEXT_LABEL = re.compile(r"\s*[a-zđ]{1,4}\)")
+
+
 def _is_count(text: str, m: re.Match) -> bool:
-    """A real count is glued to the next name; "01 bản sao giấy khai sinh" is part of a name."""
+    """A real count is glued to the next name; "01 bản sao giấy khai sinh" is part of a name. The
+    next name may start with its list label ("…1 bản chínhc) Báo cáo…", "(d) Danh sách…")."""
     after = text[m.end():m.end() + 2].lstrip()
-    return not after or not after[0].islower()
+    return not after or not after[0].islower() or bool(_NEXT_LABEL.match(text, m.end()))
 
 
 def split_form(name: str) -> tuple[str, str | None]:
@@ -211,6 +215,9 @@ def split_form(name: str) -> tuple[str, str | None]:
     boundary of the last 100 characters, else at the last space."""
     if not _FORM_EXT.search(name):
         return name, None
+    head, semicolon, tail = name.rpartition(";")
+    if semicolon and len(tail) < 100 and _FORM_EXT.search(tail) and head.strip():
+        return head.strip(), tail.strip()  # "…Bộ Tài chính;phụ lục III mẫu báo cáo.docx"
     window_start = max(0, len(name) - 100)
     for i in range(max(1, window_start), len(name)):
         prev, ch = name[i - 1], name[i]

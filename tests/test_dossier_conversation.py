@@ -68,11 +68,11 @@ async def test_not_found_says_so_and_shows_the_format(seeded, chat):
 
 async def test_a_procedure_code_is_not_a_dossier_code(seeded, chat):
     await at(chat).say("1.001193")
-    assert chat.kinds == ["answer"] and "Thủ tục đăng ký khai sinh" in chat.text
+    assert chat.kinds == ["answer"] and "Đăng ký khai sinh\nMã thủ tục 1.001193" in chat.text
     await chat.say("/tra_cuu 1.001193")
     assert "mã thủ tục" in chat.text and "không phải mã hồ sơ" in chat.text
     await chat.press("Xem thủ tục")
-    assert "Thủ tục đăng ký khai sinh" in chat.text
+    assert "Đăng ký khai sinh\nMã thủ tục 1.001193" in chat.text
     await chat.say("/tra_cuu 1.011442.000.00.00.H38")
     assert "không phải mã hồ sơ" in chat.text
     await chat.say("/tra_cuu")
@@ -166,7 +166,7 @@ async def test_paused_and_finished_late(deps, chat):
 async def test_a_pending_question_does_not_trap_the_next_message(seeded, chat):
     await at(chat).say(CODE)
     await chat.say("đăng ký khai sinh cần gì")
-    assert chat.kinds == ["answer"] and "Thủ tục đăng ký khai sinh" in chat.text
+    assert chat.kinds == ["answer"] and "Đăng ký khai sinh\nMã thủ tục 1.001193" in chat.text
     await chat.say("5678")  # no longer waiting for the digits: not taken as an answer
     assert "Nguyễn" not in chat.text
 

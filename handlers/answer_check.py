@@ -55,7 +55,9 @@ _RESIDUE = re.compile(r"^[)\]}.,;:\-–]|\.(docx?|pdf|xlsx?|rar|zip)\b|\bmẫu s
 _COMPUTED = re.compile(r"(\d[\d.]*) đồng đến hết [\d/]+ \((\d{1,3})% của (\d[\d.]*) đồng")
 _END_DATE = re.compile(r"đến (?:hết )?(?:ngày )?(\d{1,2})/(\d{1,2})/(\d{4})", re.IGNORECASE)
 # A document number run into the next word ("…/2025/TT-BCAngày", "…/NĐ-CPQUY ĐỊNH") or cut ("…/NĐ-C").
-_LAW_GLUED = re.compile(r"\d/[A-ZĐ][A-ZĐ\-]*[A-ZĐ](?<!TT)(?=[a-zà-ỹ])|\d/(?:[A-ZĐ]+-)?(?:CP|BTC|BCA)[A-ZĐ]{2,}")
+_LOWER = "a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"  # (à-ỹ holds capitals too)
+_LAW_GLUED = re.compile(rf"\d/[A-ZĐ][A-ZĐ\-]*[A-ZĐ](?<!TT)(?=[{_LOWER}])|\d/(?:[A-ZĐ]+-)?(?:CP|BTC|BCA)[A-ZĐ]{{2,}}"
+                        r"|[A-ZĐ]-\s[A-ZĐ]{2,}\b|-H\sĐND")
 _LAW_CUT = re.compile(r"-[A-ZĐ]$")
 _METHODS = ("trực tiếp", "trực tuyến", "qua bưu chính")
 

@@ -16,7 +16,8 @@ METHOD_LABEL = {Method.ONLINE: "Trực tuyến", Method.POSTAL: "Qua bưu chính
 UNIT_LABEL = {
     TimeUnit.WORKING_DAY: "ngày làm việc",
     TimeUnit.DAY: "ngày",
-    TimeUnit.HOUR: "giờ làm việc",
+    TimeUnit.HOUR: "giờ",
+    TimeUnit.WORKING_HOUR: "giờ làm việc",
     TimeUnit.MONTH: "tháng",
 }
 LEVEL_LABEL = {"xã": "cấp xã", "tỉnh": "cấp tỉnh", "bộ": "cấp trung ương", "khác": "cơ quan khác"}
@@ -98,6 +99,8 @@ def time_text(time: ProcessingTime | None, limit: int) -> str:
 def channel_times(channel: Channel, limit: int) -> str:
     """The channel's time; with its further stages, cases or extensions, each with what it is for."""
     times = [t for t in (channel.time, *channel.more_times) if t is not None]
+    if not times and re.search(r"\b(ngày|tháng|giờ|quý|năm)\b", channel.note, re.IGNORECASE):
+        return shorten(channel.note, limit)  # a rule, not a duration ("chậm nhất vào ngày 20 …")
     if len(times) <= 1:
         return time_text(channel.time, limit)
     parts = []
@@ -182,7 +185,7 @@ def _count(originals: int | None, copies: int | None) -> str:
     return ", ".join(parts)
 
 
-_CASE = re.compile(r"^(?:[a-zđ]\)\s*|\d+[.)]\s*)?(?:trường hợp|đối với|hồ sơ (?:của|đối với|đề nghị))\b", re.IGNORECASE)
+_CASE = re.compile(r"^(?:[a-zđ]\)\s*|\d+[.)]\s*)?(?:trường hợp|đối với)\b", re.IGNORECASE)
 _EXTRA = re.compile(r"ủy quyền|bưu chính|người đại diện|chưa có tài khoản|trực tuyến|lưu ý", re.IGNORECASE)
 _MAIN_FORM = re.compile(r"^(tờ khai|đơn|phiếu|văn bản đề nghị|giấy đề nghị|bản khai|bản đăng ký)\b", re.IGNORECASE)
 

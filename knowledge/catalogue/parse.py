@@ -213,7 +213,8 @@ _UNITS = {
     "day": TimeUnit.DAY,
     "ngày làm việc/ngày": TimeUnit.WORKING_DAY,
     "giờ": TimeUnit.HOUR,
-    "giờ làm việc": TimeUnit.HOUR,
+    "giờ làm việc": TimeUnit.WORKING_HOUR,
+    "working_hour": TimeUnit.WORKING_HOUR,
     "hour": TimeUnit.HOUR,
     "tháng": TimeUnit.MONTH,
     "month": TimeUnit.MONTH,
@@ -224,7 +225,7 @@ _UNITS = {
 # việc kể từ ngày nhận đủ hồ sơ"), "trong ngày" (same day), "ngày làm việc tiếp theo" (one day) —
 # whichever the text says first. "sau 15 giờ" is a clock time, not a duration.
 _STATED_TIME = re.compile(
-    r"(?<!sau )(?<!trước )(?<!lúc )(?<!từ )(?<!đến )"
+    r"(?<!sau )(?<!trước )(?<!lúc )(?<!từ )(?<!đến )(?<!ngày )(?<!vào )"
     r"(?P<qty>\b\d+(?:[.,]\d+)?)\s*(?:\([^)]{0,20}\)\s*)?(?P<unit>ngày làm việc|giờ làm việc|giờ|ngày|tháng)\b",
     re.IGNORECASE)
 _NEXT_WORKING_DAY = re.compile(r"\bngày làm việc tiếp theo\b", re.IGNORECASE)

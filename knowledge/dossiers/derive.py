@@ -33,7 +33,8 @@ MISMATCH_TOLERANCE = timedelta(minutes=1)
 _UNITS = {
     TimeUnit.WORKING_DAY: Unit.WORKING,
     TimeUnit.DAY: Unit.CALENDAR,
-    TimeUnit.HOUR: Unit.HOUR,
+    TimeUnit.HOUR: Unit.HOUR,  # counted on the office clock, as working hours are
+    TimeUnit.WORKING_HOUR: Unit.HOUR,
     TimeUnit.MONTH: Unit.MONTH,
     TimeUnit.SAME_DAY: Unit.SAME_DAY,
 }

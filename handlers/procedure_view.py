@@ -105,8 +105,7 @@ def channel_times(channel: Channel, limit: int) -> str:
         return time_text(channel.time, limit)
     parts = []
     for t in times:
-        extra = "thêm " if re.search(r"\b(tăng thêm|cộng thêm|thêm)\b", t.case) else ""
-        parts.append(extra + time_text(t, limit) + (f" — {shorten(t.case, 110)}" if t.case else ""))
+        parts.append(("thêm " if t.added else "") + time_text(t, limit) + (f" — {shorten(t.case, 110)}" if t.case else ""))
     return "; ".join(dict.fromkeys(parts))
 
 
@@ -186,6 +185,7 @@ def _count(originals: int | None, copies: int | None) -> str:
 
 
 _CASE = re.compile(r"^(?:[a-zđ]\)\s*|\d+[.)]\s*)?(?:trường hợp|đối với)\b", re.IGNORECASE)
+_LABEL = re.compile(r"^[\s*+\-•–]*(?:[a-zđ]\)|\(?\d+[.)])?\s*")  # "a) ", "2. ", "- "
 _EXTRA = re.compile(r"ủy quyền|bưu chính|người đại diện|chưa có tài khoản|trực tuyến|lưu ý", re.IGNORECASE)
 _MAIN_FORM = re.compile(r"^(tờ khai|đơn|phiếu|văn bản đề nghị|giấy đề nghị|bản khai|bản đăng ký)\b", re.IGNORECASE)
 
@@ -200,7 +200,9 @@ def case_groups(p: Procedure) -> list[int]:
 
 def _group_view(group, limit: int, room: int | None) -> tuple[DocumentGroupView, int]:
     title = _BULLET.sub("", group.title).rstrip(":").strip()
-    view = DocumentGroupView(shorten(title, 160), notes=[shorten(n, limit) for n in group.notes])
+    notes = [re.sub(r"^(lưu ý|ghi chú|chú ý)\s*:?\s*", "", n, flags=re.IGNORECASE) for n in group.notes]
+    view = DocumentGroupView(title if limit > CONCISE_TEXT else shorten(title, 160),
+                             notes=[shorten(n, limit) for n in notes if n])
     items = sorted(group.items, key=lambda d: not _MAIN_FORM.match(d.name))  # the main form first
     for item in items:
         if room is not None and len(view.items) >= room:
@@ -237,7 +239,7 @@ def build_view(p: Procedure, variants: list[Procedure] = (), full: bool = False,
         detailed=p.detailed,
         documents=groups,
         documents_more=left,
-        cases=[] if full or case in cases else [shorten(_BULLET.sub("", p.documents[n].title), 90) for n in cases],
+        cases=[] if full or case in cases else [shorten(_LABEL.sub("", p.documents[n].title), 90) for n in cases],
         province=p.province or "",
         fees=_by_channel(p.channels, lambda c: fee_text(c.fees, limit, today)),
         times=_by_channel(p.channels, lambda c: channel_times(c, limit)),

@@ -159,3 +159,37 @@ def test_a_central_procedure_is_no_province_s_and_a_provincial_copy_names_its_ow
     local = Procedure(code="1.115749", name="Thẩm định", source="portal-raw", levels=["xã"],
                       promulgating_agency="UBND tỉnh Lạng Sơn")
     assert province_of(central) is None and province_of(local) == "Lạng Sơn"
+
+
+def test_an_extended_maximum_is_shown_as_the_normal_time_and_the_extension():
+    note = ("Thời gian thực hiện: không quá 20 ngày làm việc.\nĐối với các xã miền núi, hải đảo, vùng sâu, vùng xa "
+            "thì thời gian thực hiện được tăng thêm")
+    (channel,) = merge_channels([Channel(method="DIRECT", time=ProcessingTime(quantity=30, unit=TimeUnit.WORKING_DAY),
+                                         note=note)])
+    assert channel.time.quantity == 20
+    (extension,) = channel.more_times
+    assert (extension.quantity, extension.added) == (10, True) and "miền núi" in extension.case
+    steps = "- Thời gian thực hiện Bước 2 không quá 01 ngày làm việc.\n- Đối với xã miền núi thêm 10 ngày"
+    (channel,) = merge_channels([Channel(method="DIRECT", time=ProcessingTime(quantity=43, unit=TimeUnit.WORKING_DAY),
+                                         note=steps)])
+    assert channel.time.quantity == 43 and not channel.more_times  # a step's time is not the whole
+
+
+def test_documents_listed_inside_a_heading_are_documents_and_trong_do_is_a_note():
+    groups = tidy_documents([DocumentGroup(
+        title="a) Hồ sơ gồm: - Đơn đăng ký biến động theo Mẫu số 18. - Giấy chứng nhận đã cấp.",
+        items=[Document(name="Đơn đề nghị hỗ trợ (Mẫu 1)", originals=1),
+               Document(name="Trong đó nêu rõ mục đích sử dụng", originals=0)])])
+    assert groups[0].title == "a) Hồ sơ gồm"
+    assert [d.name for d in groups[0].items] == ["Đơn đăng ký biến động theo Mẫu số 18", "Giấy chứng nhận đã cấp",
+                                                 "Đơn đề nghị hỗ trợ (Mẫu 1)"]
+    assert groups[0].notes == ["Trong đó nêu rõ mục đích sử dụng"]
+
+
+def test_a_legal_number_glued_to_the_next_lower_case_title_ends_its_entry():
+    from knowledge.catalogue.importers.portal_raw import parse_legal_basis
+
+    docs = parse_legal_basis("Tên văn bản pháp lýMã văn bảnLuật Các tổ chức tín dụngLuật số 32/2024/QH15"
+                             "phân cấp thực hiện thủ tục hành chính11/2026/TT-NHNN")
+    assert [d["code"] for d in docs] == ["Luật số 32/2024/QH15", "11/2026/TT-NHNN"]
+    assert docs[1]["name"].startswith("phân cấp")

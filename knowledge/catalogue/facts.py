@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge.catalogue.model import Channel, DocumentGroup, LegalDoc, ProcessingTime, Procedure, TimeUnit
+from knowledge.catalogue.model import Channel, Document, DocumentGroup, LegalDoc, ProcessingTime, Procedure, TimeUnit
 from knowledge.catalogue.parse import stated_time
 from knowledge.text import fold
 
@@ -43,7 +43,7 @@ _PROVINCE = re.compile(
 
 _NOTE = re.compile(
     r"^(?:\(?\*\)?|lưu ý|ghi chú|chú ý|số (?:bộ|lượng) hồ sơ|phiếu này là|hồ sơ (?:được )?(?:lập|làm) thành|"
-    r"\(?(?:trường hợp|nếu) (?:gửi|nộp) hồ sơ\b.{0,80}\bthành phần hồ sơ là|"
+    r"\(?(?:trường hợp|nếu) (?:gửi|nộp) hồ sơ\b.{0,80}\bthành phần hồ sơ là|trong đó\b|"
     r"(?:trường hợp|đối với|nếu)\b.{0,300}\b(?:không|không cần|không phải|miễn)\s+(?:phải\s+)?(?:nộp|xuất trình|kèm)|"
     r"(?:người|cơ quan|công chức|cán bộ)\b.{0,80}\b(?:có trách nhiệm|kiểm tra|tra cứu|khai thác))",
     re.IGNORECASE)
@@ -66,14 +66,16 @@ def merge_channels(channels: list[Channel]) -> list[Channel]:
             fees.extend(f for f in row.fees if f not in fees)
         times = [_with_unit(row.time, row.note) for row in rows]
         if len(rows) == 1:
-            merged.append(first.model_copy(update={"time": times[0], "fees": fees}))
+            main, extended = (times[0], first.more_times) if first.more_times else normal_time(times[0], first.note)
+            merged.append(first.model_copy(update={"time": main, "more_times": extended, "fees": fees}))
             continue
         distinct: list[ProcessingTime] = []
         for row, time in zip(rows, times, strict=True):
             if time is None:
                 continue
             case = "" if row is first else _case_words(row.note, first.note)
-            time = time.model_copy(update={"case": case})
+            added = bool(re.search(r"\b(tăng thêm|cộng thêm|thêm)\b", case, re.IGNORECASE))
+            time = time.model_copy(update={"case": case, "added": added})
             if all((t.quantity, t.unit, t.case) != (time.quantity, time.unit, time.case) for t in distinct):
                 distinct.append(time)
         notes = list(dict.fromkeys(r.note for r in rows if r.note))
@@ -83,6 +85,31 @@ def merge_channels(channels: list[Channel]) -> list[Channel]:
         merged.append(first.model_copy(update={
             "time": main, "more_times": distinct[1:], "fees": fees, "note": "\n".join(notes)}))
     return merged
+
+
+_EXTENSION = re.compile(r"[^.\n]*\b(miền núi|hải đảo|vùng sâu|tăng thêm|kéo dài)\b[^.\n]*", re.IGNORECASE)
+
+
+_WHOLE_TIME = re.compile(r"^\W*(thời gian thực hiện|thời gian giải quyết|thời hạn giải quyết|không quá|trong thời hạn)\b",
+                         re.IGNORECASE)
+
+
+def normal_time(time: ProcessingTime | None, note: str,
+                 normal: ProcessingTime | None = None) -> tuple[ProcessingTime | None, list[ProcessingTime]]:
+    """A row whose number is the extended maximum while its note states the normal time ("Thời gian
+    thực hiện: không quá 20 ngày làm việc. Đối với các xã miền núi…"), or its processing case does
+    (``normal``): the normal time, and the difference as an extension with the words that say when."""
+    first_line = note.strip().split("\n", 1)[0] if note else ""
+    stated = normal or (stated_time(first_line) if time is not None and _WHOLE_TIME.match(first_line)
+                        and "bước" not in first_line.lower() else None)
+    extension = _EXTENSION.search(note) if stated is not None else None
+    if (extension and stated.quantity is not None and time.quantity is not None
+            and stated.unit == time.unit and stated.quantity < time.quantity):
+        normal = stated.model_copy(update={"text": ""})
+        more = time.quantity - stated.quantity
+        return normal, [time.model_copy(update={"quantity": more, "text": "", "added": True,
+                                                "case": extension.group(0).strip(" -*+")})]
+    return time, []
 
 
 def _with_unit(time: ProcessingTime | None, note: str) -> ProcessingTime | None:
@@ -115,6 +142,11 @@ def tidy_documents(groups: list[DocumentGroup]) -> list[DocumentGroup]:
     out: list[DocumentGroup] = []
     for group in groups:
         title = _RESIDUE.sub("", group.title).strip()
+        head, colon, listed = title.partition(":")
+        inline = [x.strip(" ;.") for x in re.split(r"(?:^|\s)[-–]\s+(?=[A-ZĐ])", listed) if x.strip(" ;.")] if colon else []
+        if len(inline) >= 2:  # "a) Hồ sơ gồm: - Đơn đăng ký… - Giấy chứng nhận…": the list is documents
+            title = head.strip()
+            group = group.model_copy(update={"items": [Document(name=x) for x in inline] + group.items})
         if out and _NOTE_TITLE.match(title):  # "Lưu ý" printed as a group of its own
             out[-1].notes.extend([*group.notes, *(i.name for i in group.items)])
             continue

@@ -41,6 +41,7 @@ class ProcessingTime(BaseModel):
     unit: TimeUnit = TimeUnit.OTHER
     text: str = ""
     case: str = ""  # what this time is for when a channel has several (a stage, a case, an extension)
+    added: bool = False  # an extension: this much more than the channel's time, in the case it names
 
 
 class Channel(BaseModel):

@@ -12,8 +12,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from knowledge.catalogue.facts import normal_time
 from knowledge.catalogue.importers.common import as_date, dict_of, finish, list_of, national_code, required_name
-from knowledge.catalogue.model import Procedure
+from knowledge.catalogue.model import ProcessingTime, Procedure
 from knowledge.catalogue.parse import fee_from_value, parse_time, portal_url, text_or_empty, unique
 
 SOURCE = "opengov"
@@ -59,11 +60,16 @@ def procedure_from_opengov(d: dict) -> Procedure:
         time = parse_time(qty, unit, note=note)
         if time is not None and conflict:
             time = time.model_copy(update={"text": conflict})
+        more_times = []
+        if time is not None and len(case_times) == 1 and time.quantity is not None:
+            case_qty, case_unit = case_times[0]
+            if case_unit == time.unit and case_qty < time.quantity:  # the channel's number: the extended maximum
+                time, more_times = normal_time(time, note, ProcessingTime(quantity=case_qty, unit=case_unit))
         fees = [
             fee_from_value(f.get("value_vnd"), f.get("text") or "", kind=f.get("type") or "FEE")
             for f in map(dict_of, list_of(ch.get("fees")))
         ]
-        channels.append({"method": method, "time": time, "fees": fees, "note": note})
+        channels.append({"method": method, "time": time, "more_times": more_times, "fees": fees, "note": note})
     documents = []
     for group in map(dict_of, list_of(d.get("checklist_raw"))):
         items = []

@@ -299,7 +299,7 @@ def parse_legal_basis(text: str) -> list[dict]:
             before = text[start - 1]
         after = text[m.end():m.end() + 1]
         glued_before = start == pos or not before.isspace()
-        glued_after = after.isupper() or m.end() == len(text.rstrip())
+        glued_after = after.isupper() or after.islower() or m.end() == len(text.rstrip())
         if start < pos or not (glued_before or glued_after):
             continue
         name = text[pos:start]

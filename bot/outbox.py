@@ -57,7 +57,7 @@ from typing import Any
 from bot.delivery import PermanentDeliveryError, TransientDeliveryError
 from db.engine import Database
 from db.models.base import utcnow
-from db.models.outbox import PUSH_CHANNELS, OutboxMessage
+from db.models.outbox import OutboxMessage
 from db.officials_repo import linked_official
 from db.outbox_repo import (
     backlog,
@@ -71,6 +71,7 @@ from db.outbox_repo import (
     release,
 )
 from handlers.reply_json import replies_from_json
+from knowledge.channels import PUSH_CHANNELS
 
 log = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ def settings_for(sqlite_url: str, bot_api: FakeBotApi, **overrides) -> Settings:
 
 @pytest.fixture
 async def service(deps, bot_api, sqlite_url):
-    async with running_service(settings_for(sqlite_url, bot_api), deps=deps, telegram_options={"typing_after": 0}) as running:
+    async with running_service(settings_for(sqlite_url, bot_api), deps=deps, channel_options={"telegram": {"typing_after": 0}}) as running:
         yield running
 
 
@@ -228,7 +228,7 @@ def test_verbose_logging_never_shows_the_bot_token(caplog):
 
 async def test_a_refused_token_stops_the_start_without_showing_it_and_closes_the_connections(deps, bot_api, sqlite_url):
     from bot.service import Service
-    from bot.telegram import TelegramChannel
+    from bot.channels.telegram import TelegramChannel
 
     settings = settings_for(sqlite_url, bot_api, telegram_token="1:SECRET-token")
     channel = TelegramChannel(settings, Service(settings, deps=deps))

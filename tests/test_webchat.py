@@ -77,7 +77,7 @@ async def test_bad_requests_get_clear_answers(service):
 
 
 async def test_rate_limit_per_session(deps, sqlite_url):
-    async with running_service(Settings(database_url=sqlite_url), deps=deps, webchat_per_minute=3) as service:
+    async with running_service(Settings(database_url=sqlite_url), deps=deps, channel_options={"web": {"per_minute": 3}}) as service:
         for _ in range(3):
             assert (await ask(service, text="xin chào"))[0] == 200
         status, body = await ask(service, text="xin chào")

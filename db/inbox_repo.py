@@ -121,14 +121,14 @@ async def claim(db: Database, *, limit: int, lease: timedelta, token: str, now: 
         select(InboxMessage.id).where(_due(now), _first_open_of_its_chat())
         .order_by(InboxMessage.id).limit(limit).with_for_update(skip_locked=True)
     )
-    stmt = (
-        update(InboxMessage).where(InboxMessage.id.in_(due.scalar_subquery()))
-        .values(status="working", lease_until=now + lease, claim_token=token, attempts=InboxMessage.attempts + 1)
-        .returning(InboxMessage)
-        .execution_options(synchronize_session=False)
+    table = InboxMessage.__table__
+    stmt = (  # Core, not the ORM's UPDATE: the hot path (rows are read-only records either way)
+        update(table).where(table.c.id.in_(due.scalar_subquery()))
+        .values(status="working", lease_until=now + lease, claim_token=token, attempts=table.c.attempts + 1)
+        .returning(*table.c)
     )
-    async with db.transaction() as session:
-        rows = list((await session.execute(stmt)).scalars())
+    async with db.begin() as connection:
+        rows = list((await connection.execute(stmt)).all())
     return sorted(rows, key=lambda r: r.id)
 
 
@@ -137,18 +137,17 @@ async def finish(db: Database, items: Sequence[Finished], now: datetime | None =
     False when the row was no longer this claim's (another worker answers it: nothing planned)."""
     now = now or utcnow()
     done: list[bool] = []
-    async with db.transaction() as session:
+    table = InboxMessage.__table__
+    async with db.begin() as connection:
         for item in items:
-            result = await session.execute(
-                update(InboxMessage)
-                .where(InboxMessage.id == item.row_id, InboxMessage.claim_token == item.token,
-                       InboxMessage.status == "working")
+            result = await connection.execute(
+                update(table)
+                .where(table.c.id == item.row_id, table.c.claim_token == item.token, table.c.status == "working")
                 .values(status="done", done_at=now, lease_until=None, last_error=None, replies=item.replies)
-                .execution_options(synchronize_session=False)
             )
             ours = bool(result.rowcount)
             if ours and item.planned:
-                await enqueue_in(session, db, item.planned, now)
+                await enqueue_in(connection, db, item.planned, now)
             done.append(ours)
     return done
 

@@ -324,3 +324,12 @@ async def test_a_token_refresh_holds_no_database_write_while_zalo_answers(db, sq
         await sending
     assert len(zalo_api.refreshes) == 1
     assert (await load_zalo_token(db, APP_ID)).refresh_token == "refresh-1"
+
+
+async def test_events_of_the_wrong_shape_get_a_400(service, zalo_api):
+    for event in ({"event_name": "user_send_text", "sender": "6400000000000000001", "message": {"text": "x", "msg_id": "s1"}},
+                  {"event_name": "user_send_text", "sender": {"id": "6400000000000000001"}, "message": "xin chào"},
+                  {"event_name": "follow", "follower": ["x"]}):
+        assert await post_event(service, event) == 400
+    await say(service, zalo_api, "6400000000000000001", "xin chào", "s2")
+    assert len(zalo_api.sends) == 1

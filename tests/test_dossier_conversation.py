@@ -219,7 +219,8 @@ async def test_verification_and_limits_are_shared_by_replicas_postgres(pg_db, bu
         await (b if wrong in ("0000", "2222") else a).say(CODE)
     await b.say("4444")
     assert b.kinds == ["limited"]
-    c, d = at(Chat(one, chat_id="chat-9")), at(Chat(two, chat_id="chat-9"))
+    later = NOW + timedelta(minutes=2)  # after the dossier's delay (5 wrong answers from all chats)
+    c, d = at(Chat(one, chat_id="chat-9"), later), at(Chat(two, chat_id="chat-9"), later)
     await c.say(CODE)
     await d.say("5678")  # the other replica answers the pending step
     assert "Nguyễn V*** A" in d.text

@@ -1,10 +1,11 @@
-"""The one aiohttp application of ``motcua run``: the web chat, the Telegram and Zalo webhooks (each
-channel enabled by its settings), ``/healthz``, ``/metrics`` and, when that module exists, the
-dossier push-ingest API (``bot.ingest.setup_ingest``).
+"""The one aiohttp application of ``motcua run``: the configured channels' routes
+(``bot.channels.configured``), ``/healthz``, ``/metrics``, the inbox worker (``bot.pipeline``)
+and, when that module exists, the dossier push-ingest API (``bot.ingest.setup_ingest``).
 
 Shutdown is graceful: aiohttp stops accepting connections and waits for requests in flight, then
-the cleanup contexts run in reverse order — background webhook work is awaited, the channels
-stop (PTB processes every update it has queued), and only then is the database closed.
+the cleanup contexts run in reverse order — the inbox worker finishes the messages in hand (the
+rest stay in the inbox for the next start), the outbox dispatcher the sends in flight, the channels
+stop, and only then is the database closed.
 """
 
 from __future__ import annotations
@@ -21,16 +22,16 @@ from contextlib import AsyncExitStack
 from datetime import timedelta
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 from sqlalchemy import text
 
+from bot import channels as platforms
 from bot.config import Settings, get_settings
 from bot.scheduler import setup_reminders
 from bot.service import Service
-from bot.webchat import WebChat
 from bot.wiring import core_deps
-from db.channels_repo import forget_processed_before, load_zalo_token
+from db.inbox_repo import backlog as inbox_backlog
+from db.inbox_repo import forget_done_before
 from db.models.base import utcnow
 from handlers.deps import Deps
 
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 
 SERVICE = web.AppKey("motcua_service", Service)
 MAX_BODY = 1024 * 1024  # every route; the webhooks and the web chat check their own, smaller, limits
-PROCESSED_KEPT = timedelta(days=3)  # longer than any platform retries an event
+ANSWERED_KEPT = timedelta(days=3)  # inbox rows kept as dedupe claims: longer than any platform retries an event
 
 
 async def create_app(
@@ -46,12 +47,11 @@ async def create_app(
     *,
     deps: Deps | None = None,
     maintenance_seconds: float = 60.0,
-    webchat_per_minute: int = 30,
-    telegram_options: dict[str, Any] | None = None,
-    zalo_options: dict[str, Any] | None = None,
+    channel_options: dict[str, dict[str, Any]] | None = None,
 ) -> web.Application:
     """Build the application. ``deps`` defaults to ``core_deps(settings)`` (closed on cleanup);
-    ``maintenance_seconds`` is how often the catalogue index is checked for a re-import."""
+    ``maintenance_seconds`` is how often the catalogue index is checked for a re-import;
+    ``channel_options[name]``: keyword arguments of one channel (tests, the bench)."""
     settings = settings or get_settings()
     stack = AsyncExitStack()
     if deps is None:
@@ -60,34 +60,20 @@ async def create_app(
     app = web.Application(client_max_size=MAX_BODY)
     app[SERVICE] = service
 
-    WebChat(service, per_minute=webchat_per_minute).add_routes(app)
+    for channel in platforms.configured(settings, service, stack, channel_options):
+        service.channels[channel.name] = channel
+        for route in channel.routes():
+            app.router.add_route(route.method, route.path, route.handler)
+        if hasattr(channel, "add_static"):
+            channel.add_static(app)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
-
-    if settings.telegram_token is not None:
-        from bot.telegram import TelegramChannel
-
-        telegram = TelegramChannel(settings, service, **(telegram_options or {}))
-        service.channels["telegram"] = telegram
-        if telegram.mode == "webhook":
-            app.router.add_post("/telegram/webhook", telegram.webhook)
-
-    if settings.zalo_app_id and settings.zalo_oa_secret_key is not None:
-        from bot.zalo import ZaloClient
-        from bot.zalo_channel import ZaloChannel
-
-        http = aiohttp.ClientSession(trust_env=True)  # an egress proxy from HTTPS_PROXY / NO_PROXY
-        stack.push_async_callback(http.close)
-        client = ZaloClient(settings, deps.db, http, **(zalo_options or {}))
-        zalo = ZaloChannel(settings, service, client)
-        service.channels["zalo"] = zalo
-        app.router.add_post("/zalo/webhook", zalo.webhook)
 
     app.cleanup_ctx.append(_channels_ctx)
     app.cleanup_ctx.append(_maintenance_ctx(maintenance_seconds))
     await _setup_ingest(app, deps, settings)
     setup_reminders(app, service, settings)  # sweep, citizens' notices, outbox delivery (stop before the channels)
-    app.cleanup_ctx.append(_background_ctx)  # last in, first out: in-flight work ends first
+    app.cleanup_ctx.append(_inbox_ctx)  # last in, first out: the answers in hand end first
     app.on_cleanup.append(lambda _app: stack.aclose())  # after every cleanup context: the database
     return app
 
@@ -110,21 +96,17 @@ async def _channels_ctx(app: web.Application) -> AsyncIterator[None]:
     service = app[SERVICE]
     started = []
     try:
-        for name, channel in service.channels.items():
-            if name == "telegram":
-                await channel.start()
-            elif name == "zalo":
-                await channel.client.start()
-            started.append((name, channel))
-        log.info("channels: web%s", "".join(f", {name}" for name in service.channels))
+        for channel in service.channels.values():
+            await channel.start()
+            started.append(channel)
+        log.info("channels: %s", ", ".join(service.channels))
         yield
     finally:
-        for name, channel in reversed(started):
-            if name == "telegram":
-                try:
-                    await channel.stop()
-                except Exception:
-                    log.exception("telegram did not stop cleanly")
+        for channel in reversed(started):
+            try:
+                await channel.stop()
+            except Exception:
+                log.exception("channel %s did not stop cleanly", channel.name)
 
 
 def _maintenance_ctx(interval: float):
@@ -140,7 +122,7 @@ def _maintenance_ctx(interval: float):
 
 async def _maintenance(service: Service, interval: float) -> None:
     """Periodically: pick up a catalogue re-import (the index is swapped atomically), forget old
-    webhook claims, refresh the Zalo token before it expires."""
+    answered inbox rows, and whatever each channel keeps up (the Zalo token's refresh)."""
     deps = service.deps
     last_cleanup = 0.0
     while True:
@@ -152,29 +134,31 @@ async def _maintenance(service: Service, interval: float) -> None:
             service.metrics.errors.labels("service", "catalogue_refresh").inc()
         try:
             if time.monotonic() - last_cleanup > 3600:
-                await forget_processed_before(deps.db, utcnow() - PROCESSED_KEPT)
+                await forget_done_before(deps.db, utcnow() - ANSWERED_KEPT)
                 last_cleanup = time.monotonic()
-            if (zalo := service.channels.get("zalo")) is not None:
-                pair = await load_zalo_token(deps.db, zalo.client.app_id)
-                if pair and pair.expires_at and pair.expires_at - utcnow() < timedelta(hours=2):
-                    await zalo.client.refresh(stale=pair.access_token)
+            for channel in service.channels.values():
+                await channel.maintain()
         except Exception:
             log.exception("maintenance failed")
             service.metrics.errors.labels("service", "maintenance").inc()
 
 
-async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
+async def _inbox_ctx(app: web.Application) -> AsyncIterator[None]:
+    stop = asyncio.Event()
+    pipeline = app[SERVICE].pipeline
+    task = asyncio.get_running_loop().create_task(pipeline.run(stop), name="inbox")
     yield
-    await app[SERVICE].tasks.close()
+    stop.set()
+    pipeline.wake.set()
+    await task
 
 
 async def healthz(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     deps = service.deps
     body: dict[str, Any] = {
-        "channels": ["web", *service.channels],
+        "channels": {name: channel.health() for name, channel in service.channels.items()},
         "catalogue": {"procedures": len(deps.catalogue.index), "version": deps.catalogue.version},
-        "in_flight": len(service.tasks),
     }
     try:
         async with asyncio.timeout(5):
@@ -183,6 +167,11 @@ async def healthz(request: web.Request) -> web.Response:
         body["database"] = "ok"
     except Exception as exc:  # noqa: BLE001  (any failure means "down"; the URL is never shown)
         body["database"] = f"unavailable: {type(exc).__name__}"
+    if body["database"] == "ok":
+        try:
+            body["inbox_backlog"] = await inbox_backlog(deps.db)
+        except Exception as exc:  # noqa: BLE001
+            body["inbox_backlog"] = f"unavailable: {type(exc).__name__}"
     healthy = body["database"] == "ok" and body["catalogue"]["procedures"] > 0
     body["status"] = "ok" if healthy else "unavailable"
     return web.json_response(body, status=200 if healthy else 503, headers={"Cache-Control": "no-store"})

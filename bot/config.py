@@ -57,6 +57,15 @@ class Settings(BaseSettings):
     webchat_per_ip_per_minute: int = 120
     webchat_client_ip_header: str | None = None
 
+    # The inbox (bot/pipeline.py): every message stored before it is acknowledged, answered by workers
+    inbox_lease_seconds: float = 60.0  # a message left "working" by a dead process is answered again after this
+    inbox_concurrency: int = 32  # messages answered at once per process
+    inbox_poll_seconds: float = 1.0  # how often the inbox is looked at when nothing woke the worker
+
+    # Web chat: the sites allowed to embed it (their origins, e.g. https://dichvucong.example.gov.vn,
+    # comma-separated); the service's own origin is always allowed.
+    webchat_origins: str = ""
+
     # Officials' reminders, citizens' notices and the outbox (docs/officials.md)
     reminder_sweep_seconds: float = 300.0  # how often `motcua run` sweeps (0: never; `motcua reminders sweep` then)
     reminder_due_within_days: int = 1  # "due soon": within N working days

@@ -13,6 +13,8 @@ from prometheus_client import (
     generate_latest,
 )
 
+from knowledge.channels import CAPABILITIES
+
 disable_created_metrics()  # the *_created series only add noise to every scrape
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -53,7 +55,7 @@ class Metrics:
             "motcua_outbox_messages", "Outbox deliveries by channel and outcome (sent, retry, failed)",
             ["channel", "outcome"], registry=self.registry,
         )
-        for channel in ("telegram", "zalo", "web"):
+        for channel in CAPABILITIES:
             self.messages_in.labels(channel)
             self.messages_out.labels(channel)
 

@@ -54,10 +54,11 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.batch import Batcher
 from bot.delivery import PermanentDeliveryError, TransientDeliveryError
 from db.engine import Database
 from db.models.base import utcnow
-from db.models.outbox import PUSH_CHANNELS, OutboxMessage
+from db.models.outbox import OutboxMessage
 from db.officials_repo import linked_official
 from db.outbox_repo import (
     backlog,
@@ -66,11 +67,12 @@ from db.outbox_repo import (
     extend_lease,
     mark_failed,
     mark_retry,
-    mark_sent,
+    mark_sent_many,
     plan_fallback,
     release,
 )
 from handlers.reply_json import replies_from_json
+from knowledge.channels import PUSH_CHANNELS
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +115,7 @@ class OutboxDispatcher:
         self.stopping = False
         self.wake = asyncio.Event()  # set by whoever plans something in this process
         self._last_send: dict[tuple[str, str], float] = {}
+        self._sent = Batcher(lambda claims: mark_sent_many(self.db, claims, self.clock()))
 
     # --- one round ------------------------------------------------------------------------------
     async def run_once(self) -> int:
@@ -244,7 +247,7 @@ class OutboxDispatcher:
             at = self.clock() + timedelta(seconds=self.backoff_base * 2 ** max(0, row.attempts - 1))
             await mark_retry(self.db, row.id, token, f"error: {exc!r}", self._allowed(row, agency, at))
             return False
-        if await mark_sent(self.db, row.id, token, self.clock()):
+        if await self._sent.submit((row.id, token)):
             self._count("sent", row.channel)
         else:
             log.warning("outbox row %s (%s to %s) was delivered after its claim was lost: another dispatcher "
@@ -269,6 +272,7 @@ class OutboxDispatcher:
         """Deliver until ``stop`` is set; between empty rounds wait ``poll`` seconds (or a wake-up)."""
         last_gauge = 0.0
         while not stop.is_set():
+            self.wake.clear()  # before the round: a wake-up during it is not lost
             try:
                 handled = await self.run_once()
             except Exception:
@@ -282,7 +286,6 @@ class OutboxDispatcher:
                     log.debug("outbox backlog not measured", exc_info=True)
             if handled:
                 continue
-            self.wake.clear()
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
             await asyncio.wait(waiters, timeout=poll, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:

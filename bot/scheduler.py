@@ -8,8 +8,8 @@ and stopped before the channels are.
   another replica or imported from a file are seen too);
 - **outbox dispatcher** (``bot.outbox``), woken when something is planned in this process.
 
-On shutdown the loops are told to stop; the dispatcher finishes the message in flight and gives
-the rest of its batch back.
+On shutdown the loops are told to stop; the dispatcher finishes its round, sends what is due for
+up to ``DRAIN_SECONDS`` more (the replies just planned), then gives the rest back.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 DISPATCHER = web.AppKey("motcua_outbox_dispatcher", OutboxDispatcher)
 STOP_TIMEOUT = 20.0
+DRAIN_SECONDS = 10.0
 
 
 def dispatcher_for(service: Service, settings: Settings) -> OutboxDispatcher:
@@ -70,6 +71,7 @@ async def _every(stop: asyncio.Event, seconds: float, work, *, wake: asyncio.Eve
 def setup_reminders(app: web.Application, service: Service, settings: Settings) -> None:
     dispatcher = dispatcher_for(service, settings)
     app[DISPATCHER] = dispatcher
+    service.outbox_wake = dispatcher.wake  # replies planned by the inbox worker go out at once
     deps = service.deps
 
     async def sweep() -> None:
@@ -105,7 +107,9 @@ def setup_reminders(app: web.Application, service: Service, settings: Settings) 
         finally:
             unsubscribe()
             stop.set()
-            dispatcher.stopping = True
+            # The dispatcher's round ends, then what is due now (the replies the inbox worker just
+            # planned) is sent for a few seconds more; the rest waits in the outbox for the next start.
+            loop.call_later(DRAIN_SECONDS, lambda: setattr(dispatcher, "stopping", True))
             done, pending = await asyncio.wait(tasks, timeout=STOP_TIMEOUT)
             for task in pending:
                 log.warning("cancelling %s at shutdown", task.get_name())
@@ -113,5 +117,9 @@ def setup_reminders(app: web.Application, service: Service, settings: Settings) 
             for task in pending:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+            with contextlib.suppress(Exception):
+                while not dispatcher.stopping and await dispatcher.run_once():
+                    pass
+            dispatcher.stopping = True
 
     app.cleanup_ctx.append(ctx)

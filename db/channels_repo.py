@@ -1,6 +1,6 @@
-"""What the channel adapters keep in the database: claimed webhook events (each processed once,
-across replicas and restarts) and the Zalo OA token pair (refreshed by one replica at a time,
-without holding a write transaction across the OAuth call on SQLite)."""
+"""What the channel adapters keep in the database besides the inbox: the Zalo OA token pair
+(refreshed by one replica at a time, without holding a write transaction across the OAuth call on
+SQLite)."""
 
 from __future__ import annotations
 
@@ -9,56 +9,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from db.engine import Database
 from db.models.base import utcnow
-from db.models.channels import ProcessedUpdate, ZaloToken
+from db.models.channels import ZaloToken
 
 
 def _insert(db: Database):
     return pg_insert if db.is_postgres else sqlite_insert
-
-
-async def claim_update(db: Database, channel: str, update_id: str) -> bool:
-    """True for the first caller only: the event is this caller's to process."""
-    stmt = (
-        _insert(db)(ProcessedUpdate)
-        .values(channel=channel, update_id=update_id[:128], received_at=utcnow())
-        .on_conflict_do_nothing(index_elements=[ProcessedUpdate.channel, ProcessedUpdate.update_id])
-    )
-    async with db.transaction() as session:
-        result = await session.execute(stmt)
-    return result.rowcount == 1
-
-
-async def claim_updates(db: Database, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Claim many events in one transaction (a burst of webhook updates); returns the (channel,
-    update_id) pairs that were new, i.e. this caller's to process."""
-    table = ProcessedUpdate.__table__
-    unique = list(dict.fromkeys((channel, update_id[:128]) for channel, update_id in keys))
-    claimed: set[tuple[str, str]] = set()
-    now = utcnow()
-    async with db.transaction() as session:
-        for start in range(0, len(unique), 500):  # SQLite caps the bound parameters per statement
-            rows = [{"channel": c, "update_id": u, "received_at": now} for c, u in unique[start : start + 500]]
-            stmt = (
-                _insert(db)(table)
-                .values(rows)
-                .on_conflict_do_nothing(index_elements=["channel", "update_id"])
-                .returning(table.c.channel, table.c.update_id)
-            )
-            claimed.update((c, u) for c, u in (await session.execute(stmt)).all())
-    return claimed
-
-
-async def forget_processed_before(db: Database, before: datetime) -> int:
-    """Drop claims older than any platform retries (Telegram keeps updates 24 h)."""
-    async with db.transaction() as session:
-        result = await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.received_at < before))
-    return result.rowcount or 0
 
 
 @dataclass(frozen=True)

@@ -72,9 +72,28 @@ async def code_failures_since(db: Database, code: str, since: datetime) -> int:
         ) or 0
 
 
-async def record_failure(db: Database, channel: str, chat_id: str, code: str, at: datetime) -> None:
+async def client_failures_since(db: Database, client: str, since: datetime) -> int:
+    """Wrong answers from one client network, whatever the session or channel."""
+    async with db.session() as session:
+        return await session.scalar(
+            select(func.count()).select_from(DossierVerifyFailure).where(
+                DossierVerifyFailure.client == client, DossierVerifyFailure.at >= since,
+            )
+        ) or 0
+
+
+async def last_code_failure_since(db: Database, code: str, since: datetime) -> datetime | None:
+    async with db.session() as session:
+        return await session.scalar(
+            select(DossierVerifyFailure.at).where(DossierVerifyFailure.code == code, DossierVerifyFailure.at >= since)
+            .order_by(DossierVerifyFailure.at.desc()).limit(1)
+        )
+
+
+async def record_failure(db: Database, channel: str, chat_id: str, code: str, at: datetime,
+                         client: str | None = None) -> None:
     async with db.transaction() as session:
-        session.add(DossierVerifyFailure(channel=channel, chat_id=chat_id, code=code, at=at))
+        session.add(DossierVerifyFailure(channel=channel, chat_id=chat_id, code=code, at=at, client=client))
         for mine in ((DossierVerifyFailure.channel == channel) & (DossierVerifyFailure.chat_id == chat_id),
                      DossierVerifyFailure.code == code):
             await session.execute(delete(DossierVerifyFailure).where(mine, DossierVerifyFailure.at < at - KEEP))

@@ -390,7 +390,9 @@ async def get_dossier(db: Database, code: str, *, with_history: bool = True) -> 
 
 async def find_dossier(db: Database, code: DossierCode, *, with_history: bool = True) -> DossierRecord | None:
     """The exact code, else the one stored dossier that a short local form (or the full form of a
-    stored short one) names: same date and sequence, agency segments included in the other's."""
+    stored short one) names: same date and sequence, agency segments included in the other's
+    (``knowledge.dossiers.code.same_dossier``: a full code never matches another full code). Two
+    candidates: none (the citizen must type the full code)."""
     async with db.session() as session:
         row = await session.scalar(select(Dossier).where(Dossier.code == code.canonical))
         if row is None:

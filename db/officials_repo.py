@@ -21,12 +21,13 @@ from db.engine import Database
 from db.models.base import utcnow
 from db.models.officials import ROLES, Official, OfficialChat, OfficialInvite
 from knowledge.agency import covers, depth, normalise
+from knowledge.channels import PUSH_CHANNELS
 from knowledge.text import canon, clean
 
 INVITE_TTL = timedelta(hours=72)
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no I, L, O, 0, 1
 CODE_LENGTH = 12
-CHANNEL_PREFERENCE = ("telegram", "zalo")  # reminders go to Telegram first (Zalo's 7-day window)
+CHANNEL_PREFERENCE = PUSH_CHANNELS  # reminders go to Telegram first (Zalo's 7-day window): knowledge/channels.py
 
 
 def _insert(db: Database):

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, func, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
 from db.engine import Database
@@ -64,7 +64,7 @@ def _row(message: Planned, now: datetime) -> dict:
     }
 
 
-async def enqueue_in(session: AsyncSession, db: Database, messages: Sequence[Planned], now: datetime) -> list[int]:
+async def enqueue_in(session: AsyncSession | AsyncConnection, db: Database, messages: Sequence[Planned], now: datetime) -> list[int]:
     """Insert inside the caller's transaction; returns the ids of the rows that were new."""
     ids: list[int] = []
     for message in messages:
@@ -127,23 +127,23 @@ async def claim(db: Database, *, limit: int, lease: timedelta, token: str, now: 
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit).with_for_update(skip_locked=True)
     )
-    stmt = (
-        update(OutboxMessage).where(OutboxMessage.id.in_(due.scalar_subquery()))
-        .values(status="sending", lease_until=now + lease, claim_token=token, attempts=OutboxMessage.attempts + 1)
-        .returning(OutboxMessage)
-        .execution_options(synchronize_session=False)
+    table = OutboxMessage.__table__
+    stmt = (  # Core, not the ORM's UPDATE: a hot path (rows are read-only records either way)
+        update(table).where(table.c.id.in_(due.scalar_subquery()))
+        .values(status="sending", lease_until=now + lease, claim_token=token, attempts=table.c.attempts + 1)
+        .returning(*table.c)
     )
-    async with db.transaction() as session:
-        rows = list((await session.execute(stmt)).scalars())
+    async with db.begin() as connection:
+        rows = list((await connection.execute(stmt)).all())
     return sorted(rows, key=lambda r: r.id)
 
 
 async def _settle(db: Database, row_id: int, token: str, **values) -> bool:
-    async with db.transaction() as session:
-        done = await session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == row_id, OutboxMessage.claim_token == token,
-                                        OutboxMessage.status == "sending")
-            .values(**values).execution_options(synchronize_session=False)
+    table = OutboxMessage.__table__
+    async with db.begin() as connection:
+        done = await connection.execute(
+            update(table).where(table.c.id == row_id, table.c.claim_token == token, table.c.status == "sending")
+            .values(**values)
         )
     return bool(done.rowcount)
 
@@ -156,6 +156,21 @@ async def extend_lease(db: Database, row_id: int, token: str, until: datetime) -
 
 async def mark_sent(db: Database, row_id: int, token: str, now: datetime | None = None) -> bool:
     return await _settle(db, row_id, token, status="sent", sent_at=now or utcnow(), lease_until=None, last_error=None)
+
+
+async def mark_sent_many(db: Database, claims: Sequence[tuple[int, str]], now: datetime | None = None) -> list[bool]:
+    """``mark_sent`` of several rows in one transaction (a burst of replies)."""
+    now = now or utcnow()
+    table = OutboxMessage.__table__
+    results = []
+    async with db.begin() as connection:
+        for row_id, token in claims:
+            done = await connection.execute(
+                update(table).where(table.c.id == row_id, table.c.claim_token == token, table.c.status == "sending")
+                .values(status="sent", sent_at=now, lease_until=None, last_error=None)
+            )
+            results.append(bool(done.rowcount))
+    return results
 
 
 async def mark_retry(db: Database, row_id: int, token: str, error: str, at: datetime, *,

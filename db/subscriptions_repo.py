@@ -26,7 +26,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from db.engine import Database
 from db.models.base import utcnow
 from db.models.dossiers import Dossier, DossierStatusEvent
-from db.models.outbox import PUSH_CHANNELS, OutboxMessage
+from db.models.outbox import OutboxMessage
+from knowledge.channels import PUSH_CHANNELS
 from db.models.subscriptions import LEVELS, DossierRating, DossierSubscription, EventCursor
 from db.outbox_repo import Planned, enqueue_in
 from db.scoped_dossiers import EFFECTIVE_DUE

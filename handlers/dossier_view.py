@@ -101,7 +101,8 @@ def build_view(
         "verified": verified,
         "can_verify": bool(d.applicant_phone or d.applicant_id_number),
         "updated": "",  # set when the one-stop system could not refresh it: "last updated at"
-        "locked": False,  # verification of this code locked after too many wrong answers (set by the handler)
+        "locked": False,  # verification of this code paused after wrong answers (set by the handler) ...
+        "wait": 0,  # ... for about this many minutes
     }
     if verified:
         view.update(

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -16,6 +18,7 @@ from markupsafe import Markup, escape
 
 from handlers.types import Dialect, Reply
 
+_TAG = re.compile(r"<[^>]+>")
 TEMPLATES = Path(__file__).with_name("templates")
 
 
@@ -62,6 +65,12 @@ def _environment(dialect: Dialect) -> Environment:
 
 
 def render_reply(reply: Reply, dialect: Dialect) -> str:
+    if reply.rendered:
+        if dialect in reply.rendered:
+            return reply.rendered[dialect]
+        if "html" in reply.rendered:  # html → plain: the tags the templates make, and the escapes
+            return html.unescape(_TAG.sub("", reply.rendered["html"]))
+        return str(escape(next(iter(reply.rendered.values()))))
     if reply.template is None:
         text = reply.text or ""
         return str(escape(text)) if dialect == "html" else text

@@ -14,6 +14,7 @@ def reply_to_json(reply: Reply) -> dict:
         "text": reply.text,
         "buttons": [{"title": b.title, "payload": b.payload, "url": b.url} for b in reply.buttons],
         "kind": reply.kind,
+        **({"rendered": reply.rendered} if reply.rendered else {}),
     }
 
 
@@ -24,6 +25,7 @@ def reply_from_json(data: dict) -> Reply:
         text=data.get("text"),
         buttons=tuple(Button(b["title"], payload=b.get("payload"), url=b.get("url")) for b in data.get("buttons") or ()),
         kind=data.get("kind") or "notice",
+        rendered=dict(data["rendered"]) if data.get("rendered") else None,
     )
 
 

@@ -25,6 +25,7 @@ class Incoming:
     event: Literal["message", "follow"] = "message"  # follow: a new follower, say welcome
     at: datetime | None = None  # when the platform received it; the core uses its clock if None
     private: bool = True  # a one-to-one chat (False: a Telegram group, where officials' commands are refused)
+    client: str | None = None  # the sender's network (web chat: the IP's /24 or /64), for abuse limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,13 @@ class Reply:
     text: str | None = None  # used when there is no template: plain text, escaped in html
     buttons: tuple[Button, ...] = ()
     kind: str = "answer"  # answer | candidates | not_found | help | error | notice ...
+    # Already rendered, by dialect: a reply planned in the outbox keeps its text, not its context
+    # (contexts of answers hold domain objects).
+    rendered: dict[str, str] | None = None
+
+    def rendered_as(self, dialect: Dialect) -> Reply:
+        """The same reply with its text rendered now, in ``dialect``: JSON all the way."""
+        return Reply(text=self.text, buttons=self.buttons, kind=self.kind, rendered={dialect: self.render(dialect)})
 
     def render(self, dialect: Dialect = "plain") -> str:
         from handlers.render import render_reply

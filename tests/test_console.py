@@ -1,6 +1,6 @@
 """The console channel: buttons are numbered across all replies, and a number presses one."""
 
-from bot.console import ConsoleChat, render
+from bot.channels.console import ConsoleChat, render
 
 
 async def test_button_numbers_match_what_is_shown(deps):

@@ -94,3 +94,14 @@ def test_a_dossier_code_beside_a_procedure_code_is_the_one_found(agency, day, se
     code = f"{agency}-{day:%y%m%d}-{seq:04d}"
     found = find_code(f"thủ tục {procedure}, hồ sơ {code.lower()}")
     assert found is not None and found.canonical == code
+
+
+def test_a_full_code_matches_only_itself():
+    """Review #11: zero segments were dropped and subsets matched even between full codes, so a
+    code of one agency showed another agency's dossier."""
+    stored = parse_code("001.31.22.H26-261027-0001")
+    for other in ("000.31.22.H26-261027-0001", "000.00.22.H26-261027-0001", "001.31.22.H27-261027-0001"):
+        assert not same_dossier(parse_code(other), stored) and not same_dossier(stored, parse_code(other))
+    for same in ("001.31.22.h26-261027-0001", "001 . 31.22.H26 – 261027 – 0001", "001.31.22.H26\u200b-261027-0001"):
+        assert same_dossier(parse_code(same), stored), same
+    assert same_dossier(parse_code("H26.22.31-261027-0001"), stored)  # a short form, if it is the only one

@@ -174,3 +174,13 @@ async def test_a_finished_dossier_without_history_or_finish_time_is_not_judged_l
     await chat.say(item["code"])
     assert "Đã trả kết quả" in chat.text and "Đã có kết quả" in chat.text
     assert "quá hạn" not in chat.text.lower() and "đúng hạn" not in chat.text and "trước hạn" not in chat.text
+
+
+async def test_nested_json_and_impossible_dates_get_4xx_not_5xx(api):
+    response = await api.post("/api/v1/dossiers", data=b"[" * 1024 + b"]" * 1024, headers=AUTH)
+    assert response.status == 400 and (await response.json())["error"] == "bad_json"
+    for when in ("9999-12-31T10:00:00+07:00", "2150-01-05T10:00:00+07:00", "0001-01-01T00:30:00+14:00"):
+        response = await api.post("/api/v1/dossiers", json=[dossier(received_at=when)], headers=AUTH)
+        assert response.status in (400, 422), (when, response.status, await response.text())
+    response = await api.post("/api/v1/dossiers", json=[dossier()], headers=AUTH)
+    assert response.status == 200  # and the service goes on

@@ -148,3 +148,20 @@ async def test_moments_with_any_offset_compare_as_instants(store):
     d = (await get_dossier(store, dossier()["code"])).dossier
     assert d.received_at == datetime(2026, 3, 2, 2, tzinfo=UTC)
     assert d.due_at - d.received_at == timedelta(days=10, hours=8)
+
+
+async def test_codes_of_other_agencies_never_match_and_an_ambiguous_short_form_matches_none(db):
+    from knowledge.calendar import default_calendar
+    from knowledge.dossiers.code import parse_code
+    from knowledge.dossiers.schema import DossierIn
+
+    base = {"agency_name": "UBND", "applicant_name": "Nguyễn Văn A", "received_at": "2026-10-27T08:00:00+07:00",
+            "processing_days": 3, "processing_unit": "working", "status": 2}
+    items = [DossierIn.model_validate({**base, "code": "001.31.22.H26-261027-0001", "agency_code": "001.31.22.H26"}),
+             DossierIn.model_validate({**base, "code": "002.40.22.H26-261027-0001", "agency_code": "002.40.22.H26"})]
+    await upsert_dossiers(db, items, calendar=default_calendar(), source="test")
+    for other in ("000.31.22.H26-261027-0001", "000.00.22.H26-261027-0001"):
+        assert await find_dossier(db, parse_code(other)) is None, other
+    assert (await find_dossier(db, parse_code("001.31.22.h26 - 261027 - 0001"))).dossier.code == "001.31.22.H26-261027-0001"
+    assert (await find_dossier(db, parse_code("H26.31-261027-0001"))).dossier.code == "001.31.22.H26-261027-0001"
+    assert await find_dossier(db, parse_code("H26.22-261027-0001")) is None  # names both: neither

@@ -90,7 +90,7 @@ async def test_planned_messages_are_delivered_once_in_order(deps, bot_api, sqlit
 async def test_a_429_is_retried_after_retry_after(deps, bot_api, sqlite_url):
     # PTB's limiter retries a 429 three times itself; after that the outbox takes over.
     bot_api.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1, times=4)
-    async with running_service(settings_for(sqlite_url, bot_api), deps=deps, telegram_options={"max_wait": 0}):
+    async with running_service(settings_for(sqlite_url, bot_api), deps=deps, channel_options={"telegram": {"max_wait": 0}}):
         await enqueue(deps.db, [message("r1", "telegram", "43", "Nhắc việc")])
         await settled(deps.db, "r1")
     delivered = await row(deps.db, "r1")

@@ -38,7 +38,7 @@ def settings_for(sqlite_url: str, bot_api: FakeBotApi, **overrides) -> Settings:
 
 @pytest.fixture
 async def service(deps, bot_api, sqlite_url):
-    async with running_service(settings_for(sqlite_url, bot_api), deps=deps, telegram_options={"typing_after": 0}) as running:
+    async with running_service(settings_for(sqlite_url, bot_api), deps=deps, channel_options={"telegram": {"typing_after": 0}}) as running:
         yield running
 
 
@@ -228,7 +228,7 @@ def test_verbose_logging_never_shows_the_bot_token(caplog):
 
 async def test_a_refused_token_stops_the_start_without_showing_it_and_closes_the_connections(deps, bot_api, sqlite_url):
     from bot.service import Service
-    from bot.telegram import TelegramChannel
+    from bot.channels.telegram import TelegramChannel
 
     settings = settings_for(sqlite_url, bot_api, telegram_token="1:SECRET-token")
     channel = TelegramChannel(settings, Service(settings, deps=deps))
@@ -239,3 +239,20 @@ async def test_a_refused_token_stops_the_start_without_showing_it_and_closes_the
     assert refused.value.__cause__ is None and refused.value.__context__ is not None  # suppressed, not chained
     sessions = [request._session for request in channel.bot._request]
     assert all(session is None or session.closed for session in sessions)
+
+
+async def test_updates_of_the_wrong_shape_get_a_400_and_one_warning_line(service, bot_api, caplog):
+    import logging
+
+    no_chat = text_update(90, 9090, "xin chào")
+    del no_chat["message"]["chat"]
+    text_object = text_update(91, 9091, "x")
+    text_object["message"]["text"] = {"nested": "object"}
+    nested = b'{"update_id": 92, "message": ' + b"[" * 1024 + b"]" * 1024 + b"}"
+    with caplog.at_level(logging.WARNING):
+        for body in (no_chat, text_object):
+            assert (await service.post("/telegram/webhook", json_body=body, headers=HEADERS))[0] == 400
+        assert (await service.post("/telegram/webhook", data=nested, headers=HEADERS))[0] == 400
+    assert "Traceback" not in caplog.text and caplog.text.count("request refused") == 3
+    assert bot_api.sent() == []
+    await say(service, bot_api, text_update(93, 9093, "/help"), 9093)  # and the next one is answered

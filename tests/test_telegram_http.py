@@ -1,4 +1,4 @@
-"""PTB's networking on aiohttp (bot/telegram_http.py) against a real local server: PTB's form
+"""PTB's networking on aiohttp (bot/channels/telegram_http.py) against a real local server: PTB's form
 fields arrive as PTB encoded them, a file goes as multipart, a refused connection is a
 NetworkError, a server slower than the read timeout is TimedOut, and PTB reads the answer —
 an error status becomes PTB's own exception. (The whole Telegram channel runs on it in
@@ -17,7 +17,7 @@ from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from bot.telegram_http import AiohttpRequest
+from bot.channels.telegram_http import AiohttpRequest
 from tests.fakes.server import LocalServer
 
 

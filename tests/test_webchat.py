@@ -77,7 +77,7 @@ async def test_bad_requests_get_clear_answers(service):
 
 
 async def test_rate_limit_per_session(deps, sqlite_url):
-    async with running_service(Settings(database_url=sqlite_url), deps=deps, webchat_per_minute=3) as service:
+    async with running_service(Settings(database_url=sqlite_url), deps=deps, channel_options={"web": {"per_minute": 3}}) as service:
         for _ in range(3):
             assert (await ask(service, text="xin chào"))[0] == 200
         status, body = await ask(service, text="xin chào")
@@ -202,3 +202,49 @@ async def test_the_embedded_chat_starts_only_when_opened(service, browser):
         assert any("/webchat/api/messages" in url for url in posts)
     finally:
         await portal.stop()
+
+
+async def test_cross_site_requests_are_refused_and_embedding_sites_allowed(deps, sqlite_url):
+    settings = Settings(database_url=sqlite_url, webchat_origins="https://dichvucong.example.gov.vn")
+    async with running_service(settings, deps=deps) as service:
+        body = {"session": SESSION, "text": "xin chào"}
+        evil = {"Origin": "https://evil.example.com"}
+        assert (await service.post("/webchat/api/messages", json_body=body, headers=evil))[0] == 403
+        import json as _json
+
+        simple = {"Content-Type": "text/plain", "Origin": "https://evil.example.com"}
+        assert (await service.post("/webchat/api/messages", data=_json.dumps(body).encode(), headers=simple))[0] == 403
+        plain = {"Content-Type": "text/plain"}  # a simple request without Origin: not JSON, refused
+        assert (await service.post("/webchat/api/messages", data=_json.dumps(body).encode(), headers=plain))[0] == 415
+        host = service.url.split("//", 1)[1]
+        assert (await service.post("/webchat/api/messages", json_body=body, headers={"Origin": f"http://{host}"}))[0] == 200
+        portal = {"Origin": "https://dichvucong.example.gov.vn"}
+        async with service.http.post(service.url + "/webchat/api/messages", json={**body, "id": "portal-msg-0001"},
+                                     headers=portal) as response:
+            assert response.status == 200
+            assert response.headers["Access-Control-Allow-Origin"] == "https://dichvucong.example.gov.vn"
+        async with service.http.options(service.url + "/webchat/api/messages", headers={
+                **portal, "Access-Control-Request-Method": "POST"}) as response:
+            assert response.status == 204
+        async with service.http.options(service.url + "/webchat/api/messages", headers={
+                **evil, "Access-Control-Request-Method": "POST"}) as response:
+            assert response.status == 403
+
+
+async def test_nested_json_and_wrong_shapes_get_a_400_not_a_500(service):
+    nested = b'{"session": "' + SESSION.encode() + b'", "text": ' + b"[" * 1024 + b"]" * 1024 + b"}"
+    status, body = await service.post("/webchat/api/messages", data=nested, headers={"Content-Type": "application/json"})
+    assert status == 400 and "/" in body["error"]
+    assert (await ask(service, text={"a": [1, 2]}))[0] == 400
+    assert (await ask(service, id=["x"]))[0] == 400
+    assert (await service.get("/healthz"))[0] == 200  # and the service stays healthy
+
+
+async def test_the_same_message_id_sent_again_gets_the_stored_answer_once(service):
+    from db.inbox_repo import inbox_rows
+
+    first = await ask(service, text="đăng ký khai sinh", id="retry-message-0001")
+    again = await ask(service, text="đăng ký khai sinh", id="retry-message-0001")  # the page's retry
+    assert first[0] == again[0] == 200 and first[1]["replies"] == again[1]["replies"]
+    rows = [r for r in await inbox_rows(service.service.deps.db, channel="web") if r.event_key.endswith("retry-message-0001")]
+    assert len(rows) == 1 and rows[0].status == "done"

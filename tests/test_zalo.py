@@ -11,7 +11,7 @@ import pytest
 
 from bot.config import Settings
 from bot.delivery import PermanentDeliveryError, TransientDeliveryError
-from bot.zalo_channel import PAYLOAD_PREFIX
+from bot.channels.zalo import PAYLOAD_PREFIX
 from db.channels_repo import load_zalo_token
 from handlers.types import Button, Reply
 from tests.fakes.server import wait_until
@@ -42,7 +42,7 @@ def settings_for(sqlite_url: str, zalo_api: FakeZalo, **overrides) -> Settings:
 @pytest.fixture
 async def service(deps, zalo_api, sqlite_url):
     async with running_service(settings_for(sqlite_url, zalo_api), deps=deps,
-                               zalo_options={"rate_limit_backoff": (0.05, 0.05)}) as running:
+                               channel_options={"zalo": {"rate_limit_backoff": (0.05, 0.05)}}) as running:
         yield running
 
 
@@ -233,8 +233,8 @@ async def test_two_replicas_on_postgresql_refresh_once_and_claim_once(pg_db, zal
 
     import aiohttp
 
-    from bot.zalo import ZaloClient
-    from db.channels_repo import claim_update
+    from bot.channels.zalo_api import ZaloClient
+    from db.inbox_repo import NewMessage, accept
 
     settings = settings_for("unused", zalo_api)
     async with aiohttp.ClientSession() as http:
@@ -246,8 +246,9 @@ async def test_two_replicas_on_postgresql_refresh_once_and_claim_once(pg_db, zal
     assert len(zalo_api.refreshes) == 1
     assert {s.access_token for s in zalo_api.delivered(USER)} == {"access-1"}
     assert (await load_zalo_token(pg_db, APP_ID)).refresh_token == "refresh-1"
-    claims = await asyncio.gather(*(claim_update(pg_db, "zalo", "msg:same") for _ in range(5)))
-    assert sorted(claims) == [False, False, False, False, True]
+    same = NewMessage("zalo", "msg:same", USER, {"channel": "zalo", "chat_id": USER})
+    claims = await asyncio.gather(*(accept(pg_db, [same]) for _ in range(5)))
+    assert sorted(bool(c) for c in claims) == [False, False, False, False, True]
 
 
 async def test_two_replicas_on_one_sqlite_file_refresh_once(db, sqlite_url, zalo_api):
@@ -256,7 +257,7 @@ async def test_two_replicas_on_one_sqlite_file_refresh_once(db, sqlite_url, zalo
 
     import aiohttp
 
-    from bot.zalo import ZaloClient
+    from bot.channels.zalo_api import ZaloClient
     from db.engine import Database
 
     other = Database(sqlite_url)
@@ -304,8 +305,8 @@ async def test_a_token_refresh_holds_no_database_write_while_zalo_answers(db, sq
 
     import aiohttp
 
-    from bot.zalo import ZaloClient
-    from db.channels_repo import claim_update
+    from bot.channels.zalo_api import ZaloClient
+    from db.inbox_repo import NewMessage, accept
 
     settings = settings_for(sqlite_url, zalo_api)
     async with aiohttp.ClientSession() as http:
@@ -316,9 +317,19 @@ async def test_a_token_refresh_holds_no_database_write_while_zalo_answers(db, sq
         sending = asyncio.create_task(client.send_message(USER, {"text": "trong lúc làm mới mã"}))
         try:
             await wait_until(lambda: zalo_api.refreshes, what="the refresh at Zalo's OAuth server")
-            assert await asyncio.wait_for(claim_update(db, "zalo", "msg:during-refresh"), timeout=5)
+            during = NewMessage("zalo", "msg:during-refresh", USER, {"channel": "zalo", "chat_id": USER})
+            assert await asyncio.wait_for(accept(db, [during]), timeout=5)
         finally:
             zalo_api.hold_oauth.set()
         await sending
     assert len(zalo_api.refreshes) == 1
     assert (await load_zalo_token(db, APP_ID)).refresh_token == "refresh-1"
+
+
+async def test_events_of_the_wrong_shape_get_a_400(service, zalo_api):
+    for event in ({"event_name": "user_send_text", "sender": "6400000000000000001", "message": {"text": "x", "msg_id": "s1"}},
+                  {"event_name": "user_send_text", "sender": {"id": "6400000000000000001"}, "message": "xin chào"},
+                  {"event_name": "follow", "follower": ["x"]}):
+        assert await post_event(service, event) == 400
+    await say(service, zalo_api, "6400000000000000001", "xin chào", "s2")
+    assert len(zalo_api.sends) == 1

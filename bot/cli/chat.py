@@ -3,7 +3,7 @@ from __future__ import annotations
 import click
 
 from bot.cli.common import run
-from bot.console import run_console
+from bot.channels.console import run_console
 from bot.wiring import core_deps
 
 

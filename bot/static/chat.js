@@ -126,20 +126,32 @@
     status.textContent = value ? TEXTS[locale].thinking : "";
   }
 
+  // Each message carries its own id: the server stores it before answering and keeps the answer,
+  // so sending it again (the connection dropped, the server restarted) gets the same answer once.
+  function post(message, attempt) {
+    return fetch("/webchat/api/messages", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(message),
+      credentials: "omit"
+    }).then(function (response) {
+      if ((response.status === 409 || response.status >= 502) && attempt < 4) throw { retry: true };
+      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+    }).catch(function (error) {
+      if (attempt >= 4 || (error && error.retry === undefined && error.name !== "TypeError")) throw error;
+      return new Promise(function (resolve) { setTimeout(resolve, 1000 * (attempt + 1)); })
+        .then(function () { return post(message, attempt + 1); });
+    });
+  }
+
   function send(message, shown) {
     if (busy) return;
     if (shown) bubble("me", shown);
     setBusy(true);
     message.session = session;
     message.locale = locale;
-    fetch("/webchat/api/messages", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(message),
-      credentials: "omit"
-    }).then(function (response) {
-      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
-    }).then(function (result) {
+    message.id = newSession().slice(0, 24);
+    post(message, 0).then(function (result) {
       if (!result.ok) throw new Error(result.body && result.body.error || "HTTP error");
       (result.body.replies || []).forEach(showReply);
     }).catch(function (error) {

@@ -3,9 +3,10 @@ them all on ``Base.metadata`` (Alembic and the tests rely on that)."""
 
 from db.models.base import Base
 from db.models.catalogue import ProcedureRow
-from db.models.channels import ProcessedUpdate, ZaloToken
+from db.models.channels import ZaloToken
 from db.models.catalogue_sync import CatalogueSyncItem, CatalogueSyncRun
 from db.models.conversation import ChatState
+from db.models.inbox import InboxMessage
 from db.models.dossiers import Dossier, DossierAccess, DossierLookup, DossierStatusEvent, DossierVerifyFailure
 from db.models.officials import Official, OfficialChat, OfficialInvite
 from db.models.outbox import OutboxMessage
@@ -13,6 +14,6 @@ from db.models.reminders import Apology, Reminder
 from db.models.subscriptions import DossierRating, DossierSubscription, EventCursor
 
 __all__ = ["Base", "CatalogueSyncItem", "CatalogueSyncRun", "ChatState", "Dossier", "DossierAccess", "DossierLookup",
-           "DossierStatusEvent", "DossierVerifyFailure", "ProcedureRow", "ProcessedUpdate", "ZaloToken",
+           "DossierStatusEvent", "DossierVerifyFailure", "InboxMessage", "ProcedureRow", "ZaloToken",
            "Apology", "DossierRating", "DossierSubscription", "EventCursor", "Official", "OfficialChat", "OfficialInvite",
            "OutboxMessage", "Reminder"]

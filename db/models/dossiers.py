@@ -153,8 +153,10 @@ class DossierVerifyFailure(Base):
     chat_id: Mapped[str] = mapped_column(String(64))
     code: Mapped[str] = mapped_column(String(48))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+    client: Mapped[str | None] = mapped_column(String(64))  # the sender's network (web chat: IP /24 or /64)
 
     __table_args__ = (
         Index("ix_dossier_verify_failures_chat_at", "channel", "chat_id", "at"),
         Index("ix_dossier_verify_failures_code_at", "code", "at"),
+        Index("ix_dossier_verify_failures_client_at", "client", "at"),
     )

@@ -19,7 +19,6 @@ from db.models.base import Base, JSONType, utcnow
 from db.models.dossiers import UTCDateTime
 
 STATUSES = ("planned", "sending", "sent", "failed")
-PUSH_CHANNELS = ("telegram", "zalo")  # where a message can reach a user unasked (not the web chat, not the console)
 OPEN_WHERE = "status IN ('planned', 'sending')"
 
 

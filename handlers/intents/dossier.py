@@ -6,10 +6,13 @@ and the verdict — nothing personal. The bot then asks for the last 4 digits of
 registered with the dossier (pending step "verify"); a right answer unlocks, for this chat and for
 ``ACCESS_FOR``, the masked name and the status history.
 
-Limits per chat, kept in the database (every replica counts the same): ``MAX_CODES`` distinct codes
-per hour (against enumeration), ``MAX_FAILURES`` wrong answers per hour. And per dossier code across
-all chats (a new chat or web session does not start from zero): after ``MAX_CODE_FAILURES`` wrong
-answers in ``CODE_WINDOW`` its verification is locked, and the citizen is sent to the one-stop desk.
+Limits, kept in the database (every replica counts the same): per chat ``MAX_CODES`` distinct codes
+per hour (against enumeration) and ``MAX_FAILURES`` wrong answers per hour; per client network (the
+web chat's IPv4 /24 or IPv6 /64, whatever the session or channel) ``MAX_CLIENT_FAILURES`` wrong
+answers per hour; per dossier code across all chats (a new chat or web session does not start from
+zero) a growing delay: after ``FREE_CODE_FAILURES`` wrong answers in ``CODE_WINDOW`` the next try
+must wait ``CODE_DELAY``, doubling with each further wrong answer up to ``MAX_CODE_DELAY``. A delay,
+not a lock-out: a stranger guessing cannot lock the citizen out for a day (docs/dossiers.md).
 
 A code not in the database is asked of ``deps.backend`` (if the deployment has one) within
 ``BACKEND_BUDGET`` seconds; whatever happens there, the citizen gets the status or "busy, try again".
@@ -21,11 +24,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 from datetime import timedelta
 
 from db.dossier_chat_repo import (
+    client_failures_since,
     code_failures_since,
+    last_code_failure_since,
     codes_asked_since,
     failures_since,
     grant_access,
@@ -55,8 +61,11 @@ log = logging.getLogger(__name__)
 WINDOW = timedelta(hours=1)
 MAX_CODES = 20  # distinct dossier codes per chat per hour
 MAX_FAILURES = 5  # wrong second-factor answers per chat per hour
-MAX_CODE_FAILURES = 10  # wrong answers for one dossier from all chats ...
-CODE_WINDOW = timedelta(hours=24)  # ... within a day: then its verification is locked
+MAX_CLIENT_FAILURES = 20  # wrong answers per client network (IPv4 /24, IPv6 /64) per hour
+FREE_CODE_FAILURES = 5  # wrong answers for one dossier from all chats within CODE_WINDOW, then a delay:
+CODE_WINDOW = timedelta(hours=24)
+CODE_DELAY = timedelta(minutes=1)  # after the last wrong answer, doubled with each further one ...
+MAX_CODE_DELAY = timedelta(hours=1)  # ... up to this
 ACCESS_FOR = timedelta(minutes=30)
 BACKEND_BUDGET = 2.8  # seconds: with the database and the reply, the citizen hears back within 3 s
 REFRESH_AFTER = timedelta(minutes=5)  # a dossier pulled from the backend is asked again after this
@@ -143,9 +152,9 @@ async def show(ctx: Context, record: DossierRecord, *, stale: bool = False) -> l
     view = build_view(record, procedure, ctx.deps.calendar, now, verified=verified)
     if stale:
         view["updated"] = when(d.updated_at, ctx.deps.calendar)
-    if not verified and view["can_verify"] and await _locked(ctx, d.code):
-        view.update(can_verify=False, locked=True)
-    if not verified and view["can_verify"]:
+    if not verified and view["can_verify"] and (wait := await _code_wait(ctx, d.code)):
+        view.update(can_verify=False, locked=True, wait=wait)
+    if not verified and (view["can_verify"] or view["locked"]):  # digits sent in the delay get its answer
         ctx.state["pending"] = {"kind": "verify", "code": d.code}
     elif isinstance(ctx.state.get("pending"), dict) and ctx.state["pending"].get("kind") == "verify":
         ctx.state.pop("pending")
@@ -182,39 +191,51 @@ async def verify(ctx: Context) -> list[Reply] | None:
     channel, chat_id = _where(ctx)
     now = ctx.now()
     db = ctx.deps.db
+    client = ctx.incoming.client
     if await failures_since(db, channel, chat_id, now - WINDOW) >= MAX_FAILURES:
         ctx.state.pop("pending", None)
         return [await _limited_failures(ctx)]
+    if client and await client_failures_since(db, client, now - WINDOW) >= MAX_CLIENT_FAILURES:
+        ctx.state.pop("pending", None)
+        return [Reply(template="dossier_limited", context={"what": "client", "limit": MAX_CLIENT_FAILURES},
+                      kind="limited")]
     record = await get_dossier(db, str(pending.get("code", "")))
     if record is None:
         ctx.state.pop("pending", None)
         return None
     d = record.dossier
-    if await _locked(ctx, d.code):  # checked before comparing: a right guess after the lock is no use
+    if wait := await _code_wait(ctx, d.code):  # checked before comparing: a guess in the delay is no use
         ctx.state.pop("pending", None)
-        return [_code_locked()]
+        return [_code_waiting(wait)]
     if matches(digits, d.applicant_phone, d.applicant_id_number):
         await grant_access(db, channel, chat_id, d.code, now + ACCESS_FOR)
         ctx.state.pop("pending", None)
         return await show(ctx, record)
-    await record_failure(db, channel, chat_id, d.code, now)
-    if await _locked(ctx, d.code):
-        ctx.state.pop("pending", None)
-        return [_code_locked()]
+    await record_failure(db, channel, chat_id, d.code, now, client=client)
     left = MAX_FAILURES - await failures_since(db, channel, chat_id, now - WINDOW)
     if left <= 0:
         ctx.state.pop("pending", None)
         return [await _limited_failures(ctx)]
+    if wait := await _code_wait(ctx, d.code):
+        ctx.state.pop("pending", None)
+        return [_code_waiting(wait)]
     return [Reply(template="dossier_wrong", context={"left": left}, kind="wrong")]
 
 
-async def _locked(ctx: Context, code: str) -> bool:
-    return await code_failures_since(ctx.deps.db, code, ctx.now() - CODE_WINDOW) >= MAX_CODE_FAILURES
+async def _code_wait(ctx: Context, code: str) -> int:
+    """Minutes before this dossier's second factor may be tried again (0: now)."""
+    now = ctx.now()
+    failures = await code_failures_since(ctx.deps.db, code, now - CODE_WINDOW)
+    if failures < FREE_CODE_FAILURES:
+        return 0
+    last = await last_code_failure_since(ctx.deps.db, code, now - CODE_WINDOW)
+    delay = min(MAX_CODE_DELAY, CODE_DELAY * 2 ** (failures - FREE_CODE_FAILURES))
+    left = (last + delay - now).total_seconds() if last is not None else 0
+    return 0 if left <= 0 else math.ceil(left / 60)
 
 
-def _code_locked() -> Reply:
-    return Reply(template="dossier_limited", context={"what": "code_locked", "limit": MAX_CODE_FAILURES},
-                 kind="limited")
+def _code_waiting(minutes: int) -> Reply:
+    return Reply(template="dossier_limited", context={"what": "code_wait", "minutes": minutes}, kind="limited")
 
 
 async def _limited_failures(ctx: Context) -> Reply:

@@ -30,6 +30,7 @@ from handlers.reply_json import replies_to_json
 from handlers.router import Context, router
 from handlers.types import Reply
 from knowledge.calendar import to_local
+from knowledge.channels import OFFICIAL_CHANNELS
 from knowledge.dossiers.code import EXAMPLE, find_code
 from knowledge.reminder_windows import day_of, windows
 
@@ -42,7 +43,6 @@ MAX_WITHIN = 10
 # console (``motcua chat``: the operator's own terminal, which holds the database credentials
 # anyway). Never the web chat — a browser session anyone can open would show personal data through
 # /ho_so — nor a Telegram group, where everyone in it would read along.
-OFFICIAL_CHANNELS = ("telegram", "zalo", "console")
 
 
 def can_be_officials(ctx: Context) -> bool:

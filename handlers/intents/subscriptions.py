@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from db.dossier_chat_repo import has_access
 from db.dossier_repo import find_dossier
-from db.models.outbox import PUSH_CHANNELS
+from knowledge.channels import PUSH_CHANNELS
 from db.subscriptions_repo import (
     MAX_SUBSCRIPTIONS,
     TooManySubscriptions,

@@ -111,9 +111,17 @@ def agency_parts(agency: str) -> set[str]:
 
 
 def same_dossier(a: DossierCode, b: DossierCode) -> bool:
-    """Whether a short local form and a full code name the same dossier: same date and sequence,
-    and the agency segments of one among those of the other."""
+    """Whether two codes name the same dossier. Two full codes: only when they are the same code
+    (case, spaces, dashes and invisible characters normalised away) — a zero segment is a segment:
+    ``000.31.22.H26`` is not ``001.31.22.H26``. A short local form (``H26.22-250612-0012``) and a
+    code: same date and sequence, and every meaningful segment of the short one among the other's
+    segments (the caller must still check that exactly one stored dossier is named)."""
     if a.tail != b.tail:
         return False
-    pa, pb = agency_parts(a.agency), agency_parts(b.agency)
-    return bool(pa) and bool(pb) and (pa <= pb or pb <= pa)
+    if a.strict and b.strict:
+        return a.canonical == b.canonical
+    if not a.strict and not b.strict:
+        return bool(agency_parts(a.agency)) and agency_parts(a.agency) == agency_parts(b.agency)
+    short, full = (a, b) if b.strict else (b, a)
+    parts = agency_parts(short.agency)
+    return bool(parts) and parts <= set(full.agency.split("."))

@@ -42,6 +42,7 @@ class FakeBotApi:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.failures: dict[str, list[Failure]] = {}
+        self.down_until: dict[str, tuple[float, Failure]] = {}  # method → an outage until this perf_counter
         self.delay: dict[str, float] = {}
         self.updates: asyncio.Queue = asyncio.Queue()  # for getUpdates (polling)
         self.listener: Callable[[Call], None] | None = None  # told of every call (the bench waits on it)
@@ -66,6 +67,10 @@ class FakeBotApi:
     def fail_next(self, method: str, status: int, description: str, *, retry_after: int | None = None, times: int = 1) -> None:
         self.failures.setdefault(method, []).extend(Failure(status, description, retry_after) for _ in range(times))
 
+    def fail_for(self, method: str, seconds: float, status: int = 502, description: str = "Bad Gateway") -> None:
+        """Every call of ``method`` fails for the next ``seconds`` (an outage)."""
+        self.down_until[method] = (time.perf_counter() + seconds, Failure(status, description))
+
     def sent(self, chat_id: str | int | None = None) -> list[dict[str, Any]]:
         """The parameters of every successful sendMessage (to one chat)."""
         return [c.params for c in self.calls if c.method == "sendMessage" and not c.params.get("_failed")
@@ -88,8 +93,9 @@ class FakeBotApi:
         if delay := self.delay.get(method):
             await asyncio.sleep(delay)
         queue = self.failures.get(method)
-        if queue:
-            failure = queue.pop(0)
+        outage = self.down_until.get(method)
+        if queue or (outage is not None and time.perf_counter() < outage[0]):
+            failure = queue.pop(0) if queue else outage[1]
             params["_failed"] = failure.status
             body: dict[str, Any] = {"ok": False, "error_code": failure.status, "description": failure.description}
             if failure.retry_after is not None:

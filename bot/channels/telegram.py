@@ -1,14 +1,13 @@
-"""The Telegram channel: python-telegram-bot's ``Application`` under our aiohttp server.
+"""The Telegram channel: python-telegram-bot's ``Bot`` (its rate limiter, ``Update.de_json``) under
+our aiohttp server and the durable pipeline.
 
 Webhook mode (production): the Application is built with ``updater(None)``; Telegram posts updates
-to ``POST /telegram/webhook``, which checks the secret header, puts the update on PTB's queue and
-answers 200 at once; PTB processes it in the background (``concurrent_updates``) and ``stop()``
-drains the queue, so a graceful shutdown answers what was received. Polling mode (development):
-PTB's updater polls inside the same service. Either way every update goes through ``_on_update``:
-claimed in the database by update_id (processed once across replicas and restarts), answered by
-the core, sent in HTML parse mode, split at 4,096 characters with the buttons on the last part.
-
-``TelegramChannel.send(chat_id, replies)`` is the sending API for notifications and reminders.
+to ``POST /telegram/webhook``: the secret header is checked, the update's shape checked and
+decoded with ``Update.de_json``, the message stored in the inbox (its ``update_id`` is the dedupe
+key) and only then 200 is answered. PTB's in-memory ``update_queue`` carries nothing: the inbox
+worker answers (``bot.pipeline``) and the outbox sends, in HTML parse mode, split at 4,096
+characters with the buttons on the last part. Polling mode (development): PTB's updater polls and
+each update goes to the inbox the same way (from its handler).
 """
 
 from __future__ import annotations
@@ -17,12 +16,11 @@ import asyncio
 import hashlib
 import hmac
 import html
-import json
 import logging
 import re
-import time
 import warnings
 from datetime import timedelta
+from typing import Any
 
 from aiohttp import web
 from telegram import (
@@ -45,11 +43,12 @@ from telegram.error import (
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
 
+from bot.channels.base import Accepted, Rejected, WebhookChannel
+from bot.channels.telegram_http import AiohttpRequest
 from bot.config import Settings
 from bot.delivery import PermanentDeliveryError, TransientDeliveryError
 from bot.service import Service
 from bot.split import split_text
-from bot.telegram_http import AiohttpRequest
 from handlers import Incoming, Reply
 from handlers.types import Button
 from knowledge.calendar import VN_TZ
@@ -60,7 +59,6 @@ CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query"]
 MAX_CALLBACK_BYTES = 64
-MAX_BODY = 1024 * 1024
 _TAG = re.compile(r"<[^>]+>")
 
 COMMANDS = {
@@ -98,6 +96,66 @@ def webhook_secret(settings: Settings) -> str:
         return settings.telegram_webhook_secret.get_secret_value()
     token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
     return hashlib.sha256(b"motcua-telegram-webhook:" + token.encode()).hexdigest()
+
+
+def _is_int(value: Any) -> bool:
+    return type(value) is int  # not bool, not a float
+
+
+def check_shape(data: Any) -> None:
+    """What ``Update.de_json`` and ``to_incoming`` rely on, checked first: a wrong shape is a 400
+    naming what is wrong, not an exception somewhere inside PTB."""
+    if not isinstance(data, dict) or not _is_int(data.get("update_id")):
+        raise Rejected(400, "malformed", "not an update (update_id)")
+    message = data.get("message")
+    if message is not None:
+        _check_message(message, "message")
+    query = data.get("callback_query")
+    if query is not None:
+        if not isinstance(query, dict) or not isinstance(query.get("id"), str):
+            raise Rejected(400, "malformed", "callback_query without an id")
+        _check_user(query.get("from"), "callback_query.from", required=True)
+        if query.get("data") is not None and not isinstance(query.get("data"), str):
+            raise Rejected(400, "malformed", "callback_query.data is not a string")
+        if query.get("message") is not None:
+            _check_message(query["message"], "callback_query.message")
+
+
+def _check_message(message: Any, where: str) -> None:
+    if not isinstance(message, dict):
+        raise Rejected(400, "malformed", f"{where} is not an object")
+    chat = message.get("chat")
+    if not isinstance(chat, dict) or not _is_int(chat.get("id")):
+        raise Rejected(400, "malformed", f"{where} without a chat")
+    if not _is_int(message.get("date")) or not _is_int(message.get("message_id")):
+        raise Rejected(400, "malformed", f"{where} without a date or an id")
+    for field in ("text", "caption"):
+        if message.get(field) is not None and not isinstance(message.get(field), str):
+            raise Rejected(400, "malformed", f"{where}.{field} is not a string")
+    _check_user(message.get("from"), f"{where}.from")
+
+
+def _check_user(user: Any, where: str, *, required: bool = False) -> None:
+    if user is None and not required:
+        return
+    if not isinstance(user, dict) or not _is_int(user.get("id")):
+        raise Rejected(400, "malformed", f"{where} is not a user")
+    if user.get("language_code") is not None and not isinstance(user.get("language_code"), str):
+        raise Rejected(400, "malformed", f"{where}.language_code is not a string")
+
+
+def parse_update(data: Any, bot: Any) -> list[Accepted]:
+    """A webhook body as the messages to store ([] for updates that need no answer)."""
+    check_shape(data)
+    try:
+        update = Update.de_json(data, bot)
+        incoming = to_incoming(update)
+    except Exception as exc:  # noqa: BLE001  (whatever PTB could not decode is the sender's error)
+        raise Rejected(400, "malformed", f"not a Telegram update ({type(exc).__name__})") from exc
+    if incoming is None:
+        return []
+    meta = {"callback_query_id": update.callback_query.id} if update.callback_query is not None else None
+    return [Accepted(incoming, str(update.update_id), meta)]
 
 
 def to_incoming(update: Update) -> Incoming | None:
@@ -156,8 +214,9 @@ def _as_plain(part: str) -> str:
     return html.unescape(_TAG.sub("", part))
 
 
-class TelegramChannel:
+class TelegramChannel(WebhookChannel):
     name = CHANNEL
+    path = "/telegram/webhook"
 
     def __init__(
         self,
@@ -167,13 +226,12 @@ class TelegramChannel:
         typing_after: float = 0.8,
         overall_max_rate: float = 30,
         max_wait: float = 600.0,
-        concurrent_updates: int = 256,
         request: BaseRequest | None = None,
     ) -> None:
         if settings.telegram_token is None:
             raise ValueError("MOTCUA_TELEGRAM_TOKEN is not set")
+        super().__init__(service)
         self.settings = settings
-        self.service = service
         self.mode = settings.telegram_mode
         if self.mode not in ("webhook", "polling"):
             raise ValueError(f"MOTCUA_TELEGRAM_MODE must be webhook or polling, not {self.mode!r}")
@@ -186,15 +244,13 @@ class TelegramChannel:
             .base_url(settings.telegram_base_url)
             # Throttles the overall rate and pauses every request on a 429 for retry_after.
             .rate_limiter(AIORateLimiter(overall_max_rate=overall_max_rate, max_retries=3))
-            .request(request or AiohttpRequest())  # PTB's own default is httpx: see bot/telegram_http.py
+            .request(request or AiohttpRequest())  # PTB's own default is httpx: see bot/channels/telegram_http.py
             .get_updates_request(AiohttpRequest(connection_pool_size=1))
-            .concurrent_updates(concurrent_updates)
         )
         if self.mode == "webhook":
             builder = builder.updater(None)
         self.app = builder.build()
-        self._received: dict[int, float] = {}  # update_id -> arrival time (PTB objects are frozen)
-        self.app.add_handler(TypeHandler(Update, self._on_update))
+        self.app.add_handler(TypeHandler(Update, self._on_polled))
         self.app.add_error_handler(self._on_error)
 
     @property
@@ -233,62 +289,43 @@ class TelegramChannel:
         if self.mode == "polling" and self.app.updater and self.app.updater.running:
             await self.app.updater.stop()
         if self.app.running:
-            await self.app.stop()  # processes every update already queued
+            await self.app.stop()
         await self.app.shutdown()
 
+    def health(self) -> dict[str, Any]:
+        return {"status": "ok" if self.app.running else "stopped", "mode": self.mode}
+
     # --- incoming -----------------------------------------------------------------------------
-    async def webhook(self, request: web.Request) -> web.Response:
+    def routes(self):
+        return super().routes() if self.mode == "webhook" else []
+
+    def authorize(self, request: web.Request) -> None:
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, self.secret):
-            self.service.metrics.rejected.labels(CHANNEL, "secret").inc()
-            return web.json_response({"error": "unauthorized"}, status=401)
-        if (request.content_length or 0) > MAX_BODY:
-            self.service.metrics.rejected.labels(CHANNEL, "too_large").inc()
-            return web.json_response({"error": "too large"}, status=413)
-        try:
-            data = json.loads(await request.read())
-            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-                raise ValueError("not an update")
-            update = Update.de_json(data, self.bot)
-        except web.HTTPRequestEntityTooLarge:
-            self.service.metrics.rejected.labels(CHANNEL, "too_large").inc()
-            return web.json_response({"error": "too large"}, status=413)
-        except Exception:
-            self.service.metrics.rejected.labels(CHANNEL, "malformed").inc()
-            return web.json_response({"error": "malformed update"}, status=400)
-        self._received[update.update_id] = time.perf_counter()  # latency from arrival
-        await self.app.update_queue.put(update)
-        return web.json_response({"ok": True})
+            raise Rejected(401, "secret")
 
-    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        received = self._received.pop(update.update_id, None)
-        incoming = to_incoming(update)
-        if incoming is None:
-            return
-        if update.callback_query is not None:
-            try:
-                await update.callback_query.answer()  # stops the spinner on the tapped button
-            except TelegramError as exc:
-                log.debug("answerCallbackQuery failed: %s", exc)
+    def parse(self, data: Any) -> list[Accepted]:
+        return parse_update(data, self.bot)
 
-        async def deliver(replies: list[Reply]) -> None:
-            await self.send(incoming.chat_id, replies)
-
-        async def typing() -> None:
-            await self.bot.send_chat_action(incoming.chat_id, ChatAction.TYPING)
-
-        await self.service.answer(
-            incoming,
-            deliver,
-            claim=str(update.update_id),
-            on_slow=typing,
-            slow_after=self.typing_after,
-            received=received,
-        )
+    async def _on_polled(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Polling mode: the update PTB fetched goes to the inbox like a webhook's."""
+        accepted = parse_update(update.to_dict(), self.bot)
+        if accepted:
+            await self.service.pipeline.accept(accepted)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         self.service.metrics.errors.labels(CHANNEL, "update").inc()
         log.error("telegram update failed", exc_info=context.error)
+
+    async def acknowledge(self, incoming: Incoming, meta: dict) -> None:
+        if query_id := meta.get("callback_query_id"):
+            try:
+                await self.bot.answer_callback_query(query_id)  # stops the spinner on the tapped button
+            except TelegramError as exc:
+                log.debug("answerCallbackQuery failed: %s", exc)
+
+    async def typing(self, chat_id: str) -> None:
+        await self.bot.send_chat_action(chat_id, ChatAction.TYPING)
 
     # --- outgoing -----------------------------------------------------------------------------
     async def send(self, chat_id: str, replies: list[Reply], *, skip_parts: int = 0) -> None:

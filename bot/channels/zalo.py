@@ -1,9 +1,10 @@
-"""The Zalo OA channel: the signed webhook in, plain-text replies out through ``bot.zalo``.
+"""The Zalo OA channel: the signed webhook in, plain-text replies out through ``bot.channels.zalo_api``.
 
 ``POST /zalo/webhook`` reads the raw bytes first (at most 1 MB), checks
 ``X-ZEvent-Signature: mac=sha256(app_id + raw body + timestamp + OA secret key)`` in constant time,
-refuses stale timestamps (epoch milliseconds, as a string), answers 200 at once and processes the
-event in the background, once (``message.msg_id`` claimed in the database).
+refuses stale timestamps (epoch milliseconds, as a string), stores the message in the inbox
+(``message.msg_id`` is the dedupe key) and only then answers 200 — well within Zalo's 2 seconds;
+the inbox worker answers it and the outbox sends the reply (``bot.pipeline``).
 
 Buttons are ``oa.query.hide`` buttons whose payload comes back as a ``user_send_text``; the payload
 is sent as ``PAYLOAD_PREFIX + Button.payload`` so it is recognised and handed to the core as
@@ -14,26 +15,28 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import time
 import unicodedata
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
 
+from bot.channels.base import Accepted, Rejected, WebhookChannel
+from bot.channels.zalo_api import CHANNEL, ZaloClient
 from bot.config import Settings
 from bot.delivery import DeliveryError
 from bot.service import Service
 from bot.split import split_text
-from bot.zalo import CHANNEL, ZaloClient
+from db.channels_repo import load_zalo_token
+from db.models.base import utcnow
 from handlers import Incoming, Reply
 from handlers.types import Button
 
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-ZEvent-Signature"
-MAX_BODY = 1024 * 1024
 MAX_TEXT = 2000
 MAX_BUTTONS = 5
 MAX_TITLE = 100
@@ -77,16 +80,26 @@ def _id(value: Any) -> str | None:
     return str(value)
 
 
+def _object(event: dict[str, Any], field: str) -> dict[str, Any]:
+    value = event.get(field)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise Rejected(400, "malformed", f"{field} is not an object")
+    return value
+
+
 def to_incoming(event: dict[str, Any]) -> tuple[Incoming, str] | None:
     """The core's Incoming and the key that deduplicates it, or None for events we ignore
-    (our own oa_send_* echoes, seen/received receipts, attachments, unfollow, ...)."""
+    (our own oa_send_* echoes, seen/received receipts, attachments, unfollow, ...). A field of
+    the wrong shape (``sender`` a string) is Rejected."""
     name = event.get("event_name")
     if name == "user_send_text":
-        sender = _id((event.get("sender") or {}).get("id"))
-        message = event.get("message") or {}
+        sender = _id(_object(event, "sender").get("id"))
+        message = _object(event, "message")
         msg_id = _id(message.get("msg_id"))
         if not sender or not msg_id:
-            return None
+            raise Rejected(400, "malformed", "user_send_text without sender.id or message.msg_id")
         text = message.get("text") if isinstance(message.get("text"), str) else ""
         if text.startswith(PAYLOAD_PREFIX):
             incoming = Incoming(CHANNEL, sender, payload=text[len(PAYLOAD_PREFIX) :], user_id=sender)
@@ -94,24 +107,33 @@ def to_incoming(event: dict[str, Any]) -> tuple[Incoming, str] | None:
             incoming = Incoming(CHANNEL, sender, text=text, user_id=sender)
         return incoming, f"msg:{msg_id}"
     if name == "follow":
-        follower = _id((event.get("follower") or {}).get("id")) or _id((event.get("sender") or {}).get("id"))
+        follower = _id(_object(event, "follower").get("id")) or _id(_object(event, "sender").get("id"))
         if not follower:
-            return None
+            raise Rejected(400, "malformed", "follow without follower.id")
         return Incoming(CHANNEL, follower, user_id=follower, event="follow"), f"follow:{follower}:{event.get('timestamp')}"
     return None
 
 
-class ZaloChannel:
+class ZaloChannel(WebhookChannel):
     name = CHANNEL
+    path = "/zalo/webhook"
 
     def __init__(self, settings: Settings, service: Service, client: ZaloClient) -> None:
         if not settings.zalo_app_id or settings.zalo_oa_secret_key is None:
             raise ValueError("MOTCUA_ZALO_APP_ID and MOTCUA_ZALO_OA_SECRET_KEY are needed for the webhook")
+        super().__init__(service)
         self.app_id = settings.zalo_app_id
         self.secret = settings.zalo_oa_secret_key.get_secret_value()
         self.max_age_ms = settings.zalo_webhook_max_age_seconds * 1000
-        self.service = service
         self.client = client
+
+    async def start(self) -> None:
+        await self.client.start()
+
+    async def maintain(self) -> None:
+        pair = await load_zalo_token(self.client.db, self.client.app_id)
+        if pair and pair.expires_at and pair.expires_at - utcnow() < timedelta(hours=2):
+            await self.client.refresh(stale=pair.access_token)
 
     async def send(self, user_id: str, replies: list[Reply], *, skip_parts: int = 0) -> None:
         """Send the replies as plain text. Raises PermanentDeliveryError (e.g. -230: the user has
@@ -132,49 +154,21 @@ class ZaloChannel:
                 sent += 1
                 self.service.metrics.messages_out.labels(CHANNEL).inc()
 
-    def _reject(self, reason: str, status: int) -> web.Response:
-        self.service.metrics.rejected.labels(CHANNEL, reason).inc()
-        return web.json_response({"error": reason}, status=status)
-
-    async def webhook(self, request: web.Request) -> web.Response:
-        received = time.perf_counter()
-        if (request.content_length or 0) > MAX_BODY:
-            return self._reject("too_large", 413)
-        try:
-            raw = await request.read()  # the exact bytes: the signature covers them
-        except web.HTTPRequestEntityTooLarge:
-            return self._reject("too_large", 413)
-        if len(raw) > MAX_BODY:
-            return self._reject("too_large", 413)
-        try:
-            event = json.loads(raw)
-        except ValueError:
-            return self._reject("malformed", 400)
-        if not isinstance(event, dict):
-            return self._reject("malformed", 400)
-        timestamp = _id(event.get("timestamp")) or ""
+    def verify(self, request: web.Request, raw: bytes, data: Any) -> None:
+        if not isinstance(data, dict):
+            raise Rejected(400, "malformed", "not an object")
+        timestamp = _id(data.get("timestamp")) or ""
         given = request.headers.get(SIGNATURE_HEADER, "")
         expected = "mac=" + signature(self.app_id, raw, timestamp, self.secret)
         if not hmac.compare_digest(given.encode(), expected.encode()):
-            return self._reject("signature", 401)
+            raise Rejected(401, "signature")
         try:
             age = abs(time.time() * 1000 - int(timestamp))
-        except ValueError:
-            return self._reject("malformed", 400)
+        except ValueError as exc:
+            raise Rejected(400, "malformed", "timestamp") from exc
         if age > self.max_age_ms:
-            return self._reject("stale", 403)
-        decoded = to_incoming(event)
-        if decoded is not None:
-            incoming, key = decoded
-            self.service.tasks.spawn(self._process(incoming, key, received), name=f"zalo {key}")
-        return web.json_response({"ok": True})
+            raise Rejected(403, "stale")
 
-    async def _process(self, incoming: Incoming, key: str, received: float) -> None:
-        async def deliver(replies: list[Reply]) -> None:
-            try:
-                await self.send(incoming.chat_id, replies)
-            except DeliveryError as exc:
-                log.warning("Zalo reply not delivered: %s", exc)
-                self.service.metrics.errors.labels(CHANNEL, "send").inc()
-
-        await self.service.answer(incoming, deliver, claim=key, received=received)
+    def parse(self, data: Any) -> list[Accepted]:
+        decoded = to_incoming(data)
+        return [Accepted(*decoded)] if decoded is not None else []

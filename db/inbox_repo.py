@@ -1,0 +1,191 @@
+"""The inbox, from the database's side (``db.models.inbox``): accept (insert once per event key),
+claim, settle.
+
+Accepting is the dedupe claim: ``INSERT ... ON CONFLICT (channel, event_key) DO NOTHING
+RETURNING``; the caller acknowledges the platform only after this transaction committed.
+
+Claiming is one statement, like the outbox's: ``UPDATE inbox SET status='working', lease_until,
+claim_token WHERE id IN (SELECT id ... ORDER BY id LIMIT n FOR UPDATE SKIP LOCKED) RETURNING *``.
+On PostgreSQL concurrent workers (replicas) skip each other's rows; on SQLite, which ignores FOR
+UPDATE, the statement runs under the single write lock and is atomic too. Only the oldest open row
+of each chat is claimable, so a chat's messages are answered one after another, by one worker at a
+time. A row is due when it is pending, or working with its lease run out (its worker died).
+
+Settling is conditional on the claim token and, for a finished row, plans its replies in the
+outbox in the same transaction: a message is either still open (and will be answered) or answered
+with its replies planned — never "done" with its replies lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, exists, func, literal_column, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased
+
+from db.engine import Database
+from db.models.base import utcnow
+from db.models.inbox import InboxMessage
+from db.outbox_repo import Planned, enqueue_in
+
+MAX_KEY = 128
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    channel: str
+    event_key: str
+    chat_id: str
+    incoming: dict
+    meta: dict | None = None
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A claimed row answered: its replies planned in the outbox, or kept on the row."""
+
+    row_id: int
+    token: str
+    planned: Sequence[Planned] = field(default_factory=tuple)
+    replies: list | None = None  # kept on the row (a channel that cannot push)
+
+
+def _insert(db: Database):
+    return pg_insert if db.is_postgres else sqlite_insert
+
+
+def _values(message: NewMessage, now: datetime) -> dict:
+    return {"channel": message.channel, "event_key": message.event_key[:MAX_KEY], "chat_id": message.chat_id[:64],
+            "incoming": message.incoming, "meta": message.meta, "status": "pending", "attempts": 0,
+            "received_at": now}
+
+
+async def accept(db: Database, messages: Sequence[NewMessage], now: datetime | None = None) -> set[tuple[str, str]]:
+    """Store the messages in one transaction; returns the (channel, event_key) pairs that were new
+    (the others had been accepted before: a platform's retry, another replica)."""
+    now = now or utcnow()
+    table = InboxMessage.__table__
+    unique = list({(m.channel, m.event_key[:MAX_KEY]): m for m in messages}.values())
+    new: set[tuple[str, str]] = set()
+    async with db.begin() as connection:
+        for start in range(0, len(unique), 200):  # SQLite caps the bound parameters per statement
+            stmt = (
+                _insert(db)(table).values([_values(m, now) for m in unique[start : start + 200]])
+                .on_conflict_do_nothing(index_elements=["channel", "event_key"])
+                .returning(table.c.channel, table.c.event_key)
+            )
+            new.update((c, k) for c, k in (await connection.execute(stmt)).all())
+    return new
+
+
+async def accept_claimed(db: Database, message: NewMessage, *, token: str, lease: timedelta,
+                         now: datetime | None = None) -> InboxMessage | None:
+    """Store a message already claimed by the caller, who answers it at once (the web chat);
+    None when the event key was accepted before (then ``find`` tells its state)."""
+    now = now or utcnow()
+    values = _values(message, now) | {"status": "working", "attempts": 1, "claim_token": token,
+                                      "lease_until": now + lease}
+    stmt = (_insert(db)(InboxMessage).values(**values)
+            .on_conflict_do_nothing(index_elements=[InboxMessage.channel, InboxMessage.event_key])
+            .returning(InboxMessage))
+    async with db.transaction() as session:
+        return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def find(db: Database, channel: str, event_key: str) -> InboxMessage | None:
+    async with db.session() as session:
+        return await session.scalar(select(InboxMessage).where(InboxMessage.channel == channel,
+                                                               InboxMessage.event_key == event_key[:MAX_KEY]))
+
+
+def _due(now: datetime):
+    return or_(InboxMessage.status == "pending",
+               and_(InboxMessage.status == "working", InboxMessage.lease_until < now))
+
+
+def _first_open_of_its_chat():
+    earlier = aliased(InboxMessage, name="earlier")
+    still_open = earlier.status.in_([literal_column("'pending'"), literal_column("'working'")])
+    return ~exists().where(earlier.channel == InboxMessage.channel, earlier.chat_id == InboxMessage.chat_id,
+                           earlier.id < InboxMessage.id, still_open)
+
+
+async def claim(db: Database, *, limit: int, lease: timedelta, token: str, now: datetime | None = None) -> list[InboxMessage]:
+    """Claim up to ``limit`` due rows for ``lease``, oldest first, each the oldest open row of its chat."""
+    now = now or utcnow()
+    due = (
+        select(InboxMessage.id).where(_due(now), _first_open_of_its_chat())
+        .order_by(InboxMessage.id).limit(limit).with_for_update(skip_locked=True)
+    )
+    table = InboxMessage.__table__
+    stmt = (  # Core, not the ORM's UPDATE: the hot path (rows are read-only records either way)
+        update(table).where(table.c.id.in_(due.scalar_subquery()))
+        .values(status="working", lease_until=now + lease, claim_token=token, attempts=table.c.attempts + 1)
+        .returning(*table.c)
+    )
+    async with db.begin() as connection:
+        rows = list((await connection.execute(stmt)).all())
+    return sorted(rows, key=lambda r: r.id)
+
+
+async def finish(db: Database, items: Sequence[Finished], now: datetime | None = None) -> list[bool]:
+    """Settle answered rows in one transaction, planning their replies in the outbox; per item,
+    False when the row was no longer this claim's (another worker answers it: nothing planned)."""
+    now = now or utcnow()
+    done: list[bool] = []
+    table = InboxMessage.__table__
+    async with db.begin() as connection:
+        for item in items:
+            result = await connection.execute(
+                update(table)
+                .where(table.c.id == item.row_id, table.c.claim_token == item.token, table.c.status == "working")
+                .values(status="done", done_at=now, lease_until=None, last_error=None, replies=item.replies)
+            )
+            ours = bool(result.rowcount)
+            if ours and item.planned:
+                await enqueue_in(connection, db, item.planned, now)
+            done.append(ours)
+    return done
+
+
+async def give_back(db: Database, row_id: int, token: str, error: str, *, failed: bool = False) -> bool:
+    """Answering failed: pending again (another round tries it), or ``failed`` for good."""
+    async with db.transaction() as session:
+        result = await session.execute(
+            update(InboxMessage)
+            .where(InboxMessage.id == row_id, InboxMessage.claim_token == token, InboxMessage.status == "working")
+            .values(status="failed" if failed else "pending", lease_until=None, claim_token=None,
+                    last_error=error[:1000])
+            .execution_options(synchronize_session=False)
+        )
+    return bool(result.rowcount)
+
+
+async def backlog(db: Database) -> int:
+    """Messages accepted and not yet answered."""
+    async with db.session() as session:
+        return await session.scalar(
+            select(func.count()).select_from(InboxMessage).where(InboxMessage.status.in_(("pending", "working")))
+        ) or 0
+
+
+async def forget_done_before(db: Database, before: datetime) -> int:
+    """Drop answered rows older than any platform redelivers an event (Telegram keeps them 24 h)."""
+    async with db.transaction() as session:
+        result = await session.execute(
+            delete(InboxMessage).where(InboxMessage.status.in_(("done", "failed")), InboxMessage.received_at < before)
+        )
+    return result.rowcount or 0
+
+
+async def inbox_rows(db: Database, *, channel: str | None = None) -> list[InboxMessage]:
+    """For operators and tests: the rows, oldest first."""
+    stmt = select(InboxMessage).order_by(InboxMessage.id)
+    if channel is not None:
+        stmt = stmt.where(InboxMessage.channel == channel)
+    async with db.session() as session:
+        return list(await session.scalars(stmt))

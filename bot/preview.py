@@ -13,7 +13,7 @@ import uuid
 from telegram.constants import MessageLimit
 
 from bot.split import split_text
-from bot.zalo_channel import PAYLOAD_PREFIX, messages_for
+from bot.channels.zalo import PAYLOAD_PREFIX, messages_for
 from handlers import Incoming, Reply, handle
 from handlers.deps import Deps
 from handlers.replies import intent_of

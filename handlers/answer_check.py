@@ -16,11 +16,12 @@ from datetime import date
 
 from handlers.procedure_view import ATTACHED, case_groups
 from knowledge.catalogue.model import Procedure
+from knowledge.channels import capabilities
 from knowledge.catalogue.parse import find_amounts
 from knowledge.text import fold
 
 FIRST_MESSAGE_TARGET = 1200
-CHANNEL_LIMIT = 2000  # Zalo's, the smallest
+CHANNEL_LIMIT = capabilities("zalo").message_limit  # the smallest of the channels
 TITLE_LIMIT = 150
 
 CLASSES = {

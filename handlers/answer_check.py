@@ -79,27 +79,24 @@ class Audit:
     def by_class(self) -> Counter:
         return Counter(f.cls for f in self.findings)
 
-    def procedures_with_defects(self, classes: Iterable[str] | None = None) -> set[str]:
-        wanted = set(classes) if classes is not None else set(CLASSES)
-        return {f.code for f in self.findings if f.cls in wanted}
+    def procedures_with_defects(self) -> set[str]:
+        return {f.code for f in self.findings}
+
+
+_HEADINGS = ("📄", "💰", "⏱", "📍", "⚖", "✅", "🧭", "📌")  # the answer's section headings
 
 
 def _section(text: str, heading: str) -> str:
-    """The lines of one section of the answer ("📄 Giấy tờ", "💰 Phí", ...), up to the next."""
-    lines = text.splitlines()
-    out, inside = [], False
-    for line in lines:
-        if line.startswith(heading):
-            inside = True
-            continue
-        if inside and (not line.strip() or re.match(r"^\W\S* ?[A-ZĐ]", line) and not line.startswith(("•", "…", "-"))):
-            if out and not line.strip():
-                continue
-            if out or line.strip():
+    """The lines of one section of the answer ("📄 Giấy tờ", "💰 Phí", ...), up to the next heading."""
+    out: list[str] | None = None
+    for line in text.splitlines():
+        if line.startswith(_HEADINGS):
+            if out is not None:
                 break
-        if inside:
+            out = [] if line.startswith(heading) else None
+        elif out is not None and line.strip():
             out.append(line)
-    return "\n".join(out)
+    return "\n".join(out or [])
 
 
 def _amount_stated(value: int, texts: list[str]) -> bool:

@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from handlers.types import Dialect, Reply
+from knowledge.catalogue.fees import money
 
 _TAG = re.compile(r"<[^>]+>")
 TEMPLATES = Path(__file__).with_name("templates")
@@ -24,9 +25,7 @@ TEMPLATES = Path(__file__).with_name("templates")
 
 def _money(amount: int | None) -> str:
     """1500000 → "1.500.000 đồng" (Vietnamese thousands separator)."""
-    if amount is None:
-        return ""
-    return f"{amount:,}".replace(",", ".") + " đồng"
+    return "" if amount is None else money(amount)
 
 
 def _ddmmyyyy(value: date | datetime | None) -> str:

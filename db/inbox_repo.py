@@ -28,6 +28,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
 from db.engine import Database
+from db.leases import claim_rows
 from db.models.base import utcnow
 from db.models.inbox import InboxMessage
 from db.outbox_repo import Planned, enqueue_in
@@ -117,19 +118,9 @@ def _first_open_of_its_chat():
 async def claim(db: Database, *, limit: int, lease: timedelta, token: str, now: datetime | None = None) -> list[InboxMessage]:
     """Claim up to ``limit`` due rows for ``lease``, oldest first, each the oldest open row of its chat."""
     now = now or utcnow()
-    due = (
-        select(InboxMessage.id).where(_due(now), _first_open_of_its_chat())
-        .order_by(InboxMessage.id).limit(limit).with_for_update(skip_locked=True)
-    )
-    table = InboxMessage.__table__
-    stmt = (  # Core, not the ORM's UPDATE: the hot path (rows are read-only records either way)
-        update(table).where(table.c.id.in_(due.scalar_subquery()))
-        .values(status="working", lease_until=now + lease, claim_token=token, attempts=table.c.attempts + 1)
-        .returning(*table.c)
-    )
-    async with db.begin() as connection:
-        rows = list((await connection.execute(stmt)).all())
-    return sorted(rows, key=lambda r: r.id)
+    due = (select(InboxMessage.id).where(_due(now), _first_open_of_its_chat())
+           .order_by(InboxMessage.id).limit(limit))
+    return await claim_rows(db, InboxMessage.__table__, due, status="working", lease=lease, token=token, now=now)
 
 
 async def finish(db: Database, items: Sequence[Finished], now: datetime | None = None) -> list[bool]:

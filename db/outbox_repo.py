@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
 from db.engine import Database
+from db.leases import claim_rows
 from db.models.base import utcnow
 from db.models.officials import OfficialChat
 from db.models.outbox import OutboxMessage
@@ -122,20 +123,9 @@ async def claim(db: Database, *, limit: int, lease: timedelta, token: str, now: 
     """Claim up to ``limit`` due rows for ``lease`` (oldest due first), each the oldest open row of
     its chat."""
     now = now or utcnow()
-    due = (
-        select(OutboxMessage.id).where(_due(now), _first_open_of_its_chat(now))
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit).with_for_update(skip_locked=True)
-    )
-    table = OutboxMessage.__table__
-    stmt = (  # Core, not the ORM's UPDATE: a hot path (rows are read-only records either way)
-        update(table).where(table.c.id.in_(due.scalar_subquery()))
-        .values(status="sending", lease_until=now + lease, claim_token=token, attempts=table.c.attempts + 1)
-        .returning(*table.c)
-    )
-    async with db.begin() as connection:
-        rows = list((await connection.execute(stmt)).all())
-    return sorted(rows, key=lambda r: r.id)
+    due = (select(OutboxMessage.id).where(_due(now), _first_open_of_its_chat(now))
+           .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
+    return await claim_rows(db, OutboxMessage.__table__, due, status="sending", lease=lease, token=token, now=now)
 
 
 async def _settle(db: Database, row_id: int, token: str, **values) -> bool:

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     # newly announced days off and make-up days, per-agency office hours, without a release.
     calendar_file: Path | None = None
 
+    # Search: the hand-curated everyday names (knowledge/data/common_procedures.txt); off (0) to
+    # measure, or to serve, the search without them.
+    search_curated: bool = True
+
     # HTTP service (`motcua run`)
     http_host: str = "127.0.0.1"
     http_port: int = 8080

@@ -22,7 +22,8 @@ async def core_deps(settings: Settings | None = None) -> AsyncIterator[Deps]:
     db = Database(settings.resolved_database_url)
     try:
         await db.migrate()
-        catalogue = await Catalogue.load(db, cache=IndexCache(settings.data_dir))
+        catalogue = await Catalogue.load(db, cache=IndexCache(settings.data_dir, settings.search_curated),
+                                         curated=settings.search_curated)
         calendar = WorkingCalendar.load(settings.calendar_file)
         backend = backend_from_settings(settings)  # MOTCUA_BACKEND_URL: pull unknown dossiers
         try:

@@ -24,14 +24,10 @@ from knowledge.search import SearchIndex
 log = logging.getLogger(__name__)
 
 
-@cache
-def popular_codes() -> frozenset[str]:
-    """The procedures citizens use most: the bundled default catalogue's and the curated list's."""
-    return frozenset(p.code for p in load_bundled()) | frozenset(load_common())
-
-
-def build_index(procedures: list[Procedure]) -> SearchIndex:
-    return SearchIndex(procedures, popular=popular_codes(), aliases=load_common())
+def build_index(procedures: list[Procedure], curated: bool = True) -> SearchIndex:
+    """The search index; ``curated=False`` (MOTCUA_SEARCH_CURATED=0) leaves out the hand-curated
+    everyday names, to measure (or serve) what the search does without them."""
+    return SearchIndex(procedures, aliases=load_common() if curated else None)
 
 
 # What an index is built from besides the catalogue: when any of these files changes, a cached
@@ -39,7 +35,7 @@ def build_index(procedures: list[Procedure]) -> SearchIndex:
 _INDEX_INPUTS = [
     Path(__file__).resolve().parent.parent / "knowledge" / name
     for name in ("search.py", "query.py", "text.py", "common.py", "catalogue/model.py", "data/synonyms.txt",
-                 "data/question_words.toml", "data/common_procedures.txt", "data/catalogue.json")
+                 "data/question_words.toml", "data/actions.toml", "actions.py", "data/common_procedures.txt", "data/catalogue.json")
 ]
 
 
@@ -57,11 +53,12 @@ class IndexCache:
     and a fingerprint of the search code and data files; only the latest one is kept. The file is
     ours, written next to the database we already trust."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, curated: bool = True) -> None:
         self.directory = Path(directory)
+        self.curated = curated
 
     def _path(self, version: str) -> Path:
-        key = hashlib.sha256(f"{version}|{_inputs_fingerprint()}".encode()).hexdigest()[:24]
+        key = hashlib.sha256(f"{version}|{_inputs_fingerprint()}|{self.curated}".encode()).hexdigest()[:24]
         return self.directory / f"search-index-{key}.pickle"
 
     def get(self, version: str) -> SearchIndex | None:
@@ -91,20 +88,23 @@ class IndexCache:
 
 
 class Catalogue:
-    def __init__(self, index: SearchIndex, version: str = "", cache: IndexCache | None = None) -> None:
+    def __init__(self, index: SearchIndex, version: str = "", cache: IndexCache | None = None,
+                 curated: bool = True) -> None:
         self.index = index
         self.version = version
         self.cache = cache
+        self.curated = curated
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def load(cls, db: Database, *, seed_bundled: bool = True, cache: IndexCache | None = None) -> Catalogue:
+    async def load(cls, db: Database, *, seed_bundled: bool = True, cache: IndexCache | None = None,
+                   curated: bool = True) -> Catalogue:
         """The index over the database's procedures; an empty database first receives the bundled
         default catalogue, so that a fresh install answers real questions."""
         if seed_bundled and (await count_procedures(db))["total"] == 0:
             stats = await upsert_procedures(db, load_bundled())
             log.info("seeded the bundled catalogue: %d procedures", stats.inserted)
-        catalogue = cls(SearchIndex([]), "", cache)
+        catalogue = cls(SearchIndex([]), "", cache, curated)
         await catalogue.refresh(db)
         return catalogue
 
@@ -117,7 +117,7 @@ class Catalogue:
             index = await asyncio.to_thread(self.cache.get, version) if self.cache else None
             if index is None:
                 procedures = await load_procedures(db)
-                index = await asyncio.to_thread(build_index, procedures)
+                index = await asyncio.to_thread(build_index, procedures, self.curated)
                 if self.cache:
                     await asyncio.to_thread(self.cache.put, version, index)
             self.index, self.version = index, version

@@ -45,7 +45,7 @@ _INTENTS = {
     "limited": "dossier",
     "wrong": "dossier",
 }
-SMALL_TALK = ("greet", "thank", "goodbye", "affirm", "deny", "who", "insult")
+SMALL_TALK = ("greet", "thank", "goodbye", "affirm", "deny", "who", "insult")  # reply kind = intent
 
 
 def intent_of(replies: list[Reply]) -> str:

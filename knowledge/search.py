@@ -1,5 +1,5 @@
-"""Procedure search: BM25F over syllables and syllable pairs, with synonyms, typo tolerance and a
-small prior for the procedures citizens use most.
+"""Procedure search: BM25F over syllables and syllable pairs, with synonyms, typo tolerance, the
+action a situation asks for, and a small prior for records meant for citizens.
 
 Why this shape (see also ``knowledge.query``):
 - Vietnamese words are syllables; the frequent ones ("cấp", "giấy", "đăng", "ký") say little, so
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
+from knowledge.actions import name_actions, question_actions
 from knowledge.catalogue.model import Procedure
 from knowledge.query import Query, Vocabulary, analyse, default_vocabulary, recall
 from knowledge.text import _WORD, canon, fold, same_word_typed, words
@@ -48,13 +49,14 @@ BIGRAM_FIELDS = {"name", "aliases", "results", "field", "documents", "requiremen
 K1 = 1.2
 ACCENT_MISMATCH = 0.3  # share of a term's weight kept when the name spells it with other accents
 TYPO_WEIGHT = 0.7
-POPULAR_FACTOR = 1.15
 CITIZEN_FACTOR = 1.05
 PROVINCIAL_COPY_FACTOR = 0.85
 NAME_ONLY_FACTOR = 0.9
 COPY_SIMILARITY = 90  # token_sort_ratio at which a copy's name is the national record's
 AGE_MATCH = 1.25
 AGE_MISMATCH = 0.5
+ACTION_MATCH = 1.2  # the name does what the situation asks ("bị mất" and "Cấp lại …")
+ACTION_MISMATCH = 0.75  # it does something else ("bị mất" and "Cấp đổi …")
 COVERAGE_FLOOR = 0.45  # a name the question does not explain at all keeps this share of its score
 
 _SEGMENT = re.compile(r"[.;:,()\[\]\n\-–—/\"“”]+")
@@ -158,16 +160,16 @@ class SearchIndex:
         self,
         procedures: Iterable[Procedure],
         vocabulary: Vocabulary | None = None,
-        popular: Iterable[str] = (),
         aliases: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
-        """``popular``: codes of the procedures citizens use most (a small prior); ``aliases``:
-        code -> the everyday names citizens use for it (an extra field)."""
+        """``aliases``: code -> the everyday names citizens use for it (an extra field). No prior
+        favours the procedures that have them: it pulled questions about their uncurated siblings
+        toward them (−6 points top-1 on the long-tail development questions, −0.8 on the everyday
+        ones)."""
         self.vocabulary = vocabulary or default_vocabulary()
         self.procedures: list[Procedure] = sorted(procedures, key=lambda p: p.code)
         self.by_code = {p.code: i for i, p in enumerate(self.procedures)}
         aliases = aliases or {}
-        popular = set(popular) | set(aliases)
         n = len(self.procedures)
 
         # Per-field term frequencies and lengths.
@@ -211,6 +213,7 @@ class SearchIndex:
         for key, docs in posting_docs.items():
             idf = math.log(1 + (n - len(docs) + 0.5) / (len(docs) + 0.5))
             self._postings[key] = (array("i", docs), array("f", posting_sats[key]), idf)
+        self.rare_idf = math.log(1 + (n - 0.5) / 1.5)  # a term found in one record: the unit of scores
         self._name_pairs = frozenset(name_pairs)
         self._name_words = frozenset(k for fields in per_doc for k in fields["name"] if " " not in k)
         # What names each document, its official name and its everyday names, as (term, idf) pairs
@@ -244,8 +247,9 @@ class SearchIndex:
             self._groups.append(tuple(members))
             for d in members:
                 self._group_of[d] = gid
-        self._prior = [self._prior_of(p, popular) for p in self.procedures]
+        self._prior = [self._prior_of(p) for p in self.procedures]
         self._ages = {d: r for d, p in enumerate(self.procedures) if (r := age_range(p.name))}
+        self._actions = {d: a for d, p in enumerate(self.procedures) if (a := name_actions(p.name))}
 
     # --- lexicon (used by the query analysis) ------------------------------------------------
     def knows(self, key: str) -> bool:
@@ -265,6 +269,11 @@ class SearchIndex:
         rarer = min(len(self._postings[a][0]), len(self._postings[b][0]))
         return len(pair[0]) >= 0.5 * rarer
 
+    def names_all(self, code: str, terms: Iterable[str]) -> bool:
+        """Whether every one of ``terms`` is in the procedure's official or everyday names."""
+        titles = self._titles[self.by_code[code]]
+        return any(all(t in {k for k, _ in pairs} for t in terms) for pairs, _ in titles)
+
     # --- lookups -----------------------------------------------------------------------------
     def __len__(self) -> int:
         return len(self.procedures)
@@ -282,14 +291,13 @@ class SearchIndex:
         return [self.procedures[m] for m in members]
 
     @staticmethod
-    def _prior_of(p: Procedure, popular: set[str]) -> float:
-        """How likely a citizen means this one, all else equal (a factor around 1): the
-        procedures citizens use most, those meant for citizens, the national record rather than
-        one province's copy of it, a record with details rather than a bare name."""
+    def _prior_of(p: Procedure) -> float:
+        """How likely a citizen means this one, all else equal (a factor around 1): a procedure
+        meant for citizens, the national record rather than one province's copy of it, a record
+        with details rather than a bare name."""
         citizen = any("công dân" in s.lower() or "cá nhân" in s.lower() for s in p.subjects)
         return (
-            (POPULAR_FACTOR if p.code in popular else 1.0)
-            * (CITIZEN_FACTOR if citizen else 1.0)
+            (CITIZEN_FACTOR if citizen else 1.0)
             * (PROVINCIAL_COPY_FACTOR if p.kind == "SPECIFIC" else 1.0)
             * (1.0 if p.detailed else NAME_ONLY_FACTOR)
         )
@@ -337,13 +345,16 @@ class SearchIndex:
                     scores[d] -= w * sat
         return scores
 
-    def _finish(self, query: Query, d: int, raw: float, found: set[str], ages: tuple[int, int] | None) -> float:
+    def _finish(self, query: Query, d: int, raw: float, found: set[str], ages: tuple[int, int] | None,
+                actions: frozenset[str]) -> float:
         """The final score of a document from its term score: coverage of its name, the prior,
-        the age condition. At most ``raw * prior * AGE_MATCH`` (the bound that prunes)."""
+        the age condition, the action. At most ``raw * prior * BOUND`` (the bound that prunes)."""
         s = raw * (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * self._coverage(d, found)) * self._prior[d]
         if ages and (limits := self._ages.get(d)):
             # "con 14 tuổi" is not "người dưới 14 tuổi" but "người từ đủ 14 tuổi trở lên"
             s *= AGE_MATCH if limits[0] < ages[1] and ages[0] < limits[1] else AGE_MISMATCH
+        if actions and (does := self._actions.get(d)):
+            s *= ACTION_MATCH if actions & does else ACTION_MISMATCH
         return s
 
     def _misspelled_in_name(self, key: str, typed: str) -> set[int]:
@@ -381,6 +392,8 @@ class SearchIndex:
         raw = self.scores(query)
         found = {k for k in query.weights if " " not in k}
         ages = age_range(query.text)
+        actions = question_actions(query.text)
+        bound = AGE_MATCH * ACTION_MATCH
         # Finish documents in order of their best possible final score; stop when the next cannot
         # beat the top-th group found so far (nor, then, any better member of a group above it).
         order = sorted(raw, key=lambda d: raw[d] * self._prior[d], reverse=True)
@@ -389,9 +402,9 @@ class SearchIndex:
         for d in order:
             if len(best) >= top:
                 kth = sorted((final[b] for b in best.values()), reverse=True)[top - 1]
-                if raw[d] * self._prior[d] * AGE_MATCH < kth:
+                if raw[d] * self._prior[d] * bound < kth:
                     break
-            final[d] = self._finish(query, d, raw[d], found, ages)
+            final[d] = self._finish(query, d, raw[d], found, ages, actions)
             g = self._group_of[d]
             b = best.get(g)
             if b is None or (final[d], self._prior[d]) > (final[b], self._prior[b]):

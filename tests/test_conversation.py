@@ -72,9 +72,46 @@ async def test_procedure_code_answers_directly(chat):
 
 
 async def test_nothing_found_says_so_and_suggests(chat):
-    await chat.say("dự báo thời tiết ngày mai thế nào")
+    await chat.say("con mèo nhà tôi thích ăn cá")
     assert chat.kinds == ["not_found"]
-    assert "chưa tìm thấy" in chat.text
+    assert "chưa tìm thấy" in chat.text and "ví dụ" in chat.text
+
+
+@pytest.mark.parametrize("message, where", [
+    ("dự báo thời tiết ngày mai thế nào", "chỉ trả lời về thủ tục hành chính"),
+    ("quên mã PIN thẻ ATM thì làm sao", "ngân hàng"),
+    ("sim bi khoa 2 chieu thi lam sao mo", "nhà mạng"),
+    ("muốn kiện hàng xóm ra tòa thì làm thế nào", "Tòa án nhân dân"),
+])
+async def test_a_subject_outside_the_catalogue_gets_no_procedure_but_where_to_go(chat, message, where):
+    await chat.say(message)
+    assert chat.kinds == ["not_found"] and where in chat.text
+    assert not any(b.payload and b.payload.startswith("p:") for r in chat.replies for b in r.buttons)
+
+
+@pytest.mark.parametrize("message, kind, says", [
+    ("cảm ơn nhé", "thank", "Rất vui"),
+    ("ok cam on ban nhieu", "thank", "Rất vui"),
+    ("bye bye", "goodbye", "hẹn gặp lại"),
+    ("chào nhé, mai mình hỏi tiếp", "goodbye", "hẹn gặp lại"),
+    ("ban la ai vay", "who", "trợ lý tự động"),
+    ("bot ngu quá", "insult", "Xin lỗi"),
+    ("ừ", "affirm", "Vâng"),
+    ("Hello", "greet", "Xin chào"),
+])
+async def test_small_talk_is_answered_as_such_never_with_a_procedure(chat, message, kind, says):
+    await chat.say(message)
+    assert chat.kinds == [kind] and says in chat.text
+    assert "Mã thủ tục" not in chat.text
+
+
+async def test_no_while_candidates_are_offered_means_none_of_them(chat):
+    await chat.say("căn cước")
+    assert chat.kinds == ["candidates"]
+    await chat.say("không phải")
+    assert chat.kinds == ["deny"] and "mô tả thêm" in chat.text
+    await chat.say("2")  # no longer a choice: searched as a question
+    assert chat.kinds != ["answer"]
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\u200b"])

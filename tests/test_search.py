@@ -147,20 +147,27 @@ def _motcua(args: list[str], stdin: str, data_dir: Path) -> subprocess.Completed
 
 
 def test_search_reads_stdin_and_writes_one_json_line_per_query(tmp_path):
-    queries = ["làm lại cccd bị mất", "", "phí sang tên sổ đỏ", "xyzzy qwerty", "'; DROP TABLE procedures; --"]
+    queries = ["làm lại cccd bị mất", "", "phí sang tên sổ đỏ", "xyzzy qwerty", "'; DROP TABLE procedures; --",
+               "cảm ơn nhé", "thời tiết ngày mai thế nào"]
     done = _motcua(["search", "--json", "--top", "3"], "\n".join(queries) + "\n", tmp_path)
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert [line["query"] for line in lines] == queries
     for line in lines:
-        assert set(line) == {"query", "results"}
+        assert {"query", "decision", "results", "offered"} <= set(line) <= {
+            "query", "decision", "results", "offered", "small_talk", "outside", "related"}
+        assert line["decision"] in {"answer", "choose", "none"}
+        assert set(line["offered"]) <= {r["code"] for r in line["results"]}
         assert len(line["results"]) <= 3
         for result in line["results"]:
             assert set(result) == {"code", "name", "score"}
             assert isinstance(result["code"], str) and isinstance(result["name"], str)
             assert isinstance(result["score"], float)
-    assert lines[0]["results"][0]["code"] == "1.014064"
+    assert lines[0]["results"][0]["code"] == "1.014064" and lines[0]["decision"] == "answer"
+    assert lines[0]["offered"] == ["1.014064"]
     assert lines[1]["results"] == [] and lines[3]["results"] == []
+    assert [lines[i]["decision"] for i in (1, 3, 5, 6)] == ["none"] * 4
+    assert lines[5]["small_talk"] == "thank" and lines[6]["outside"] == "general"
     scores = [r["score"] for r in lines[2]["results"]]
     assert scores == sorted(scores, reverse=True)
 
@@ -172,3 +179,90 @@ def test_search_with_a_query_argument(tmp_path):
     assert line["query"] == "đăng ký khai sinh" and [r["code"] for r in line["results"]] == ["1.001193"]
     human = _motcua(["search", "đăng ký khai sinh"], "", tmp_path)
     assert "1.001193" in human.stdout
+
+
+# --- actions, scope and the decision ---------------------------------------------------------
+def test_the_action_of_a_name_is_what_it_opens_with():
+    from knowledge.actions import name_actions
+
+    assert name_actions("Cấp lại giấy chứng nhận đăng ký tàu cá") == {"reissue"}  # not a registration
+    assert name_actions("Cấp, cấp lại Phù hiệu cho xe ô tô") == {"new", "reissue"}
+    assert name_actions("Thủ tục đăng ký thay đổi nội dung đăng ký hộ kinh doanh") == {"change"}
+    assert name_actions("Đổi, cấp lại giấy phép lái xe") == {"exchange", "reissue"}
+    assert name_actions("Khai lệ phí trước bạ nhà, đất") == set()
+
+
+def test_the_situation_asks_for_an_action_but_a_question_word_does_not():
+    from knowledge.actions import question_actions
+
+    assert question_actions("giấy phép bị cháy rồi, xin cấp lại") == {"reissue"}
+    assert question_actions("bang lai sap het han") == {"exchange", "extend"}
+    assert question_actions("làm giấy phép mất bao lâu") == set()
+    assert question_actions("mẹ tôi đã mất, làm giấy báo tử") == set()
+    assert question_actions("giấy chứng nhận ghi sai tên") == {"change"}
+
+
+@pytest.mark.parametrize("message, kind", [
+    ("cam on ad nhieu nha", "thank"), ("Thanks a lot!", "thank"), ("bai bai", "goodbye"), ("dạ vâng ạ", "affirm"),
+    ("ko", "deny"), ("không phải cái đó", "deny"), ("ban la ai", "who"), ("bạn có phải ChatGPT không", "who"),
+    ("This bot is useless", "insult"), ("giúp tôi với", "help"), ("Chào anh chị ạ", "greet"),
+])
+def test_small_talk_is_recognised_with_or_without_accents(message, kind):
+    from knowledge.scope import small_talk
+
+    assert small_talk(message) == kind
+
+
+@pytest.mark.parametrize("message", ["cảm ơn, cho hỏi làm khai sinh cần gì", "không có giấy khai sinh thì sao",
+                                     "chào bạn, đăng ký tạm trú ở đâu", "có"[:0]])
+def test_a_message_that_also_asks_something_is_not_small_talk(message):
+    from knowledge.scope import small_talk
+
+    assert small_talk(message) is None
+
+
+def test_a_subject_cue_inside_a_longer_word_is_not_that_subject():
+    from knowledge.scope import outside
+
+    assert outside("điều kiện cấp giấy phép") is None  # "kiện" (sue) inside "điều kiện"
+    assert outside("lam lai can cuoc") is None  # "cước" (phone bill) inside "căn cước"
+    assert outside("bị lừa đảo qua mạng").topic == "court"
+
+
+@pytest.mark.parametrize("question, wanted, sibling", [
+    ("giấy chứng nhận đăng ký tàu cá của tôi bị cháy, xin cấp lại", "1.003634", "1.003650"),
+    ("giấy phép xây dựng nhà ở riêng lẻ hết hạn mà chưa xây xong, xin gia hạn", "1.013227", "1.009122"),
+])
+def test_the_situation_picks_the_sibling_without_curated_names(full_index_uncurated, question, wanted, sibling):
+    """Re-issue over first issue when the paper burnt; extension over a temporary permit."""
+    codes = [h.code for h in full_index_uncurated.search(question, 10)]
+    assert wanted in codes[:2] and (sibling not in codes or codes.index(wanted) < codes.index(sibling)), codes
+
+
+@pytest.fixture(scope="session")
+def full_index_uncurated(full_index):
+    return build_index(full_index.procedures, curated=False)
+
+
+@pytest.mark.parametrize("message", [
+    "ngày mai Hà Nội có mưa không", "giá vàng SJC hôm nay bao nhiêu", "mở thẻ tín dụng ngân hàng cần gì",
+    "nạp tiền điện thoại bị lỗi gọi tổng đài nào", "muốn ly hôn đơn phương thì nộp đơn ở tòa nào",
+])
+def test_out_of_scope_gets_none_over_the_whole_catalogue(full_index, message):
+    from knowledge.decision import decide
+
+    decision = decide(full_index, message)
+    assert decision.decision == "none" and decision.offered == [], [(h.code, h.name) for h in decision.hits[:3]]
+
+
+@pytest.mark.parametrize("question, code", [
+    ("làm lại căn cước bị mất", "1.014064"), ("đăng ký khai sinh cho con", "1.001193"),
+    ("xin cấp lại giấy phép lái xe bị mất", "3.000348"),
+])
+def test_clear_questions_offer_the_right_procedure_first_over_the_whole_catalogue(full_index, question, code):
+    """Answered directly only when the lead is clear (precision first); else offered first."""
+    from knowledge.decision import decide
+
+    decision = decide(full_index, question)
+    assert decision.decision in {"answer", "choose"} and decision.offered[0].code == code
+    assert decision.decision == "answer" or len(decision.offered) > 1

@@ -7,6 +7,7 @@ import click
 
 from bot.cli.common import run
 from bot.wiring import core_deps
+from knowledge.decision import decide
 
 
 @click.command("search")
@@ -17,7 +18,9 @@ def search(top: int, as_json: bool, query: str | None) -> None:
     """Find procedures for a question / Tìm thủ tục theo câu hỏi.
 
     With no QUERY, reads one query per line from standard input and writes one JSON line per
-    query: {"query": ..., "results": [{"code": ..., "name": ..., "score": ...}]}.
+    query: {"query": ..., "decision": "answer" | "choose" | "none", "results": [{"code": ...,
+    "name": ..., "score": ...}], "offered": [codes]}, with "small_talk" (its kind) or "outside"
+    (the subject another body answers) when the decision is "none" for that reason.
     """
 
     async def go() -> None:
@@ -26,14 +29,17 @@ def search(top: int, as_json: bool, query: str | None) -> None:
             if query is None:
                 for line in sys.stdin:
                     q = line.rstrip("\r\n")
-                    results = [h.as_json() for h in index.search(q, top)]
-                    sys.stdout.write(json.dumps({"query": q, "results": results}, ensure_ascii=False) + "\n")
+                    line = {"query": q, **decide(index, q, top).as_json()}
+                    sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
                     sys.stdout.flush()
                 return
-            hits = index.search(query, top)
+            decision = decide(index, query, top)
+            hits = decision.hits
             if as_json:
-                click.echo(json.dumps({"query": query, "results": [h.as_json() for h in hits]}, ensure_ascii=False))
+                click.echo(json.dumps({"query": query, **decision.as_json()}, ensure_ascii=False))
                 return
+            click.echo(f"decision: {decision.decision}"
+                       + (f" ({decision.small_talk or decision.outside.topic})" if decision.small_talk or decision.outside else ""))
             if not hits:
                 click.echo("Không tìm thấy thủ tục phù hợp. / No procedure found.")
             for n, h in enumerate(hits, 1):

@@ -13,16 +13,12 @@ from handlers.procedure_view import SECTIONS, build_view, case_groups, shorten, 
 from handlers.router import Context, router
 from handlers.types import Button, Reply
 from knowledge.catalogue.model import Procedure
+from knowledge.decision import Decision, decide
 from knowledge.query import Query
 from knowledge.search import Hit, lookup_code
 from knowledge.text import fold
 
-CLEAR_LEAD = 1.2  # the best hit answers alone when it scores this much above the next
-CANDIDATE_SHARE = 0.5  # candidates shown: those within this share of the best score
 ALTERNATIVES_LEAD = 1.5  # an answer is followed by the next candidates when they score this close
-MAX_CANDIDATES = 5
-MIN_COVERAGE = 0.2  # below this share of its name explained, and weak, a hit is not an answer
-MIN_SCORE = 6.0
 SECTION_LABELS = {
     "documents": "📄 Giấy tờ",
     "fee": "💰 Lệ phí",
@@ -93,12 +89,16 @@ def _title(name: str, limit: int = 60) -> str:
     return name if len(name) <= limit else name[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def not_found(ctx: Context) -> list[Reply]:
+def not_found(ctx: Context, decision: Decision | None = None) -> list[Reply]:
+    """No procedure fits: where to go instead when the subject is another body's, and the
+    catalogue's related procedure when there is one ("… đơn khởi kiện …" for a lawsuit)."""
+    ctx.state.pop("candidates", None)
+    if decision is not None and decision.outside is not None:
+        related = decision.related
+        context = {"outside": decision.outside, "related": related, "lang": ctx.lang}
+        buttons = (Button(_title(related.name), payload=f"p:{related.code}"),) if related else ()
+        return [Reply(template="outside", context=context, buttons=buttons, kind="not_found")]
     return [Reply(template="not_found", context={"lang": ctx.lang}, kind="not_found")]
-
-
-def _confident(hit: Hit) -> bool:
-    return hit.coverage >= MIN_COVERAGE or hit.score >= MIN_SCORE
 
 
 def _is_follow_up(ctx: Context, query: Query) -> bool:
@@ -120,17 +120,17 @@ async def answer_text(ctx: Context, text: str) -> list[Reply]:
     query = index.analyse(text)
     if _is_follow_up(ctx, query) and (p := index.get(ctx.state["procedure"])) is not None:
         return answer(ctx, p, query.asks, only_asked=True)
-    hits = index.search_query(query, top=MAX_CANDIDATES)
-    if not hits or not _confident(hits[0]):
-        return not_found(ctx)
-    close = [h for h in hits if h.score >= CANDIDATE_SHARE * hits[0].score]
-    if len(close) == 1 or hits[0].score >= CLEAR_LEAD * hits[1].score:
+    decision = decide(index, query)
+    hits = decision.offered
+    if decision.decision == "none":
+        return not_found(ctx, decision)
+    if decision.decision == "answer":
         replies = answer(ctx, index.get(hits[0].code), query.asks)
-        others = [h for h in hits[1:3] if h.score * ALTERNATIVES_LEAD >= hits[0].score]
+        others = [h for h in decision.hits[1:3] if h.score * ALTERNATIVES_LEAD >= hits[0].score]
         if others:
             replies.append(alternatives(others))
         return replies
-    return candidates(ctx, close, query.asks)
+    return candidates(ctx, hits, query.asks)
 
 
 def alternatives(hits: list[Hit]) -> Reply:

@@ -1,36 +1,31 @@
-"""Greetings, thanks, help, /start, language."""
+"""Small talk (greet, thank, goodbye, affirm, deny, who, insult, help), /help, /start, language.
+
+What counts as small talk is vocabulary (``knowledge/scope.py``): a message made only of such
+phrases. In context, a yes or a no answers the step waiting for it: "không" while candidates are
+offered means none of them, "có" asks which one.
+"""
 
 from __future__ import annotations
 
-import re
-
-from handlers.replies import help_reply, welcome
+from handlers.replies import HELP_BUTTONS, help_reply, welcome
 from handlers.router import Context, router
 from handlers.types import Reply
-from knowledge.text import fold
-
-_GREETING = re.compile(r"^(xin chao|chao|hello|hi|hey|alo|a lo|chao ban|chao ad|chao admin|good (morning|afternoon|evening))\b")
-_THANKS = re.compile(r"\b(cam on|thank|thanks|tks|thanks you|thank you|ok cam on)\b")
-_HELP = re.compile(r"^(help|huong dan|tro giup|giup toi|giup minh|ban lam duoc gi|menu)\b")
+from knowledge.scope import small_talk
 
 
-def _short(ctx: Context, limit: int = 6) -> bool:
-    return len(ctx.text.split()) <= limit
-
-
-@router.detect(10, lambda ctx: _short(ctx) and bool(_GREETING.match(fold(ctx.text))))
-async def greeting(ctx: Context) -> list[Reply]:
-    return [welcome(ctx.lang)]
-
-
-@router.detect(11, lambda ctx: _short(ctx, 8) and bool(_THANKS.search(fold(ctx.text))))
-async def thanks(ctx: Context) -> list[Reply]:
-    return [Reply(template="thanks", kind="help")]
-
-
-@router.detect(12, lambda ctx: _short(ctx) and bool(_HELP.match(fold(ctx.text))))
-async def help_text(ctx: Context) -> list[Reply]:
-    return [help_reply(ctx.lang)]
+@router.detect(10, lambda ctx: small_talk(ctx.text) is not None)
+async def chat(ctx: Context) -> list[Reply]:
+    kind = small_talk(ctx.text)
+    if kind == "greet":
+        return [Reply(template="welcome", context={"lang": ctx.lang}, buttons=HELP_BUTTONS, kind="greet")]
+    if kind == "help":
+        return [help_reply(ctx.lang)]
+    offered = ctx.state.get("candidates")
+    if kind == "deny" and offered:
+        ctx.state.pop("candidates", None)  # none of those: the next question starts afresh
+    context = {"kind": kind, "offered": bool(offered), "lang": ctx.lang}
+    return [Reply(template="small_talk", context=context, buttons=HELP_BUTTONS if kind in ("who", "insult") else (),
+                  kind=kind)]
 
 
 @router.payload("help")
@@ -57,6 +52,8 @@ async def start(ctx: Context) -> list[Reply]:
 
 @router.command("lang", "ngon_ngu")
 async def language(ctx: Context) -> list[Reply]:
+    from knowledge.text import fold
+
     choice = fold(ctx.args)[:2]
     ctx.state["lang"] = "en" if choice == "en" else "vi"
     return [Reply(text="Đã chuyển sang tiếng Anh cho các hướng dẫn. / Help texts now in English." if choice == "en" else "Đã chuyển sang tiếng Việt. / Switched to Vietnamese.")]

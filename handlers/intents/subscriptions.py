@@ -29,6 +29,7 @@ from handlers.types import Button, Reply
 from knowledge.dossiers import status as statuses
 from knowledge.dossiers.code import DossierCode, find_code
 from knowledge.dossiers.status import FINISHED
+from knowledge.scope import small_talk
 from knowledge.text import clean, fold
 
 MAX_COMMENT = 1000
@@ -155,6 +156,9 @@ async def rating_comment(ctx: Context) -> list[Reply] | None:
     pending = ctx.state.pop("pending", None) or {}
     if find_code(ctx.text) is not None:
         return None  # a dossier code: let the dossier feature answer it
+    if small_talk(ctx.text) in ("deny", "thank", "goodbye", "affirm"):
+        # "không", "cảm ơn", "ok": no comment to add (not a comment to store)
+        return [Reply(template="rating_done", context={"comment": False}, kind="rating")]
     comment = " ".join(clean(ctx.text).split())[:MAX_COMMENT]
     if not comment:
         return None

@@ -35,7 +35,7 @@ def build_index(procedures: list[Procedure], curated: bool = True) -> SearchInde
 _INDEX_INPUTS = [
     Path(__file__).resolve().parent.parent / "knowledge" / name
     for name in ("search.py", "query.py", "text.py", "common.py", "catalogue/model.py", "data/synonyms.txt",
-                 "data/question_words.toml", "data/actions.toml", "actions.py", "data/common_procedures.txt", "data/catalogue.json")
+                 "data/question_words.toml", "data/actions.toml", "actions.py", "data/english.txt", "english.py", "data/common_procedures.txt", "data/catalogue.json")
 ]
 
 

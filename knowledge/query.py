@@ -62,6 +62,7 @@ class PhraseTable:
 
     def __init__(self) -> None:
         self._entries: dict[tuple[str, ...], list[tuple[tuple[str, ...], object]]] = {}
+        self._longest: dict[str, int] = {}  # first word -> the longest phrase it starts
         self.longest = 0
 
     def add(self, phrase: str, value) -> None:
@@ -72,6 +73,7 @@ class PhraseTable:
         entries = self._entries.setdefault(key, [])
         if (spelled, value) not in entries:
             entries.append((spelled, value))
+        self._longest[key[0]] = max(self._longest.get(key[0], 0), len(key))
         self.longest = max(self.longest, len(key))
 
     @staticmethod
@@ -84,7 +86,7 @@ class PhraseTable:
         seq = seq if seq is not None else [recall(w) for w in typed]
         found, i = [], 0
         while i < len(seq):
-            for n in range(min(self.longest, len(seq) - i), 0, -1):
+            for n in range(min(self._longest.get(seq[i], 0), len(seq) - i), 0, -1):
                 entries = self._entries.get(tuple(seq[i : i + n]))
                 values = [v for spelled, v in entries or () if self._agrees(spelled, typed[i : i + n])]
                 if values:
@@ -221,6 +223,7 @@ class Query:
     weights: dict[str, float] = field(default_factory=dict)  # term or "a b" bigram -> weight
     spelled: dict[str, str] = field(default_factory=dict)  # term or bigram -> as the citizen typed it
     expansions: list[str] = field(default_factory=list)  # official phrases the synonyms added
+    english: bool = False  # asked in English (searched in the catalogue's words)
 
     @property
     def empty(self) -> bool:

@@ -17,16 +17,18 @@ from __future__ import annotations
 
 import math
 import re
-from array import array
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from knowledge.actions import name_actions, question_actions
 from knowledge.catalogue.model import Procedure
+from knowledge.english import in_vietnamese
 from knowledge.query import Query, Vocabulary, analyse, default_vocabulary, recall
 from knowledge.text import _WORD, canon, fold, same_word_typed, words
 
@@ -57,7 +59,11 @@ AGE_MATCH = 1.25
 AGE_MISMATCH = 0.5
 ACTION_MATCH = 1.2  # the name does what the situation asks ("bị mất" and "Cấp lại …")
 ACTION_MISMATCH = 0.75  # it does something else ("bị mất" and "Cấp đổi …")
-COVERAGE_FLOOR = 0.45  # a name the question does not explain at all keeps this share of its score
+RECORDS_DECODED = 512  # records kept decoded (the ones being answered about)
+COVERAGE_FLOOR = 0.5  # a name the question does not explain at all keeps this share of its score
+ALIAS_COVERAGE = 0.9  # an everyday name explained in full explains the procedure a little less than
+# its official name would: the citizen who adds "ở khu vực biên giới" to "đăng ký kết hôn" means
+# the sibling whose official name says so
 
 _SEGMENT = re.compile(r"[.;:,()\[\]\n\-–—/\"“”]+")
 _LEVEL_PHRASES = re.compile(
@@ -167,16 +173,16 @@ class SearchIndex:
         toward them (−6 points top-1 on the long-tail development questions, −0.8 on the everyday
         ones)."""
         self.vocabulary = vocabulary or default_vocabulary()
-        self.procedures: list[Procedure] = sorted(procedures, key=lambda p: p.code)
-        self.by_code = {p.code: i for i, p in enumerate(self.procedures)}
+        records: list[Procedure] = sorted(procedures, key=lambda p: p.code)
+        self.by_code = {p.code: i for i, p in enumerate(records)}
         aliases = aliases or {}
-        n = len(self.procedures)
+        n = len(records)
 
         # Per-field term frequencies and lengths.
         per_doc: list[dict[str, Counter]] = []
         lengths: dict[str, list[int]] = {f: [] for f in FIELDS}
         name_pairs: set[str] = set()
-        for p in self.procedures:
+        for p in records:
             fields: dict[str, Counter] = {}
             for fname, text in _field_texts(p, self.vocabulary, aliases.get(p.code, ())).items():
                 counts: Counter = Counter()
@@ -209,28 +215,36 @@ class SearchIndex:
             for key, tfw in weighted.items():
                 posting_docs[key].append(d)
                 posting_sats[key].append(tfw / (K1 + tfw))
-        self._postings: dict[str, tuple[array, array, float]] = {}
-        for key, docs in posting_docs.items():
-            idf = math.log(1 + (n - len(docs) + 0.5) / (len(docs) + 0.5))
-            self._postings[key] = (array("i", docs), array("f", posting_sats[key]), idf)
+        # All postings in two flat arrays, a term naming its slice: a few hundred thousand terms
+        # cost one dict entry each instead of two array objects (memory, and a fast cached start).
+        self._term = {key: i for i, key in enumerate(posting_docs)}
+        sizes = np.fromiter((len(docs) for docs in posting_docs.values()), dtype=np.int64, count=len(posting_docs))
+        self._starts = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+        self._docs = np.fromiter((d for docs in posting_docs.values() for d in docs), dtype=np.int32,
+                                 count=int(sizes.sum()))
+        self._sats = np.fromiter((x for sats in posting_sats.values() for x in sats), dtype=np.float32,
+                                 count=int(sizes.sum()))
+        self._idf = np.log(1 + (n - sizes + 0.5) / (sizes + 0.5))
+        del posting_docs, posting_sats
         self.rare_idf = math.log(1 + (n - 0.5) / 1.5)  # a term found in one record: the unit of scores
         self._name_pairs = frozenset(name_pairs)
         self._name_words = frozenset(k for fields in per_doc for k in fields["name"] if " " not in k)
         # What names each document, its official name and its everyday names, as (term, idf) pairs
         # with their idf total: the coverage factor's input, computed once.
         self._titles: list[list[tuple[tuple[tuple[str, float], ...], float]]] = []
-        for p in self.procedures:
+        for p in records:
             titles = []
             for title in (p.name, *aliases.get(p.code, ())):
-                pairs = tuple((t, self._postings[t][2]) for t in {recall(w) for w in words(title)} if t in self._postings)
+                pairs = tuple((t, float(self._idf[self._term[t]])) for t in {recall(w) for w in words(title)}
+                              if t in self._term)
                 if pairs:
                     titles.append((pairs, sum(idf for _, idf in pairs)))
             self._titles.append(titles)
-        self._unigrams = sorted(k for k in self._postings if " " not in k)
+        self._unigrams = sorted(k for k in self._term if " " not in k)
 
         # How each folded name term is spelled in which names, for accent precision.
         spellings: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
-        for d, p in enumerate(self.procedures):
+        for d, p in enumerate(records):
             for seq in _spelled_segments(p.name):
                 for w in seq:
                     spellings[recall(w)][w].add(d)
@@ -239,7 +253,7 @@ class SearchIndex:
         self._spellings = {k: {w: frozenset(ds) for w, ds in v.items()} for k, v in spellings.items()}
 
         # Groups of near-duplicates, and the prior.
-        groups = _near_duplicates(self.procedures)
+        groups = _near_duplicates(records)
         self._group_of = [0] * n
         self._groups: list[tuple[int, ...]] = []
         for members in groups.values():
@@ -247,13 +261,45 @@ class SearchIndex:
             self._groups.append(tuple(members))
             for d in members:
                 self._group_of[d] = gid
-        self._prior = [self._prior_of(p) for p in self.procedures]
-        self._ages = {d: r for d, p in enumerate(self.procedures) if (r := age_range(p.name))}
-        self._actions = {d: a for d, p in enumerate(self.procedures) if (a := name_actions(p.name))}
+        self._prior = [self._prior_of(p) for p in records]
+        self._prior_array = np.array(self._prior, dtype=np.float64)
+        self._ages = {d: r for d, p in enumerate(records) if (r := age_range(p.name))}
+        self._actions = {d: a for d, p in enumerate(records) if (a := name_actions(p.name))}
+        # The records themselves, compressed: an answer decodes the few it shows (cached).
+        self._codes = [p.code for p in records]
+        self._names = [p.name for p in records]
+        self._stored = [zlib.compress(p.model_dump_json().encode(), 6) for p in records]
+        self._decoded: dict[int, Procedure] = {}
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_decoded"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _decoded={})
+
+    def _record(self, d: int) -> Procedure:
+        p = self._decoded.get(d)
+        if p is None:
+            if len(self._decoded) >= RECORDS_DECODED:
+                self._decoded.clear()
+            p = self._decoded[d] = Procedure.model_validate_json(zlib.decompress(self._stored[d]))
+        return p
+
+    @property
+    def procedures(self) -> list[Procedure]:
+        """Every record, decoded (for whole-catalogue jobs such as ``motcua catalogue check``)."""
+        return [Procedure.model_validate_json(zlib.decompress(b)) for b in self._stored]
+
+    def _posting(self, key: str) -> tuple[np.ndarray, np.ndarray, float] | None:
+        i = self._term.get(key)
+        if i is None:
+            return None
+        start, end = self._starts[i], self._starts[i + 1]
+        return self._docs[start:end], self._sats[start:end], float(self._idf[i])
 
     # --- lexicon (used by the query analysis) ------------------------------------------------
     def knows(self, key: str) -> bool:
-        return key in self._postings
+        return key in self._term
 
     def names_pair(self, bigram: str) -> bool:
         return bigram in self._name_pairs
@@ -262,12 +308,15 @@ class SearchIndex:
         return key in self._name_words
 
     def compound(self, bigram: str) -> bool:
-        pair = self._postings.get(bigram)
-        if pair is None:
+        i = self._term.get(bigram)
+        if i is None:
             return False
         a, b = bigram.split(" ")
-        rarer = min(len(self._postings[a][0]), len(self._postings[b][0]))
-        return len(pair[0]) >= 0.5 * rarer
+        rarer = min(self._size(self._term[a]), self._size(self._term[b]))
+        return self._size(i) >= 0.5 * rarer
+
+    def _size(self, i: int) -> int:
+        return int(self._starts[i + 1] - self._starts[i])
 
     def names_all(self, code: str, terms: Iterable[str]) -> bool:
         """Whether every one of ``terms`` is in the procedure's official or everyday names."""
@@ -276,11 +325,11 @@ class SearchIndex:
 
     # --- lookups -----------------------------------------------------------------------------
     def __len__(self) -> int:
-        return len(self.procedures)
+        return len(self._codes)
 
     def get(self, code: str) -> Procedure | None:
         d = self.by_code.get(code)
-        return None if d is None else self.procedures[d]
+        return None if d is None else self._record(d)
 
     def variants(self, code: str) -> list[Procedure]:
         """The same procedure at other levels or in other provinces (the code itself first)."""
@@ -288,7 +337,7 @@ class SearchIndex:
         if d is None:
             return []
         members = sorted(self._groups[self._group_of[d]], key=lambda m: (m != d, -self._prior[m]))
-        return [self.procedures[m] for m in members]
+        return [self._record(m) for m in members]
 
     @staticmethod
     def _prior_of(p: Procedure) -> float:
@@ -304,6 +353,12 @@ class SearchIndex:
 
     # --- search ------------------------------------------------------------------------------
     def analyse(self, text: str) -> Query:
+        """The weighted terms of a question; an English one is searched in the catalogue's words
+        (``knowledge.english``), its own text kept for what is read from it (ages, actions)."""
+        if (vietnamese := in_vietnamese(text)) is not None:
+            query = analyse(vietnamese, self.vocabulary, self)
+            query.text, query.english = text, True
+            return query
         query = analyse(text, self.vocabulary, self)
         self._correct_typos(query)
         return query
@@ -311,38 +366,33 @@ class SearchIndex:
     def _correct_typos(self, query: Query) -> None:
         """A word the catalogue does not know is searched as its nearest known word."""
         for key, weight in list(query.weights.items()):
-            if " " in key or key in self._postings or len(key) < 4 or key.isdigit():
+            if " " in key or key in self._term or len(key) < 4 or key.isdigit():
                 continue
             match = process.extractOne(key, self._unigrams, scorer=Levenshtein.distance, score_cutoff=1)
             if match:
                 query.add(match[0], weight * TYPO_WEIGHT)
 
-    def scores(self, query: Query) -> dict[int, float]:
-        """Every matching document's term score (BM25F with accent precision), before coverage,
-        prior and age; ``search_query`` finishes only those that can still reach the top."""
-        scores: dict[int, float] = defaultdict(float)
+    def scores(self, query: Query) -> np.ndarray:
+        """Every document's term score (BM25F with accent precision), before coverage, prior and
+        age, as one array (0 where nothing matched): a vector sum per query term, so a common
+        syllable's few thousand postings cost microseconds. ``search_query`` finishes only the
+        documents that can still reach the top."""
+        scores = np.zeros(len(self._codes), dtype=np.float64)
         for key, qweight in query.weights.items():
-            entry = self._postings.get(key)
-            if entry is None:
-                continue
-            docs, sats, idf = entry
-            w = qweight * idf
-            for d, sat in zip(docs, sats):
-                scores[d] += w * sat
-        if not scores:
-            return {}
+            entry = self._posting(key)
+            if entry is not None:
+                docs, sats, idf = entry
+                scores[docs] += (qweight * idf) * sats  # a posting lists each document once
         # Accents typed by the citizen: a name with the same letters but another tone ("lái xe"
         # for "lại xe") matched only by accident.
         for key, typed in query.spelled.items():
-            entry = self._postings.get(key)
+            entry = self._posting(key)
             wrong = self._misspelled_in_name(key, typed)
             if entry is None or not wrong:
                 continue
             docs, sats, idf = entry
-            w = query.weights[key] * idf * (1 - ACCENT_MISMATCH)
-            for d, sat in zip(docs, sats):
-                if d in wrong:
-                    scores[d] -= w * sat
+            mask = np.isin(docs, np.fromiter(wrong, dtype=np.int32, count=len(wrong)))
+            scores[docs[mask]] -= (query.weights[key] * idf * (1 - ACCENT_MISMATCH)) * sats[mask]
         return scores
 
     def _finish(self, query: Query, d: int, raw: float, found: set[str], ages: tuple[int, int] | None,
@@ -357,11 +407,11 @@ class SearchIndex:
             s *= ACTION_MATCH if actions & does else ACTION_MISMATCH
         return s
 
-    def _misspelled_in_name(self, key: str, typed: str) -> set[int]:
+    def _misspelled_in_name(self, key: str, typed: str) -> frozenset[int]:
         """Documents whose name has ``key`` only in spellings the typed one cannot be."""
         spellings = self._spellings.get(key)
         if not spellings:
-            return set()
+            return frozenset()
         typed_words = typed.split(" ")
         right: set[int] = set()
         wrong: set[int] = set()
@@ -377,10 +427,9 @@ class SearchIndex:
         is fully explained by "làm khai sinh cho con", "Đăng ký khai sinh cho trẻ em sinh ra ở
         nước ngoài" only in part. The best of the official and the everyday names counts."""
         best = 0.0
-        for pairs, total in self._titles[d]:
-            covered = sum(idf for t, idf in pairs if t in found)
-            if covered > best * total:
-                best = covered / total
+        for n, (pairs, total) in enumerate(self._titles[d]):
+            share = sum(idf for t, idf in pairs if t in found) / total * (ALIAS_COVERAGE if n else 1.0)
+            best = max(best, share)
         return best
 
     def search(self, text: str, top: int = 5) -> list[Hit]:
@@ -396,26 +445,39 @@ class SearchIndex:
         bound = AGE_MATCH * ACTION_MATCH
         # Finish documents in order of their best possible final score; stop when the next cannot
         # beat the top-th group found so far (nor, then, any better member of a group above it).
-        order = sorted(raw, key=lambda d: raw[d] * self._prior[d], reverse=True)
+        matched = np.flatnonzero(raw > 0)
+        if not len(matched):
+            return []
+        upper = raw[matched] * self._prior_array[matched] * bound
+        order = np.argsort(-upper, kind="stable")
         final: dict[int, float] = {}
         best: dict[int, int] = {}  # group -> best document
-        for d in order:
-            if len(best) >= top:
-                kth = sorted((final[b] for b in best.values()), reverse=True)[top - 1]
-                if raw[d] * self._prior[d] * bound < kth:
-                    break
-            final[d] = self._finish(query, d, raw[d], found, ages, actions)
+        kth = -math.inf  # the top-th best group score so far (it only grows)
+        for d, limit in self._in_order(matched[order], upper[order]):
+            if limit < kth:
+                break
+            final[d] = f = self._finish(query, d, float(raw[d]), found, ages, actions)
             g = self._group_of[d]
             b = best.get(g)
-            if b is None or (final[d], self._prior[d]) > (final[b], self._prior[b]):
+            if b is None or (f, self._prior[d]) > (final[b], self._prior[b]):
                 best[g] = d
-        ranked = sorted(best.values(), key=lambda d: (-final[d], self.procedures[d].code))[:top]
+                if len(best) >= top and f > kth:
+                    kth = sorted((final[m] for m in best.values()), reverse=True)[top - 1]
+        ranked = sorted(best.values(), key=lambda d: (-final[d], self._codes[d]))[:top]
         hits = []
         for d in ranked:
-            p = self.procedures[d]
-            others = tuple(self.procedures[m].code for m in self._groups[self._group_of[d]] if m != d)
-            hits.append(Hit(p.code, p.name, final[d], others, self._coverage(d, found)))
+            others = tuple(self._codes[m] for m in self._groups[self._group_of[d]] if m != d)
+            hits.append(Hit(self._codes[d], self._names[d], final[d], others, self._coverage(d, found)))
         return hits
+
+
+    @staticmethod
+    def _in_order(docs: np.ndarray, limits: np.ndarray, chunk: int = 64):
+        """(document, bound) pairs, converted to Python a few at a time: the loop above usually
+        stops within the first dozens of thousands of matches."""
+        for start in range(0, len(docs), chunk):
+            yield from zip(docs[start : start + chunk].tolist(), limits[start : start + chunk].tolist())
+            chunk *= 4
 
 
 def lookup_code(index: SearchIndex, text: str) -> Procedure | None:

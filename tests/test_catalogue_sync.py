@@ -8,7 +8,7 @@ import asyncio
 import hashlib
 import threading
 from contextlib import contextmanager, suppress
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from bot.cli import main
 from bot.config import get_settings
 from db import catalogue_sync_repo
 from db.catalogue_repo import count_procedures, get_procedure, upsert_procedures
+from knowledge.calendar import VN_TZ
 from knowledge.catalogue.importers import import_paths
 from knowledge.catalogue.model import Procedure
 
@@ -112,7 +113,7 @@ async def test_sync_fetches_every_code_and_retries_what_is_worth_retrying(db, po
     counts = await count_procedures(db)
     assert counts == {"total": 501, "detailed": 501, "by_source": {"sync": 501}}
     record = await get_procedure(db, flaky)
-    assert (record.source, record.retrieved_at) == ("sync", date.today())
+    assert (record.source, record.retrieved_at) == ("sync", datetime.now(VN_TZ).date())  # the day in Vietnam
     assert record.source_url.startswith("https://dichvucong.gov.vn/thu-tuc-hanh-chinh/")
     assert await get_procedure(db, garbage) is None
 

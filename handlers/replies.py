@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.types import Button, Reply
+from knowledge.scope import SMALL_TALK
 
 HELP_BUTTONS = (
     Button("Làm căn cước", payload="q:làm căn cước"),
@@ -45,12 +46,11 @@ _INTENTS = {
     "limited": "dossier",
     "wrong": "dossier",
 }
-SMALL_TALK = ("greet", "thank", "goodbye", "affirm", "deny", "who", "insult")  # reply kind = intent
 
 
 def intent_of(replies: list[Reply]) -> str:
     for reply in replies:
-        if reply.kind in SMALL_TALK:
+        if reply.kind in SMALL_TALK:  # a small-talk reply's kind is its intent
             return reply.kind
         if reply.kind in _INTENTS:
             return _INTENTS[reply.kind]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from knowledge.query import PhraseTable
+from knowledge.query import PhraseTable, phrase_lines
 from knowledge.text import has_diacritics, words
 
 DATA = Path(__file__).with_name("data") / "english.txt"
@@ -30,36 +30,30 @@ what when where which while who why will with without would year years you your
 @cache
 def _table() -> PhraseTable:
     table = PhraseTable()
-    for lineno, raw in enumerate(DATA.read_text("utf-8").splitlines(), 1):
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        if "=" not in line:
-            raise ValueError(f"english.txt line {lineno}: expected 'vietnamese = english, ...': {raw!r}")
-        vietnamese, english = line.split("=", 1)
-        for phrase in english.split(","):
-            if phrase.strip():
-                table.add(phrase.strip(), vietnamese.strip())
+    for vietnamese, phrases in phrase_lines(DATA, "vietnamese = english, ..."):
+        for phrase in phrases:
+            table.add(phrase, vietnamese)
     return table
 
 
+@cache
 def _english_words() -> frozenset[str]:
-    return _COMMON | frozenset(w for key in _table()._entries for w in key)
+    return _COMMON | _table().words()
 
 
-def is_english(text: str) -> bool:
+def _english(text: str) -> list[str] | None:
+    """The message's words, lower-cased, when it is English; None otherwise."""
     typed = [w.lower() for w in words(text)]
     if not typed or any(has_diacritics(w) for w in typed):
-        return False
+        return None
     known = _english_words()
-    return sum(w in known for w in typed) >= ENGLISH_SHARE * len(typed)
+    return typed if sum(w in known for w in typed) >= ENGLISH_SHARE * len(typed) else None
 
 
 def in_vietnamese(text: str) -> str | None:
     """The catalogue's words for an English question (phrases found, in order), or None when
     the message is not English."""
-    if not is_english(text):
+    typed = _english(text)
+    if typed is None:
         return None
-    typed = [w.lower() for w in words(text)]
-    found = [v for _, _, values in _table().matches(typed) for v in values[:1]]
-    return " . ".join(found)
+    return " . ".join(v for _, _, values in _table().matches(typed) for v in values[:1])

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -76,6 +77,10 @@ class PhraseTable:
         self._longest[key[0]] = max(self._longest.get(key[0], 0), len(key))
         self.longest = max(self.longest, len(key))
 
+    def words(self) -> frozenset[str]:
+        """Every word (recall form) of every phrase."""
+        return frozenset(w for key in self._entries for w in key)
+
     @staticmethod
     def _agrees(spelled: tuple[str, ...], typed: list[str]) -> bool:
         return all(same_word_typed(s, t) for s, t in zip(spelled, typed))
@@ -96,6 +101,19 @@ class PhraseTable:
             else:
                 i += 1
         return found
+
+
+def phrase_lines(path: Path, form: str) -> Iterator[tuple[str, list[str]]]:
+    """The lines of a ``words = phrase, phrase, ...`` file (synonyms.txt, english.txt): the left
+    side and its phrases, ``#`` starting a comment; a line without "=" is an error naming it."""
+    for lineno, raw in enumerate(path.read_text("utf-8").splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if "=" not in line:
+            raise ValueError(f"{path.name} line {lineno}: expected '{form}': {raw!r}")
+        left, right = line.split("=", 1)
+        yield left.strip(), [phrase.strip() for phrase in right.split(",") if phrase.strip()]
 
 
 @dataclass(frozen=True)
@@ -139,19 +157,11 @@ class Vocabulary:
     @classmethod
     def load(cls, synonyms_file: Path | None = None, question_file: Path | None = None) -> Vocabulary:
         synonyms = PhraseTable()
-        for lineno, raw in enumerate((synonyms_file or DATA / "synonyms.txt").read_text("utf-8").splitlines(), 1):
-            line = raw.split("#", 1)[0].strip()
-            if not line:
-                continue
-            if "=" not in line:
-                raise ValueError(f"synonyms line {lineno}: expected 'official words = alias, ...': {raw!r}")
-            official, aliases = line.split("=", 1)
-            official = official.strip()
+        for official, aliases in phrase_lines(synonyms_file or DATA / "synonyms.txt", "official words = alias, ..."):
             weak = official.startswith("~")  # a place or agency: searched, but weighs less
-            official = Expansion(canon(official.lstrip("~ ")), WEAK_EXPANSION if weak else 1.0)
-            for alias in aliases.split(","):
-                if alias.strip():
-                    synonyms.add(alias.strip(), official)
+            expansion = Expansion(canon(official.lstrip("~ ")), WEAK_EXPANSION if weak else 1.0)
+            for alias in aliases:
+                synonyms.add(alias, expansion)
         data = tomllib.loads((question_file or DATA / "question_words.toml").read_text("utf-8"))
         stop, asks, cues, goals = PhraseTable(), PhraseTable(), PhraseTable(), PhraseTable()
         for word in data["stop"]["words"]:

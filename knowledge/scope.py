@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from knowledge.query import PhraseTable
@@ -56,6 +56,7 @@ def _vocabulary() -> _Vocabulary:
     return _Vocabulary(talk, outside, data["outside"])
 
 
+@lru_cache(maxsize=1024)  # asked by the router's detector, its handler and the decision
 def small_talk(text: str) -> str | None:
     """The kind of small talk a message is, when it is nothing else: every word belongs to a
     small-talk phrase or a filler. A message that also asks something ("cảm ơn, cho hỏi làm

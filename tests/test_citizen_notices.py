@@ -103,13 +103,19 @@ async def test_the_result_asks_for_a_rating_which_is_stored_with_a_comment(seede
     assert "Hài lòng: 1/1 đánh giá = 100,0 % (mục tiêu ≥ 90,0 %)" in head.text
 
 
-async def test_a_no_thanks_after_the_rating_is_no_comment(seeded):
-    """The step waits for a comment: "không" or "cảm ơn" answers it, and is not stored as one."""
+async def rating_asked(seeded):
+    """A follower's dossier returned with its result: the chat, and the rating question sent."""
     chat = await follow(seeded)
     await change(seeded, 10, "2026-03-11T11:00:00+07:00", finished_at="2026-03-11T10:45:00+07:00",
                  returned_at="2026-03-11T11:00:00+07:00")
     await notices(seeded)
     (ask,) = await outbox_rows(seeded.db, kind="rating")
+    return chat, ask
+
+
+async def test_a_no_thanks_after_the_rating_is_no_comment(seeded):
+    """The step waits for a comment: "không" or "cảm ơn" answers it, and is not stored as one."""
+    chat, ask = await rating_asked(seeded)
     await chat.press(ask.replies[0]["buttons"][0]["payload"])
     await chat.say("không ạ")
     assert "Cảm ơn bạn" in chat.text and "Đã ghi nhận góp ý" not in chat.text
@@ -118,11 +124,7 @@ async def test_a_no_thanks_after_the_rating_is_no_comment(seeded):
 
 
 async def test_a_question_typed_long_after_the_rating_is_answered_not_stored_as_a_comment(seeded):
-    chat = await follow(seeded)
-    await change(seeded, 10, "2026-03-11T11:00:00+07:00", finished_at="2026-03-11T10:45:00+07:00",
-                 returned_at="2026-03-11T11:00:00+07:00")
-    await notices(seeded)
-    (ask,) = await outbox_rows(seeded.db, kind="rating")
+    chat, ask = await rating_asked(seeded)
     await chat.press(ask.replies[0]["buttons"][2]["payload"])
     assert "Cảm ơn bạn đã đánh giá (Không hài lòng)" in chat.text
     chat.at = NOW + timedelta(hours=2)  # the comment was never sent; a new question instead

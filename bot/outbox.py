@@ -54,7 +54,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.batch import Batcher
+from db.batch import Batcher
 from bot.delivery import PermanentDeliveryError, TransientDeliveryError
 from db.engine import Database
 from db.models.base import utcnow
@@ -115,6 +115,9 @@ class OutboxDispatcher:
         self.stopping = False
         self.wake = asyncio.Event()  # set by whoever plans something in this process
         self._last_send: dict[tuple[str, str], float] = {}
+        # Sends in flight, the rounds' and the inbox worker's together: after a crash, at most
+        # this many messages go out twice.
+        self._slots = asyncio.Semaphore(self.concurrency)
         self._sent = Batcher(lambda claims: mark_sent_many(self.db, claims, self.clock()))
 
     # --- one round ------------------------------------------------------------------------------
@@ -122,30 +125,37 @@ class OutboxDispatcher:
         """Claim and settle one batch; returns how many rows were claimed."""
         token = uuid.uuid4().hex
         rows = await claim(self.db, limit=self.batch, lease=timedelta(seconds=self.lease), token=token, now=self.clock())
-        if not rows:
-            return 0
+        if rows:
+            await self.send_claimed(rows, token)
+        return len(rows)
+
+    async def send_claimed(self, rows: list[OutboxMessage], token: str) -> None:
+        """Send rows claimed for ``self.lease`` under ``token`` (by a round, or by the inbox worker
+        in the transaction that planned its replies) and settle each."""
         # Start nothing a little before the lease runs out: another dispatcher may claim the rows then.
         lease_end = time.monotonic() + self.lease
         deadline = lease_end - self._margin
         by_chat: OrderedDict[tuple[str, str], list[OutboxMessage]] = OrderedDict()
         for row in rows:
             by_chat.setdefault((row.channel, row.chat_id), []).append(row)
-        slots = asyncio.Semaphore(self.concurrency)
 
         async def chat_rows(chat_rows: list[OutboxMessage]) -> None:
-            async with slots:
-                for n, row in enumerate(chat_rows):
+            for n, row in enumerate(chat_rows):
+                await self._pace(row.channel, row.chat_id)  # waiting for the chat's pace holds no slot
+                async with self._slots:
                     if self.stopping or time.monotonic() > deadline:
                         await release(self.db, [r.id for r in chat_rows[n:]], token)
                         return
-                    await self._pace(row.channel, row.chat_id)
-                    if not await self._deliver(row, token, lease_end):
-                        # It will be tried again later: the chat's later messages must not overtake it.
-                        await release(self.db, [r.id for r in chat_rows[n + 1:]], token)
-                        return
+                    delivered = await self._deliver(row, token, lease_end)
+                if not delivered:
+                    # It will be tried again later: the chat's later messages must not overtake it.
+                    await release(self.db, [r.id for r in chat_rows[n + 1:]], token)
+                    return
 
-        await asyncio.gather(*(chat_rows(group) for group in by_chat.values()))
-        return len(rows)
+        if len(by_chat) == 1:  # the inbox worker's reply: no task to spawn
+            await chat_rows(rows)
+        else:
+            await asyncio.gather(*(chat_rows(group) for group in by_chat.values()))
 
     async def _pace(self, channel: str, chat_id: str) -> None:
         key = (channel, chat_id)

@@ -2,16 +2,19 @@
 
     channel ingress ──> inbox (db) ──> worker: handlers.handle ──> outbox (db) ──> channel.send
 
-- ``accept``: a webhook's messages are stored in the inbox (``db.inbox_repo.accept``: the insert
-  is the dedupe claim) before the platform is answered 200. Concurrent requests are grouped into
-  one transaction (``bot.batch``).
-- the **worker** (``run``) claims inbox rows with a lease — the oldest open row of each chat only,
-  so a chat's messages are answered in order; ``FOR UPDATE SKIP LOCKED`` lets the replicas on one
-  PostgreSQL share them — answers each with the core, and settles it in the transaction that plans
-  its replies in the outbox (rendered in the channel's dialect, key ``reply:<channel>:<event>``).
-  The outbox dispatcher (``bot.outbox``) delivers them: retries with backoff honouring
-  ``retry_after``, the parts already sent recorded, so a platform outage delays a reply and never
-  drops it.
+- ``accept``: a webhook's messages are stored in the inbox (``db.inbox_repo.accept_claiming``: the
+  insert is the dedupe claim) before the platform is answered 200. Concurrent requests are grouped
+  into one transaction (``db.batch``). A message whose chat has nothing else open is claimed by
+  this worker in that same transaction and answered at once.
+- the **worker** (``run``) claims the other inbox rows with a lease — the oldest open row of each
+  chat only, so a chat's messages are answered in order; ``FOR UPDATE SKIP LOCKED`` lets the
+  replicas on one PostgreSQL share them — answers each with the core, and settles it in the
+  transaction that plans its replies in the outbox (rendered in the channel's dialect, key
+  ``reply:<channel>:<event>``) and claims them for this worker when nothing of the chat is ahead
+  of them in the outbox; the worker then sends them itself (``OutboxDispatcher.send_claimed``). A
+  reply that fails, or waits behind the chat's earlier messages, is the dispatcher's
+  (``bot.outbox``): retries with backoff honouring ``retry_after``, the parts already sent
+  recorded, so a platform outage delays a reply and never drops it.
 - ``answer_now``: a channel that cannot push (the web chat) answers inside its request, but the
   message is stored first, claimed by that request; the answer is kept on the row, so the
   client's retry of the same message id gets it — also when this process died and a worker
@@ -20,7 +23,7 @@
 Guarantee: **at-least-once after the 200.** A crash leaves the rows being answered "working";
 they are claimed again when their lease runs out. Their replies were not planned (that happens in
 the same transaction as "done"), so they are not doubled by it — the only duplicates are the
-outbox messages in flight (at most the dispatcher's concurrency). What is held in memory is at most
+outbox messages in flight (at most the worker's and the dispatcher's concurrency). What is held in memory is at most
 one claimed batch: a burst waits in the database.
 """
 
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 import uuid
@@ -35,9 +39,19 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.batch import Batcher
+from db.batch import Batcher
 from bot.channels.base import Accepted
-from db.inbox_repo import Finished, NewMessage, accept, accept_claimed, claim, find, finish, give_back
+from db.inbox_repo import (
+    Claim,
+    Finished,
+    NewMessage,
+    accept_claimed,
+    accept_claiming,
+    claim,
+    find,
+    finish_claiming,
+    give_back,
+)
 from db.models.base import utcnow
 from db.models.inbox import InboxMessage
 from db.outbox_repo import Planned
@@ -85,14 +99,35 @@ class Pipeline:
         self.poll = poll
         self.max_attempts = max_attempts
         self.wake = asyncio.Event()
-        self.stopping = False
+        self.running = False  # the worker loop runs: accepted messages may be claimed as they are stored
         self._accepting = Batcher(self._accept_batch)
         self._finishing = Batcher(self._finish_batch)
         self._inflight: set[asyncio.Task] = set()
+        self._reserved = 0  # slots promised to rows being claimed as they are accepted
+        # Rows accepted here and not claimed yet (behind their chat's row in flight, or no free
+        # slot): a finished row wakes the worker only then. Other replicas' rows: the poll finds them.
+        self._queued = 0
+        self._sending_token = uuid.uuid4().hex  # this worker's claim on the replies it sends itself
+        # Claim tokens: this worker's random prefix and a counter (os.urandom per message is slow on some VMs).
+        self._tokens = (f"{self._sending_token[:16]}{n:016x}" for n in itertools.count())
 
     # --- ingress ----------------------------------------------------------------------------------
+    def _free(self) -> int:
+        return self.concurrency - len(self._inflight) - self._reserved
+
     async def _accept_batch(self, messages: list[NewMessage]) -> list[bool]:
-        new = await accept(self.db, messages)
+        # A message whose chat has nothing open is claimed as it is stored and answered at once:
+        # no claim round, no wake-up. The rest waits for the worker's rounds.
+        limit = max(0, self._free()) if self.running else 0
+        self._reserved += limit
+        try:
+            new, rows = await accept_claiming(self.db, messages, Claim(next(self._tokens), timedelta(seconds=self.lease), limit))
+        finally:
+            self._reserved -= limit
+        self._start(rows)
+        if len(rows) < len(new):  # some wait for the worker's round
+            self._queued += len(new) - len(rows)
+            self.wake.set()
         given: set[tuple[str, str]] = set()
         results = []
         for m in messages:
@@ -108,14 +143,12 @@ class Pipeline:
         metrics = self.service.metrics
         for message, new in zip(messages, results, strict=True):
             (metrics.messages_in if new else metrics.duplicates).labels(message.incoming.channel).inc()
-        if any(results):
-            self.wake.set()
         return sum(results)
 
     async def answer_now(self, accepted: Accepted) -> list[Reply]:
         """Store the message claimed by the caller and answer it at once; a message id seen before
         gets its stored answer (raises Busy while it is still being answered)."""
-        token = uuid.uuid4().hex
+        token = next(self._tokens)
         incoming = accepted.incoming
         start = time.perf_counter()
         row = await accept_claimed(self.db, _new(accepted), token=token, lease=timedelta(seconds=self.lease))
@@ -136,30 +169,37 @@ class Pipeline:
     # --- the worker -------------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
         """Answer inbox rows until ``stop`` is set; then finish the ones in hand."""
+        self.running = True
         while not stop.is_set():
-            free = self.concurrency - len(self._inflight)
+            free = self._free()
             rows: list[InboxMessage] = []
+            self.wake.clear()  # before the claim: a wake-up during it is not lost (no free slot: _done wakes)
             if free > 0:
-                self.wake.clear()
                 try:
-                    rows = await claim(self.db, limit=free, lease=timedelta(seconds=self.lease), token=uuid.uuid4().hex)
+                    rows = await claim(self.db, limit=free, lease=timedelta(seconds=self.lease), token=next(self._tokens))
                 except Exception as exc:  # the database is down: try again at the next poll
                     log.warning("inbox claim failed: %r", exc)
                     self.service.metrics.errors.labels("service", "inbox_claim").inc()
-                for row in rows:
-                    task = asyncio.get_running_loop().create_task(self._answer(row), name=f"inbox {row.id}")
-                    self._inflight.add(task)
-                    task.add_done_callback(self._done)
+                self._queued = max(0, self._queued - len(rows)) if rows or self._inflight else 0
+                self._start(rows)
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
             await asyncio.wait(waiters, timeout=self.poll, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
+        self.running = False
         if self._inflight:
             await asyncio.wait(list(self._inflight), timeout=30)
 
+    def _start(self, rows: list[InboxMessage]) -> None:
+        for row in rows:
+            task = asyncio.get_running_loop().create_task(self._answer(row), name=f"inbox {row.id}")
+            self._inflight.add(task)
+            task.add_done_callback(self._done)
+
     def _done(self, task: asyncio.Task) -> None:
         self._inflight.discard(task)
-        self.wake.set()  # a slot is free, and the chat's next message may be claimable now
+        if self._queued:  # a slot is free, and the chat's next message may be claimable now
+            self.wake.set()
         if not task.cancelled() and (exc := task.exception()) is not None:
             log.error("answering an inbox row failed", exc_info=exc)
 
@@ -184,7 +224,7 @@ class Pipeline:
                 item = Finished(row.id, token, planned=planned)
             else:
                 item = Finished(row.id, token, replies=replies_to_json(rendered))
-            ours = await self._finishing.submit(item)
+            ours, sending = await self._finishing.submit(item)
         except Exception as exc:
             log.exception("inbox row %s could not be answered", row.id)
             self.service.metrics.errors.labels(incoming.channel, "handle").inc()
@@ -194,14 +234,26 @@ class Pipeline:
         if not ours:
             log.warning("inbox row %s was answered after its lease ran out; another worker answers it", row.id)
             return
-        if caps.can_push and self.service.outbox_wake is not None:
-            self.service.outbox_wake.set()
+        dispatcher = self.service.dispatcher
+        if sending and dispatcher is not None:
+            # Claimed in the settling transaction: sent from here (a failure is planned again and
+            # retried by the dispatcher's rounds, like any outbox row).
+            await dispatcher.send_claimed(sending, self._sending_token)
+        elif caps.can_push and dispatcher is not None:
+            dispatcher.wake.set()  # the chat has an earlier message still to go: the dispatcher's turn
         received = row.received_at
         if received is not None:
             self.service.metrics.latency.labels(incoming.channel).observe(max(0.0, (utcnow() - received).total_seconds()))
 
-    async def _finish_batch(self, items: list[Finished]) -> list[bool]:
-        return await finish(self.db, items)
+    async def _finish_batch(self, items: list[Finished]) -> list[tuple[bool, list]]:
+        dispatcher = self.service.dispatcher
+        claim_for = (Claim(self._sending_token, timedelta(seconds=dispatcher.lease))
+                     if dispatcher is not None and not dispatcher.stopping else None)
+        done, claimed = await finish_claiming(self.db, items, claim_for)
+        by_key: dict[str, list] = {}
+        for outbox_row in claimed:
+            by_key.setdefault(outbox_row.dedupe_key, []).append(outbox_row)
+        return [(ours, [r for p in item.planned for r in by_key.get(p.key, ())]) for ours, item in zip(done, items, strict=True)]
 
     async def _handle(self, incoming: Incoming, channel: Any = None) -> list[Reply]:
         """The core's answer; a slow one shows "typing…" on channels that can."""

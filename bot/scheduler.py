@@ -71,7 +71,7 @@ async def _every(stop: asyncio.Event, seconds: float, work, *, wake: asyncio.Eve
 def setup_reminders(app: web.Application, service: Service, settings: Settings) -> None:
     dispatcher = dispatcher_for(service, settings)
     app[DISPATCHER] = dispatcher
-    service.outbox_wake = dispatcher.wake  # replies planned by the inbox worker go out at once
+    service.dispatcher = dispatcher  # the inbox worker sends its replies through it
     deps = service.deps
 
     async def sweep() -> None:

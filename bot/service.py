@@ -3,7 +3,6 @@ metrics, the enabled channels and the message pipeline (``bot.pipeline``)."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -12,6 +11,7 @@ from bot.metrics import Metrics
 from handlers.deps import Deps
 
 if TYPE_CHECKING:
+    from bot.outbox import OutboxDispatcher
     from bot.channels.base import Channel
     from bot.pipeline import Pipeline
 
@@ -23,7 +23,7 @@ class Service:
     metrics: Metrics = field(default_factory=Metrics)
     # The enabled channels by name (bot/channels/): the outbox sends through them.
     channels: dict[str, Channel] = field(default_factory=dict)
-    outbox_wake: asyncio.Event | None = None  # set when a reply is planned (the dispatcher's wake-up)
+    dispatcher: OutboxDispatcher | None = None  # delivers the outbox (bot.scheduler)
     _pipeline: Pipeline | None = field(default=None, repr=False)
 
     @property

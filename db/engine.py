@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+T = TypeVar("T")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -26,14 +30,22 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 class _WriterLock:
     """One writing transaction at a time in this process, for SQLite: its writers otherwise wait
     for each other inside SQLite's busy handler, which sleeps in growing steps (up to 100 ms) and
-    turns a burst of chats into seconds of latency. Reentrant within a task, so a repository that
-    opens a transaction inside another one's cannot deadlock. Other processes (an import running
-    beside the service) are still handled by SQLite's busy timeout."""
+    turns a burst of chats into seconds of latency. Other processes (an import running beside the
+    service) are still handled by SQLite's busy timeout.
+
+    The turn is a ``threading.Lock``: ``Database.run_write`` takes it in its worker thread, only
+    for as long as SQLite works; the async transactions (``begin``, ``transaction``) take it for
+    their whole block, one task after another (``_queue``), reentrant within a task, so a
+    repository that opens a transaction inside another one's cannot deadlock."""
 
     def __init__(self) -> None:
-        self._lock = asyncio.Lock()
+        self.turn = threading.Lock()
+        self._queue = asyncio.Lock()
         self._owner: asyncio.Task | None = None
         self._depth = 0
+
+    def held_by_current_task(self) -> bool:
+        return self._owner is not None and self._owner is asyncio.current_task()
 
     @asynccontextmanager
     async def hold(self) -> AsyncIterator[None]:
@@ -45,12 +57,20 @@ class _WriterLock:
             finally:
                 self._depth -= 1
             return
-        async with self._lock:
+        async with self._queue:
+            if not self.turn.acquire(blocking=False):  # a run_write is writing: wait in a thread
+                waiting = asyncio.get_running_loop().run_in_executor(None, self.turn.acquire)
+                try:
+                    await asyncio.shield(waiting)
+                except asyncio.CancelledError:
+                    waiting.add_done_callback(lambda _f: self.turn.release())  # acquired later: give it back
+                    raise
             self._owner, self._depth = task, 1
             try:
                 yield
             finally:
                 self._owner, self._depth = None, 0
+                self.turn.release()
 
 
 class Database:
@@ -70,6 +90,7 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writer = _WriterLock() if self.is_sqlite else None
+        self._sync: Engine | None = None  # SQLite: run_write's engine, made on first use
 
     @property
     def is_sqlite(self) -> bool:
@@ -105,6 +126,28 @@ class Database:
         async with self.writing(), self.engine.begin() as connection:
             yield connection
 
+    async def run_write(self, work: Callable[[Connection], T]) -> T:
+        """``work(connection)`` in one transaction, committed when it returns. For the hot paths
+        (the inbox, the outbox, chat states). On a SQLite file the whole transaction runs in a
+        worker thread on a synchronous connection — one hop across the event loop instead of two
+        per statement, so the writer's turn is held only while SQLite works, not while the loop is
+        busy answering other messages."""
+        if (self._writer is not None and self.url.database not in (None, "", ":memory:")
+                and not self._writer.held_by_current_task()):
+            return await asyncio.to_thread(self._write_in_thread, work)
+        async with self.writing(), self.engine.begin() as connection:
+            return await connection.run_sync(work)
+
+    def _write_in_thread(self, work: Callable[[Connection], T]) -> T:
+        assert self._writer is not None
+        with self._writer.turn:
+            if self._sync is None:
+                self._sync = create_engine(self.url.set(drivername="sqlite"),
+                                           connect_args={"check_same_thread": False})  # pooled across threads
+                event.listen(self._sync, "connect", _sqlite_pragmas)
+            with self._sync.begin() as connection:
+                return work(connection)
+
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[AsyncConnection]:
         """A Core connection for reads."""
@@ -119,3 +162,5 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._sync is not None:
+            self._sync.dispose()

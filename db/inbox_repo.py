@@ -19,19 +19,21 @@ with its replies planned — never "done" with its replies lost.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, exists, func, literal_column, or_, select, update
+from sqlalchemy import Connection, Update, and_, bindparam, delete, exists, func, literal_column, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
 from db.engine import Database
-from db.leases import claim_rows
+from db.leases import claim_rows, claim_rows_in, claim_statement
 from db.models.base import utcnow
 from db.models.inbox import InboxMessage
-from db.outbox_repo import Planned, enqueue_in
+from db.models.outbox import OutboxMessage
+from db.outbox_repo import Planned, claim_planned_in, plan_in
 
 MAX_KEY = 128
 
@@ -55,8 +57,12 @@ class Finished:
     replies: list | None = None  # kept on the row (a channel that cannot push)
 
 
+def _insert_for(postgres: bool):
+    return pg_insert if postgres else sqlite_insert
+
+
 def _insert(db: Database):
-    return pg_insert if db.is_postgres else sqlite_insert
+    return _insert_for(db.is_postgres)
 
 
 def _values(message: NewMessage, now: datetime) -> dict:
@@ -65,22 +71,62 @@ def _values(message: NewMessage, now: datetime) -> dict:
             "received_at": now}
 
 
+@dataclass(frozen=True)
+class Claim:
+    """Claim what can be claimed of the rows a transaction writes, for this worker: at most
+    ``limit`` rows (0: none), for ``lease``, under ``token``."""
+
+    token: str
+    lease: timedelta
+    limit: int = 500
+
+
 async def accept(db: Database, messages: Sequence[NewMessage], now: datetime | None = None) -> set[tuple[str, str]]:
     """Store the messages in one transaction; returns the (channel, event_key) pairs that were new
     (the others had been accepted before: a platform's retry, another replica)."""
+    return (await accept_claiming(db, messages, None, now))[0]
+
+
+async def accept_claiming(db: Database, messages: Sequence[NewMessage], claim_for: Claim | None,
+                          now: datetime | None = None) -> tuple[set[tuple[str, str]], list[InboxMessage]]:
+    """``accept``, and in the same transaction claim the new rows that are the oldest open row of
+    their chat (up to ``claim_for.limit``): the accepting process answers them at once, without a
+    claim round. On PostgreSQL the chats' advisory locks, taken first, keep two replicas accepting
+    messages of one chat at the same moment from both claiming one (the order of a chat holds)."""
     now = now or utcnow()
-    table = InboxMessage.__table__
     unique = list({(m.channel, m.event_key[:MAX_KEY]): m for m in messages}.values())
-    new: set[tuple[str, str]] = set()
-    async with db.begin() as connection:
-        for start in range(0, len(unique), 200):  # SQLite caps the bound parameters per statement
-            stmt = (
-                _insert(db)(table).values([_values(m, now) for m in unique[start : start + 200]])
-                .on_conflict_do_nothing(index_elements=["channel", "event_key"])
-                .returning(table.c.channel, table.c.event_key)
-            )
-            new.update((c, k) for c, k in (await connection.execute(stmt)).all())
-    return new
+    claiming = claim_for is not None and claim_for.limit > 0
+    postgres = db.is_postgres
+
+    def store(connection: Connection) -> tuple[set[tuple[str, str]], list[InboxMessage]]:
+        if claiming and postgres:
+            chats = sorted({f"inbox:{m.channel}:{m.chat_id[:64]}" for m in unique})
+            connection.execute(_CHAT_LOCKS, {"keys": chats})
+        new: set[tuple[str, str]] = set()
+        ids: list[int] = []
+        stored = connection.execute(_accept_statement(postgres), [_values(m, now) for m in unique]).all() if unique else []
+        for row_id, channel, key in stored:
+            new.add((channel, key))
+            ids.append(row_id)
+        rows: list[InboxMessage] = []
+        if claiming and ids:
+            rows = claim_rows_in(connection, _claim_new_statement(), {"ids": ids, "limit": claim_for.limit},
+                                 status="working", lease=claim_for.lease, token=claim_for.token, now=now)
+        return new, rows
+
+    return await db.run_write(store)
+
+
+_CHAT_LOCKS = text("SELECT pg_advisory_xact_lock(hashtext(k)) FROM (SELECT unnest(CAST(:keys AS text[])) AS k "
+                   "ORDER BY 1) AS chats")
+
+
+@cache
+def _accept_statement(postgres: bool):
+    """Executed with many rows at once: SQLAlchemy sends them as multi-row INSERTs ("insertmanyvalues")."""
+    table = InboxMessage.__table__
+    return (_insert_for(postgres)(table).on_conflict_do_nothing(index_elements=["channel", "event_key"])
+            .returning(table.c.id, table.c.channel, table.c.event_key))
 
 
 async def accept_claimed(db: Database, message: NewMessage, *, token: str, lease: timedelta,
@@ -103,11 +149,6 @@ async def find(db: Database, channel: str, event_key: str) -> InboxMessage | Non
                                                                InboxMessage.event_key == event_key[:MAX_KEY]))
 
 
-def _due(now: datetime):
-    return or_(InboxMessage.status == "pending",
-               and_(InboxMessage.status == "working", InboxMessage.lease_until < now))
-
-
 def _first_open_of_its_chat():
     earlier = aliased(InboxMessage, name="earlier")
     still_open = earlier.status.in_([literal_column("'pending'"), literal_column("'working'")])
@@ -115,32 +156,67 @@ def _first_open_of_its_chat():
                            earlier.id < InboxMessage.id, still_open)
 
 
+@cache
+def _claim_statement() -> Update:
+    due = or_(InboxMessage.status == "pending",
+              and_(InboxMessage.status == "working",
+                   InboxMessage.lease_until < bindparam("now", type_=InboxMessage.lease_until.type)))
+    return claim_statement(InboxMessage.__table__, select(InboxMessage.id).where(due, _first_open_of_its_chat())
+                           .order_by(InboxMessage.id).limit(bindparam("limit")))
+
+
+@cache
+def _claim_new_statement() -> Update:
+    new = select(InboxMessage.id).where(InboxMessage.id.in_(bindparam("ids", expanding=True)),
+                                        InboxMessage.status == "pending", _first_open_of_its_chat())
+    return claim_statement(InboxMessage.__table__, new.order_by(InboxMessage.id).limit(bindparam("limit")))
+
+
+@cache
+def _finish_statement() -> Update:
+    table = InboxMessage.__table__
+    return (update(table)
+            .where(table.c.id == bindparam("row_id"), table.c.claim_token == bindparam("row_token"),
+                   table.c.status == "working")
+            .values(status="done", done_at=bindparam("done_at", type_=table.c.done_at.type), lease_until=None,
+                    last_error=None, replies=bindparam("row_replies", type_=table.c.replies.type)))
+
+
 async def claim(db: Database, *, limit: int, lease: timedelta, token: str, now: datetime | None = None) -> list[InboxMessage]:
     """Claim up to ``limit`` due rows for ``lease``, oldest first, each the oldest open row of its chat."""
     now = now or utcnow()
-    due = (select(InboxMessage.id).where(_due(now), _first_open_of_its_chat())
-           .order_by(InboxMessage.id).limit(limit))
-    return await claim_rows(db, InboxMessage.__table__, due, status="working", lease=lease, token=token, now=now)
+    return await claim_rows(db, _claim_statement(), {"now": now, "limit": limit}, status="working", lease=lease,
+                            token=token, now=now)
 
 
 async def finish(db: Database, items: Sequence[Finished], now: datetime | None = None) -> list[bool]:
     """Settle answered rows in one transaction, planning their replies in the outbox; per item,
     False when the row was no longer this claim's (another worker answers it: nothing planned)."""
+    return (await finish_claiming(db, items, None, now))[0]
+
+
+async def finish_claiming(db: Database, items: Sequence[Finished], claim_for: Claim | None,
+                          now: datetime | None = None) -> tuple[list[bool], list[OutboxMessage]]:
+    """``finish``, and in the same transaction claim the planned replies that may go out now (the
+    oldest open outbox row of their chat) for ``claim_for``: the worker sends them itself."""
     now = now or utcnow()
-    done: list[bool] = []
-    table = InboxMessage.__table__
-    async with db.begin() as connection:
+    postgres = db.is_postgres
+
+    def settle(connection: Connection) -> tuple[list[bool], list[OutboxMessage]]:
+        done: list[bool] = []
+        planned: list[int] = []
         for item in items:
-            result = await connection.execute(
-                update(table)
-                .where(table.c.id == item.row_id, table.c.claim_token == item.token, table.c.status == "working")
-                .values(status="done", done_at=now, lease_until=None, last_error=None, replies=item.replies)
-            )
+            result = connection.execute(_finish_statement(), {"row_id": item.row_id, "row_token": item.token,
+                                                              "done_at": now, "row_replies": item.replies})
             ours = bool(result.rowcount)
             if ours and item.planned:
-                await enqueue_in(connection, db, item.planned, now)
+                planned += plan_in(connection, postgres, item.planned, now)
             done.append(ours)
-    return done
+        claimed = (claim_planned_in(connection, planned, lease=claim_for.lease, token=claim_for.token, now=now)
+                   if claim_for is not None and planned else [])
+        return done, claimed
+
+    return await db.run_write(settle)
 
 
 async def give_back(db: Database, row_id: int, token: str, error: str, *, failed: bool = False) -> bool:

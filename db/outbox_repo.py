@@ -16,17 +16,18 @@ token, so a dispatcher that lost its lease cannot overwrite the row's new owner.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, literal_column, or_, select, update
+from sqlalchemy import Connection, Update, and_, bindparam, exists, func, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from db.engine import Database
-from db.leases import claim_rows
+from db.leases import claim_rows, claim_rows_in, claim_statement
 from db.models.base import utcnow
 from db.models.officials import OfficialChat
 from db.models.outbox import OutboxMessage
@@ -65,19 +66,25 @@ def _row(message: Planned, now: datetime) -> dict:
     }
 
 
-async def enqueue_in(session: AsyncSession | AsyncConnection, db: Database, messages: Sequence[Planned], now: datetime) -> list[int]:
-    """Insert inside the caller's transaction; returns the ids of the rows that were new."""
+@cache
+def _plan_statement(postgres: bool):
+    return ((pg_insert if postgres else sqlite_insert)(OutboxMessage.__table__)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.__table__.c.id))
+
+
+def plan_in(connection: Connection | Session, postgres: bool, messages: Sequence[Planned], now: datetime) -> list[int]:
+    """Insert inside the caller's (synchronous) transaction; returns the ids of the rows that were new."""
     ids: list[int] = []
     for message in messages:
-        stmt = (
-            _insert(db)(OutboxMessage).values(**_row(message, now))
-            .on_conflict_do_nothing(index_elements=[OutboxMessage.dedupe_key])
-            .returning(OutboxMessage.id)
-        )
-        new = await session.scalar(stmt)
+        new = connection.scalar(_plan_statement(postgres), _row(message, now))
         if new is not None:
             ids.append(new)
     return ids
+
+
+async def enqueue_in(session: AsyncSession | AsyncConnection, db: Database, messages: Sequence[Planned], now: datetime) -> list[int]:
+    """Insert inside the caller's transaction; returns the ids of the rows that were new."""
+    return await session.run_sync(lambda sync: plan_in(sync, db.is_postgres, messages, now))
 
 
 async def enqueue(db: Database, messages: Sequence[Planned], now: datetime | None = None) -> int:
@@ -99,33 +106,59 @@ async def existing_keys(db: Database, keys: Iterable[str]) -> set[str]:
     return found
 
 
-def _due(now: datetime):
+def _due():
+    now = bindparam("now", type_=OutboxMessage.next_attempt_at.type)
     return or_(
         and_(OutboxMessage.status == "planned", OutboxMessage.next_attempt_at <= now),
         and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < now),
     )
 
 
-def _first_open_of_its_chat(now: datetime):
+def _first_open_of_its_chat():
     """No earlier row of the same chat is still in the way: a chat's messages go one after another
     (a row waiting for its retry holds the later ones back), and one chat is served by one
     dispatcher at a time. A row never tried and planned for later — a rating question held for the
     morning — is not in the way: what is due now goes before it. The status test is literal, like
     ``ix_outbox_open_chat``'s predicate."""
     earlier = aliased(OutboxMessage, name="earlier")
+    now = bindparam("now", type_=OutboxMessage.next_attempt_at.type)
     still_open = earlier.status.in_([literal_column("'planned'"), literal_column("'sending'")])
     waiting_for_later = and_(earlier.status == "planned", earlier.attempts == 0, earlier.next_attempt_at > now)
     return ~exists().where(earlier.channel == OutboxMessage.channel, earlier.chat_id == OutboxMessage.chat_id,
                            earlier.id < OutboxMessage.id, still_open, ~waiting_for_later)
 
 
+@cache
+def _claim_statement() -> Update:
+    due = (select(OutboxMessage.id).where(_due(), _first_open_of_its_chat())
+           .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(bindparam("limit")))
+    return claim_statement(OutboxMessage.__table__, due)
+
+
+@cache
+def _claim_planned_statement() -> Update:
+    due = select(OutboxMessage.id).where(OutboxMessage.id.in_(bindparam("ids", expanding=True)), _due(),
+                                         _first_open_of_its_chat())
+    return claim_statement(OutboxMessage.__table__, due)
+
+
 async def claim(db: Database, *, limit: int, lease: timedelta, token: str, now: datetime | None = None) -> list[OutboxMessage]:
     """Claim up to ``limit`` due rows for ``lease`` (oldest due first), each the oldest open row of
     its chat."""
     now = now or utcnow()
-    due = (select(OutboxMessage.id).where(_due(now), _first_open_of_its_chat(now))
-           .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
-    return await claim_rows(db, OutboxMessage.__table__, due, status="sending", lease=lease, token=token, now=now)
+    return await claim_rows(db, _claim_statement(), {"now": now, "limit": limit}, status="sending", lease=lease,
+                            token=token, now=now)
+
+
+def claim_planned_in(connection: Connection, ids: Sequence[int], *, lease: timedelta, token: str,
+                     now: datetime) -> list[OutboxMessage]:
+    """Inside the transaction that planned rows ``ids``: claim those that may go out now (the
+    oldest open row of their chat), so that the planner sends them itself (``bot.outbox``'s
+    ``send_claimed``) instead of waiting for a dispatcher's round."""
+    if not ids:
+        return []
+    return claim_rows_in(connection, _claim_planned_statement(), {"now": now, "ids": list(ids)},
+                         status="sending", lease=lease, token=token, now=now)
 
 
 async def _settle(db: Database, row_id: int, token: str, **values) -> bool:
@@ -148,19 +181,25 @@ async def mark_sent(db: Database, row_id: int, token: str, now: datetime | None 
     return await _settle(db, row_id, token, status="sent", sent_at=now or utcnow(), lease_until=None, last_error=None)
 
 
+@cache
+def _sent_statement() -> Update:
+    table = OutboxMessage.__table__
+    return (update(table)
+            .where(table.c.id == bindparam("row_id"), table.c.claim_token == bindparam("row_token"),
+                   table.c.status == "sending")
+            .values(status="sent", sent_at=bindparam("sent_at", type_=table.c.sent_at.type), lease_until=None,
+                    last_error=None))
+
+
 async def mark_sent_many(db: Database, claims: Sequence[tuple[int, str]], now: datetime | None = None) -> list[bool]:
     """``mark_sent`` of several rows in one transaction (a burst of replies)."""
     now = now or utcnow()
-    table = OutboxMessage.__table__
-    results = []
-    async with db.begin() as connection:
-        for row_id, token in claims:
-            done = await connection.execute(
-                update(table).where(table.c.id == row_id, table.c.claim_token == token, table.c.status == "sending")
-                .values(status="sent", sent_at=now, lease_until=None, last_error=None)
-            )
-            results.append(bool(done.rowcount))
-    return results
+
+    def mark(connection: Connection) -> list[bool]:
+        return [bool(connection.execute(_sent_statement(), {"row_id": row_id, "row_token": token, "sent_at": now}).rowcount)
+                for row_id, token in claims]
+
+    return await db.run_write(mark)
 
 
 async def mark_retry(db: Database, row_id: int, token: str, error: str, at: datetime, *,

@@ -12,6 +12,7 @@ onto the state as it is then, so neither undoes the other's keys:
 from __future__ import annotations
 
 import copy
+import weakref
 from collections import OrderedDict
 from weakref import WeakKeyDictionary
 
@@ -19,6 +20,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from db.batch import Batcher
 from db.engine import Database
 from db.models.base import utcnow
 from db.models.conversation import ChatState
@@ -88,6 +90,20 @@ def _sqlite_upsert():
 
 # Built once: every message that changes a chat's state runs it (SQLAlchemy caches its compiled form).
 _SQLITE_UPSERT = _sqlite_upsert()
+_batches: WeakKeyDictionary[Database, Batcher] = WeakKeyDictionary()
+
+
+def _upserts(db: Database) -> Batcher:
+    """The states saved while a write is in flight go together in the next transaction."""
+    if (batcher := _batches.get(db)) is None:
+        database = weakref.ref(db)  # the batcher must not keep its database alive
+
+        async def flush(rows: list[dict]) -> list[None]:
+            await database().run_write(lambda connection: connection.execute(_SQLITE_UPSERT, rows))
+            return [None] * len(rows)
+
+        batcher = _batches[db] = Batcher(flush)
+    return batcher
 
 
 async def save_state(db: Database, channel: str, chat_id: str, state: dict, before: dict | None = None) -> None:
@@ -102,10 +118,8 @@ async def save_state(db: Database, channel: str, chat_id: str, state: dict, befo
         else:
             current = cache.get(key)
             merged = _apply(current if current is not None else await _read(db, channel, chat_id), changed, removed)
-        async with db.begin() as connection:
-            await connection.execute(_SQLITE_UPSERT, {"channel": channel, "chat_id": chat_id, "state": merged,
-                                                      "updated_at": utcnow()})
-        cache.remember(key, merged)
+        cache.remember(key, merged)  # before the write: the next message of the chat merges onto it
+        await _upserts(db).submit({"channel": channel, "chat_id": chat_id, "state": merged, "updated_at": utcnow()})
         return
     where = (ChatState.channel == channel, ChatState.chat_id == chat_id)
     async with db.begin() as connection:

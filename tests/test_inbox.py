@@ -12,9 +12,21 @@ import pytest
 from bot.config import Settings
 from bot.service import Service
 from db.engine import Database
-from db.inbox_repo import Finished, NewMessage, accept, claim, finish, forget_done_before, give_back, inbox_rows
+from db.inbox_repo import (
+    Claim,
+    Finished,
+    NewMessage,
+    accept,
+    accept_claiming,
+    claim,
+    finish,
+    finish_claiming,
+    forget_done_before,
+    give_back,
+    inbox_rows,
+)
 from db.models.base import utcnow
-from db.outbox_repo import Planned, outbox_rows
+from db.outbox_repo import Planned, enqueue, outbox_rows
 
 
 def message(channel: str, key: str, chat: str = "c1") -> NewMessage:
@@ -33,6 +45,29 @@ async def test_accepting_twice_stores_once_per_channel_and_answered_rows_are_for
     assert await forget_done_before(db, utcnow() - timedelta(days=1)) == 0
     assert await forget_done_before(db, utcnow() + timedelta(seconds=1)) == 1  # the answered one, not the open one
     assert [r.channel for r in await inbox_rows(db)] == ["zalo"]
+
+
+async def test_accepting_claims_at_once_only_a_chats_first_open_message_and_settling_claims_its_reply(db):
+    await accept(db, [message("telegram", "a0", "A")])  # A has a message waiting already
+    new, claimed = await accept_claiming(
+        db, [message("telegram", k, chat) for k, chat in (("a1", "A"), ("b0", "B"), ("b1", "B"), ("c0", "C"))],
+        Claim("t1", LEASE, limit=5))
+    assert new == {("telegram", k) for k in ("a1", "b0", "b1", "c0")}
+    assert [r.event_key for r in claimed] == ["b0", "c0"]  # a1 waits for a0, b1 for b0
+    assert {r.claim_token for r in claimed} == {"t1"}
+    _, none = await accept_claiming(db, [message("telegram", "d0", "D")], Claim("t2", LEASE, limit=0))
+    assert none == []  # no free slot: left for the worker's round
+    b0, c0 = claimed
+    # An earlier reply to C still waits for its retry: C's new reply must not overtake it.
+    await enqueue(db, [Planned("reply:telegram:old", "reply", "telegram", "C", [{"text": "old"}], any_hour=True)])
+    replies = [Planned(f"reply:telegram:{r.event_key}", "reply", r.channel, r.chat_id, [{"text": "ok"}], any_hour=True)
+               for r in (b0, c0)]
+    done, sending = await finish_claiming(db, [Finished(b0.id, "t1", planned=[replies[0]]),
+                                               Finished(c0.id, "t1", planned=[replies[1]])], Claim("s", LEASE))
+    assert done == [True, True]
+    assert [(r.dedupe_key, r.status, r.claim_token) for r in sending] == [("reply:telegram:b0", "sending", "s")]
+    assert {r.dedupe_key: r.status for r in await outbox_rows(db)} == {
+        "reply:telegram:old": "planned", "reply:telegram:b0": "sending", "reply:telegram:c0": "planned"}
 
 
 async def test_a_burst_is_grouped_and_each_event_stored_once(deps):

@@ -22,7 +22,7 @@ from db.catalogue_repo import (
 from knowledge.catalogue.importers import import_paths
 from knowledge.catalogue.importers.portal_api import procedure_from_portal_api
 from knowledge.catalogue.merge import merge
-from knowledge.catalogue.model import LegalDoc, Procedure, TimeUnit
+from knowledge.catalogue.model import Document, DocumentGroup, LegalDoc, Procedure, TimeUnit
 
 _REPORTS: dict[Path, object] = {}
 PORTAL_PAGE = "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/"
@@ -129,7 +129,9 @@ def test_opengov_records_get_level_kind_and_link_from_their_portal_twin(full_rep
     assert p.source == "opengov"
     assert p.levels == ["xã"] and p.kind == "STANDARD"  # only the portal API says these
     assert p.portal_url == PORTAL_PAGE + "019d2bfd-380b-73df-9a18-5658e09794d3"
-    assert sum(len(g.items) for g in p.documents) > 10 and p.legal_basis and p.steps
+    # seven documents; the conditional instructions ("Trường hợp … thì …", no count) are notes
+    assert sum(len(g.items) for g in p.documents) == 7 and p.legal_basis and p.steps
+    assert any(n.startswith("Trường hợp gửi hồ sơ qua hệ thống bưu chính thì") for g in p.documents for n in g.notes)
     # Its channels print a bare "7"; its one processing case says 12 working days: that time, and
     # the contradiction said.
     assert all(c.time and (c.time.quantity, c.time.unit) == (12, TimeUnit.WORKING_DAY) for c in p.channels)
@@ -358,3 +360,75 @@ async def test_real_records_upsert_idempotently_on_postgres(pg_db, full_report):
     assert (await upsert_procedures(pg_db, sample)).changed == 0
     assert await catalogue_version(pg_db) == version
     assert await load_procedures(pg_db) == sample
+
+
+def test_portal_raw_form_files_glued_to_a_name_are_split_whole():
+    from knowledge.catalogue.importers.portal_raw import split_form
+
+    assert split_form("Bản thuyết minh theo Mẫu số 11.NT ban hành kèm theo Nghị định số 41/2026/NĐ-CPMẫu số 11.docx") == (
+        "Bản thuyết minh theo Mẫu số 11.NT ban hành kèm theo Nghị định số 41/2026/NĐ-CP", "Mẫu số 11.docx")
+    assert split_form("Tờ trình lập theo Mẫu 04 Thông tư 08/2026/TT-BNNMT ngày 26/01/2026Mau so 04.docx")[1] == "Mau so 04.docx"
+    assert split_form("mẫu quy định tại Mẫu số 22d kèm theo Thông tư số 09/2026/TT-BNNMT.mẫu 22d sửa.docx")[1] == (
+        "mẫu 22d sửa.docx")
+    assert split_form("Đơn theo Mẫu số 03a ban hành kèm theo Nghị định 151/2024/NĐ-CPMus03axe.docx")[1] == "Mus03axe.docx"
+    assert split_form("Báo cáo kết quả khảo sát theo mẫu quy địnhbáo cáo kết quả khảo sát.docx") == (
+        "Báo cáo kết quả khảo sát theo mẫu quy định", "báo cáo kết quả khảo sát.docx")
+
+
+def test_portal_raw_a_padded_count_inside_a_name_is_the_name():
+    from knowledge.catalogue.importers.portal_raw import parse_documents
+
+    (group,) = parse_documents("--Tên giấy tờMẫu đơn, tờ khaiSố lượngĐơn đề nghị1 bản chính- Đối với dự án mở rộng: "
+                               "01 bản sao Báo cáo nghiên cứu khả thi của dự án0 bản chính,1 bản sao")
+    assert [d["name"] for d in group["items"]] == [
+        "Đơn đề nghị", "- Đối với dự án mở rộng: 01 bản sao Báo cáo nghiên cứu khả thi của dự án"]
+
+
+def test_portal_raw_legal_numbers_run_into_the_next_or_abbreviated_kinds():
+    from knowledge.catalogue.importers.portal_raw import parse_legal_basis
+
+    docs = parse_legal_basis("Tên văn bản pháp lýMã văn bảnLuật Các tổ chức tín dụngLuật số 32/2024/QH1550/2025/TT-NHNN"
+                             "số 50/2025/TT-NHNNNghị định 23/2026/NĐ-CP sửa đổi trong lĩnh vực tài nguyên nước.NĐ "
+                             "23/2026/NĐ-CPThông tư số 09/2026/TT-BNNMT ngày 16 tháng 6 năm 2025.09/2026/TT-BNNMT")
+    assert [(d["code"], d["name"]) for d in docs] == [
+        ("Luật số 32/2024/QH15", "Luật Các tổ chức tín dụng"), ("50/2025/TT-NHNN", ""), ("50/2025/TT-NHNN", ""),
+        ("23/2026/NĐ-CP", "Nghị định 23/2026/NĐ-CP sửa đổi trong lĩnh vực tài nguyên nước."),
+        ("09/2026/TT-BNNMT", "Thông tư số 09/2026/TT-BNNMT ngày 16 tháng 6 năm 2025.")]
+
+
+def test_bqp_a_fee_with_no_number_and_an_attached_table_says_where_it_is():
+    from knowledge.catalogue.parse import parse_fees
+
+    (fee, other) = parse_fees("Phí :  Đồng (Theo quy định của Bộ Tài chính)\nFile đính kèm: 62-btc.signed.pdf\n"
+                              "Phí :  Đồng (Theo quy định của Bộ Tài chính)\nFile đính kèm: 25-btc.signed.pdf")
+    assert fee.amount_vnd is None and fee.text == (
+        "Theo quy định của Bộ Tài chính (biểu mức thu trong tệp đính kèm 62-btc.signed.pdf trên trang nguồn)")
+    assert "25-btc.signed.pdf" in other.text
+
+
+def test_notes_among_documents_what_they_must_be_and_what_the_agency_does():
+    from knowledge.catalogue.facts import tidy_documents
+
+    (group,) = tidy_documents([DocumentGroup(items=[
+        Document(name="Đơn đề nghị", originals=1),
+        Document(name="Đối với các tài liệu trong hồ sơ điện tử là bản điện tử quét từ bản gốc (tập tin PDF).",
+                 originals=0, copies=0),
+        Document(name="Cơ quan chủ quản xác nhận chuyên gia theo mẫu quy định trong vòng 15 làm việc.", originals=0),
+        Document(name="Trường hợp gửi hồ sơ qua bưu chính thì phải gửi kèm bản sao có chứng thực."),
+        Document(name="Trường hợp ủy quyền thì nộp văn bản ủy quyền", originals=1)])])
+    assert [d.name for d in group.items] == ["Đơn đề nghị", "Trường hợp ủy quyền thì nộp văn bản ủy quyền"]
+    assert len(group.notes) == 3
+
+
+def test_cases_labelled_with_roman_or_dotted_numbers_are_cases():
+    from handlers.procedure_view import build_view, case_groups
+    from knowledge.catalogue.model import Procedure
+
+    p = Procedure(code="1.000001", name="Thử", source="opengov", documents=[
+        DocumentGroup(title="(1.1) Đối với công trình không theo tuyến", items=[Document(name="Đơn", originals=1)]),
+        DocumentGroup(title="(1.2) Đối với công trình theo tuyến", items=[Document(name="Bản vẽ", originals=1)]),
+        DocumentGroup(title="Trường hợp doanh nghiệp cập nhật, bổ sung thông tin về chức danh, thông tin cá nhân của người đại diện",
+                      items=[Document(name="Thông báo", originals=1)]),
+        DocumentGroup(title="Trường hợp ủy quyền cho cá nhân", items=[Document(name="Văn bản ủy quyền", originals=1)])])
+    assert case_groups(p) == [0, 1, 2]
+    assert build_view(p, today=date(2026, 12, 2)).cases[0] == "Đối với công trình không theo tuyến"

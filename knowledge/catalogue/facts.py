@@ -21,7 +21,8 @@ from __future__ import annotations
 import re
 
 from knowledge.catalogue.model import Channel, Document, DocumentGroup, LegalDoc, ProcessingTime, Procedure, TimeUnit
-from knowledge.catalogue.parse import stated_time
+from knowledge.catalogue.parse import STATED_TIME, parse_number, stated_time
+from knowledge.catalogue.times import CLAUSE, note_times
 from knowledge.text import fold
 
 # The 34 provinces and centrally-run cities since the 2025 merger, and the 63 before it (records
@@ -45,8 +46,15 @@ _NOTE = re.compile(
     r"^(?:\(?\*\)?|lưu ý|ghi chú|chú ý|số (?:bộ|lượng) hồ sơ|phiếu này là|hồ sơ (?:được )?(?:lập|làm) thành|"
     r"\(?(?:trường hợp|nếu) (?:gửi|nộp) hồ sơ\b.{0,80}\bthành phần hồ sơ là|trong đó\b|"
     r"(?:trường hợp|đối với|nếu)\b.{0,300}\b(?:không|không cần|không phải|miễn)\s+(?:phải\s+)?(?:nộp|xuất trình|kèm)|"
-    r"(?:người|cơ quan|công chức|cán bộ)\b.{0,80}\b(?:có trách nhiệm|kiểm tra|tra cứu|khai thác))",
+    r"(?:người|cơ quan|công chức|cán bộ)\b.{0,80}\b(?:có trách nhiệm|kiểm tra|tra cứu|khai thác)|"
+    # what the documents must be like ("Đối với các tài liệu trong hồ sơ điện tử là bản quét…")
+    r"(?:đối với|trường hợp)\s+(?:các\s+)?(?:tài liệu|giấy tờ|hồ sơ|bản sao|bản chụp)\b.{0,200}?\b(?:là|phải là|phải được)\s|"
+    # what the agency does, and within what time ("Cơ quan chủ quản xác nhận … trong vòng 15 …")
+    r"(?:cơ quan|ủy ban|ubnd|sở|phòng|bộ phận)\b.{0,150}\btrong (?:vòng|thời hạn)\s+\d)",
     re.IGNORECASE)
+# An instruction for a case, without a count of its own ("Trường hợp gửi hồ sơ qua bưu chính thì
+# phải gửi kèm…"): a note, not a document.
+_CONDITIONAL = re.compile(r"^(?:trường hợp|nếu)\b.{3,}?\sthì\s", re.IGNORECASE)
 _HEADING = re.compile(r"(?:gồm|bao gồm|các giấy tờ sau(?: đây)?|như sau|sau đây)\s*:?\s*$|:\s*$", re.IGNORECASE)
 _RESIDUE = re.compile(r"^[\s;,.:)\]}\-–•*+]+")
 _NOTE_TITLE = re.compile(r"^\W*(lưu ý|ghi chú|chú ý|số (?:lượng|bộ) hồ sơ)\b", re.IGNORECASE)
@@ -67,27 +75,38 @@ def merge_channels(channels: list[Channel]) -> list[Channel]:
         times = [_with_unit(row.time, row.note) for row in rows]
         if len(rows) == 1:
             main, extended = (times[0], first.more_times) if first.more_times else normal_time(times[0], first.note)
+            if not extended:  # other cases' times said only in the description
+                own, extended = note_times(main, first.note)
+                main = main.model_copy(update={"case": own}) if main is not None and own else main
             merged.append(first.model_copy(update={"time": main, "more_times": extended, "fees": fees}))
             continue
         distinct: list[ProcessingTime] = []
+        others_note = "\n".join(r.note for r in rows[1:])
         for row, time in zip(rows, times, strict=True):
             if time is None:
                 continue
-            case = "" if row is first else _case_words(row.note, first.note)
+            # The first row is labelled too when its description has words of its own (a stage
+            # "Tiếp nhận…" beside "Thẩm định…"): two bare times side by side say nothing.
+            case = _own_words(first.note, others_note) if row is first else _case_words(row.note, first.note)
             added = bool(re.search(r"\b(tăng thêm|cộng thêm|thêm)\b", case, re.IGNORECASE))
             time = time.model_copy(update={"case": case, "added": added})
             if all((t.quantity, t.unit, t.case) != (time.quantity, time.unit, time.case) for t in distinct):
                 distinct.append(time)
         notes = list(dict.fromkeys(r.note for r in rows if r.note))
         main = distinct[0] if distinct else None
-        if main is not None and len(distinct) == 1:
+        if main is not None and (len(distinct) == 1 or not any(t.case for t in distinct[1:])):
             main = main.model_copy(update={"case": ""})
         merged.append(first.model_copy(update={
             "time": main, "more_times": distinct[1:], "fees": fees, "note": "\n".join(notes)}))
     return merged
 
 
-_EXTENSION = re.compile(r"[^.\n]*\b(miền núi|hải đảo|vùng sâu|tăng thêm|kéo dài)\b[^.\n]*", re.IGNORECASE)
+_EXTENSION = re.compile(r"\b(miền núi|hải đảo|vùng sâu|tăng thêm|kéo dài)\b", re.IGNORECASE)
+
+
+def _extension_clause(note: str) -> str | None:
+    """The clause of a description that names an extension ("…; Đối với các xã miền núi…")."""
+    return next((c.strip(" -*+") for c in CLAUSE.split(note) if _EXTENSION.search(c)), None)
 
 
 _WHOLE_TIME = re.compile(r"^\W*(thời gian thực hiện|thời gian giải quyết|thời hạn giải quyết|không quá|trong thời hạn)\b",
@@ -102,13 +121,13 @@ def normal_time(time: ProcessingTime | None, note: str,
     first_line = note.strip().split("\n", 1)[0] if note else ""
     stated = normal or (stated_time(first_line) if time is not None and _WHOLE_TIME.match(first_line)
                         and "bước" not in first_line.lower() else None)
-    extension = _EXTENSION.search(note) if stated is not None else None
+    extension = _extension_clause(note) if stated is not None else None
     if (extension and stated.quantity is not None and time.quantity is not None
             and stated.unit == time.unit and stated.quantity < time.quantity):
         normal = stated.model_copy(update={"text": ""})
         more = time.quantity - stated.quantity
         return normal, [time.model_copy(update={"quantity": more, "text": "", "added": True,
-                                                "case": extension.group(0).strip(" -*+")})]
+                                                "case": extension})]
     return time, []
 
 
@@ -123,6 +142,12 @@ def _with_unit(time: ProcessingTime | None, note: str) -> ProcessingTime | None:
     if stated is not None and stated.quantity == time.quantity and stated.unit != TimeUnit.OTHER:
         return time.model_copy(update={"unit": stated.unit})
     return time
+
+
+def _own_words(note: str, other_notes: str) -> str:
+    """The lines of a row's description that no other row of its method has ("" when none)."""
+    lines = [line.strip(" *-+•") for line in note.splitlines() if line.strip(" *-+•")]
+    return " ".join(line for line in lines if line not in other_notes)
 
 
 def _case_words(note: str, first_note: str) -> str:
@@ -157,7 +182,8 @@ def tidy_documents(groups: list[DocumentGroup]) -> list[DocumentGroup]:
             if not name:
                 continue
             counted = bool(item.originals or item.copies)
-            if is_note(name) and not (counted and name.lower().startswith(("trường hợp", "đối với"))):
+            conditional = not counted and bool(_CONDITIONAL.match(name))
+            if conditional or is_note(name) and not (counted and name.lower().startswith(("trường hợp", "đối với"))):
                 current.notes.append(name)
             elif _HEADING.search(name) and not counted and len(name) < 300:
                 current = DocumentGroup(title=name.rstrip(" :"), notes=[])
@@ -203,13 +229,15 @@ def _whole_code(doc: LegalDoc) -> LegalDoc:
     return doc
 
 
-def _split_run_on(doc: LegalDoc) -> tuple[LegalDoc, str]:
-    """(the entry with its number cut after the issuer, the capitals that start the next title)."""
+def _split_run_on(doc: LegalDoc, next_name: str = "") -> tuple[LegalDoc, str]:
+    """(the entry with its number cut after the issuer, the capitals that start the next title).
+    One capital is enough when the next title starts with the rest of its word ("S" + "ỬA ĐỔI")."""
     m = _RUN_ON.match(doc.code)
     if m and m.group("seg") not in ISSUERS:
         seg = m.group("seg")
         issuer = max((i for i in ISSUERS if seg.startswith(i)), key=len, default=None)
-        if issuer and len(seg) - len(issuer) >= 2:
+        rest_of_word = next_name[:1].isupper() and not re.match(r"[A-ZĐ]", next_name[:1])
+        if issuer and len(seg) - len(issuer) >= (1 if rest_of_word else 2):
             return doc.model_copy(update={"code": m.group("head") + issuer}), seg[len(issuer):]
     if doc.code.endswith("NĐ-C"):  # a decree's number cut: decrees (NĐ) are the Government's (CP)
         return doc.model_copy(update={"code": doc.code + "P"}), ""
@@ -232,9 +260,9 @@ def unique_legal(docs: list[LegalDoc]) -> list[LegalDoc]:
     """One entry per document number (the longer name kept); entries without a number by name."""
     seen: dict[str, LegalDoc] = {}
     carried = ""
-    for doc in docs:
+    for n, doc in enumerate(docs):
         doc = doc.model_copy(update={"name": _prepend(carried, doc.name)}) if carried else doc
-        doc, carried = _split_run_on(doc)
+        doc, carried = _split_run_on(doc, docs[n + 1].name if n + 1 < len(docs) else "")
         doc = _whole_code(LegalDoc(code=_unglue(doc.code), name=_unglue(doc.name)))
         key = _law_key(doc.code) if doc.code else fold(doc.name)
         old = seen.get(key)
@@ -258,18 +286,29 @@ def province_of(p: Procedure) -> str | None:
     return None
 
 
+_UNIT_OF = {"ngày làm việc": TimeUnit.WORKING_DAY, "giờ làm việc": TimeUnit.WORKING_HOUR, "giờ": TimeUnit.HOUR,
+            "ngày": TimeUnit.DAY, "tháng": TimeUnit.MONTH}
+
+
 def _units_from_text(channels: list[Channel], texts: list[str]) -> list[Channel]:
-    """Bare numbers that the steps or requirements state, with a unit, as that same number."""
-    stated = {}
+    """Bare numbers that the steps or requirements state, with a unit, as that same number — only
+    when it is the longest time they state in that unit: a smaller one is a stage ("01 ngày làm
+    việc kể từ ngày kết thúc việc kiểm tra" beside "09 ngày làm việc"), not the whole time. Only a
+    number with its unit counts ("ngày làm việc tiếp theo" is a deadline rule, not one day)."""
+    stated: dict[float, set[TimeUnit]] = {}
+    longest: dict[TimeUnit, float] = {}
     for text in texts:
-        for sentence in re.split(r"(?<=[.;\n])", text):
-            if (t := stated_time(sentence)) is not None and t.quantity is not None and t.unit != TimeUnit.OTHER:
-                stated.setdefault(t.quantity, set()).add(t.unit)
+        for m in STATED_TIME.finditer(text):
+            qty, unit = parse_number(m.group("qty")), _UNIT_OF[m.group("unit").lower()]
+            if qty is not None:
+                stated.setdefault(qty, set()).add(unit)
+                longest[unit] = max(longest.get(unit, 0), qty)
     out = []
     for c in channels:
         t = c.time
-        if t is not None and t.unit == TimeUnit.OTHER and t.quantity is not None and len(stated.get(t.quantity, ())) == 1:
-            c = c.model_copy(update={"time": t.model_copy(update={"unit": next(iter(stated[t.quantity]))})})
+        units = stated.get(t.quantity, ()) if t is not None and t.quantity is not None else ()
+        if t is not None and t.unit == TimeUnit.OTHER and len(units) == 1 and longest[next(iter(units))] <= t.quantity:
+            c = c.model_copy(update={"time": t.model_copy(update={"unit": next(iter(units))})})
         out.append(c)
     return out
 

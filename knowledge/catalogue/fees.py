@@ -65,8 +65,20 @@ def _ddmmyyyy(d: date) -> str:
     return d.strftime("%d/%m/%Y")
 
 
+# A text that says who sets the amount ("do HĐND tỉnh quyết định"): plain enough beside a 0.
+WHO_SETS = re.compile(r"\b(?:do|theo quy định của|theo)\s+(?:hội đồng nhân dân|hđnd|ủy ban nhân dân|ubnd)\b",
+                       re.IGNORECASE)
+
+
 def in_force(fee: Fee, today: date) -> str:
     """What a citizen pays under this fee today, in words, from the record only."""
+    if fee.published_zero:  # "Miễn phí" beside a text that says otherwise or no more: say so
+        said = in_force(fee.model_copy(update={"published_zero": False}), today)
+        if _vnd(fee.text):
+            return f"Không rõ — nguồn ghi “Miễn phí” nhưng nêu mức thu: {said}"
+        if WHO_SETS.search(fee.text):
+            return said
+        return f"Không rõ mức thu — nguồn ghi “Miễn phí” kèm: {said}"
     parts = clauses(fee.text) if fee.text else []
     dated = [c for c in parts if c.start or c.end]
     base = money(fee.amount_vnd) if fee.amount_vnd else ("Miễn phí" if fee.amount_vnd == 0 else "")

@@ -34,6 +34,9 @@ class Fee(BaseModel):
     kind: str = "FEE"  # FEE (lệ phí), SERVICE_FEE (phí), PRICE_LEVEL (giá) — as published
     amount_vnd: int | None = None  # None: not a fixed amount (see text)
     text: str = ""
+    # The source published 0 ("Miễn phí" on the portal) beside a text that does not say free
+    # ("Theo Thông tư 112/2021/TT-BTC…", rates in đồng): the record contradicts itself or is unclear.
+    published_zero: bool = False
 
 
 class ProcessingTime(BaseModel):

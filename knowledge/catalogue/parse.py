@@ -146,7 +146,9 @@ def fee_from_value(value: float | int | str | None, text: str = "", *, currency:
         restated = re.search(rf"(?<![\d.,]){re.escape(f'{value:g}')}\s*{cur}", text, re.IGNORECASE)
         return Fee(kind=kind, amount_vnd=None, text=text if restated else f"{shown} — {text}" if text else shown)
     if value == 0:
-        return Fee(kind=kind, amount_vnd=0 if not text or _is_free(text) else None, text=text)
+        # "Miễn lệ phí … đối với trường hợp đăng ký qua mạng" explains the 0; it does not contradict it
+        free = not text or _is_free(text) or fold(text).startswith(("mien ", "khong thu"))
+        return Fee(kind=kind, amount_vnd=0 if free else None, text=text, published_zero=not free)
     if value < _MIN_CREDIBLE_VND:
         if _single_vnd(text) == int(value * 1000):
             return Fee(kind=kind, amount_vnd=int(value * 1000), text=text)
@@ -183,6 +185,7 @@ def parse_fee(text: str | None, kind: str = "FEE") -> Fee | None:
             return Fee(kind=kind, amount_vnd=0, text="Miễn phí")
         if re.fullmatch(r"(đồng|vnđ|vnd)?", text, re.IGNORECASE):
             return None
+        text = _attachment(re.sub(r"^(?:đồng|vnđ|vnd)\s+(?=\()", "", text, flags=re.IGNORECASE))
     if not text:
         return None
     if _is_free(text):
@@ -196,6 +199,20 @@ def parse_fee(text: str | None, kind: str = "FEE") -> Fee | None:
     value = values.pop()
     credible = value == int(value) and (value == 0 or value >= _MIN_CREDIBLE_VND)
     return Fee(kind=kind, amount_vnd=int(value) if credible else None, text=text)
+
+
+_ATTACHED_FILE = re.compile(r"\s*\bFile đính kèm\s*:\s*(\S+)", re.IGNORECASE)
+
+
+def _attachment(text: str) -> str:
+    """ "(Theo quy định của Bộ Tài chính)\nFile đính kèm: 62-btc.signed.pdf" (an amount with no
+    number, the table in a file the record does not hold) → the rule, and where the table is."""
+    m = _ATTACHED_FILE.search(text)
+    if not m:
+        return text
+    rule = text[:m.start()].strip()
+    rule = rule[1:-1].strip() if rule.startswith("(") and rule.endswith(")") else rule
+    return f"{rule} (biểu mức thu trong tệp đính kèm {m.group(1)} trên trang nguồn)".strip()
 
 
 def parse_fees(text: str | None) -> list[Fee]:
@@ -224,7 +241,7 @@ _UNITS = {
 # A time stated in a text: the first "<number> <unit>" ("Trong 02 ngày làm việc", "15 ngày làm
 # việc kể từ ngày nhận đủ hồ sơ"), "trong ngày" (same day), "ngày làm việc tiếp theo" (one day) —
 # whichever the text says first. "sau 15 giờ" is a clock time, not a duration.
-_STATED_TIME = re.compile(
+STATED_TIME = re.compile(
     r"(?<!sau )(?<!trước )(?<!lúc )(?<!từ )(?<!đến )(?<!ngày )(?<!vào )"
     r"(?P<qty>\b\d+(?:[.,]\d+)?)\s*(?:\([^)]{0,20}\)\s*)?(?P<unit>ngày làm việc|giờ làm việc|giờ|ngày|tháng)\b",
     re.IGNORECASE)
@@ -251,7 +268,7 @@ def stated_time(text: str) -> ProcessingTime | None:
     if bare := _BARE_NUMBER.match(text):  # the portal's number without a unit: unit unknown
         qty = parse_number(bare.group(1))
         return ProcessingTime(quantity=_qty(qty), unit=TimeUnit.OTHER, text="") if qty is not None else None
-    found = [m for m in (_SAME_DAY.search(text), _NEXT_WORKING_DAY.search(text), _STATED_TIME.search(text)) if m]
+    found = [m for m in (_SAME_DAY.search(text), _NEXT_WORKING_DAY.search(text), STATED_TIME.search(text)) if m]
     if not found:
         return None
     first = min(found, key=lambda m: m.start())

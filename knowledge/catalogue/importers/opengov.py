@@ -40,6 +40,10 @@ def procedure_from_opengov(d: dict) -> Procedure:
         for c in map(dict_of, list_of(d.get("processing_cases")))
         if isinstance(c.get("qty"), int | float) and str(c.get("unit") or "").upper() not in ("", "OTHER")))
     channels = []
+    rows_per_method: dict[str, int] = {}
+    for ch in map(dict_of, list_of(d.get("channels"))):
+        method = str(ch.get("method") or "").upper()
+        rows_per_method[method] = rows_per_method.get(method, 0) + 1
     for ch in list_of(d.get("channels")):
         ch = dict_of(ch)
         method = str(ch.get("method") or "").upper()
@@ -61,7 +65,8 @@ def procedure_from_opengov(d: dict) -> Procedure:
         if time is not None and conflict:
             time = time.model_copy(update={"text": conflict})
         more_times = []
-        if time is not None and len(case_times) == 1 and time.quantity is not None:
+        # (A method with rows of its own — "đồng bằng 30 ngày", "miền núi 38 ngày" — says its times itself.)
+        if time is not None and len(case_times) == 1 and time.quantity is not None and rows_per_method[method] == 1:
             case_qty, case_unit = case_times[0]
             if case_unit == time.unit and case_qty < time.quantity:  # the channel's number: the extended maximum
                 time, more_times = normal_time(time, note, ProcessingTime(quantity=case_qty, unit=case_unit))

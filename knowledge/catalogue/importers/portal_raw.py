@@ -29,6 +29,7 @@ from knowledge.catalogue.parse import (
     tidy,
     unique,
 )
+from knowledge.text import fold
 
 SOURCE = "portal-raw"
 RETRIEVED_AT = date(2026, 7, 20)
@@ -204,7 +205,10 @@ _NEXT_LABEL = re.compile(r"\s*[a-zđ]{1,4}\)")
 
 def _is_count(text: str, m: re.Match) -> bool:
     """A real count is glued to the next name; "01 bản sao giấy khai sinh" is part of a name. The
-    next name may start with its list label ("…1 bản chínhc) Báo cáo…", "(d) Danh sách…")."""
+    next name may start with its list label ("…1 bản chínhc) Báo cáo…", "(d) Danh sách…"). The
+    portal never pads its counts: "…: 01 bản sao Báo cáo nghiên cứu khả thi" is the name's words."""
+    if re.match(r"0\d", m.group(0)):
+        return False
     after = text[m.end():m.end() + 2].lstrip()
     return not after or not after[0].islower() or bool(_NEXT_LABEL.match(text, m.end()))
 
@@ -218,14 +222,42 @@ def split_form(name: str) -> tuple[str, str | None]:
     head, semicolon, tail = name.rpartition(";")
     if semicolon and len(tail) < 100 and _FORM_EXT.search(tail) and head.strip():
         return head.strip(), tail.strip()  # "…Bộ Tài chính;phụ lục III mẫu báo cáo.docx"
-    window_start = max(0, len(name) - 100)
-    for i in range(max(1, window_start), len(name)):
+    window_start = max(1, len(name) - 100)
+    for i in range(window_start, len(name)):
         prev, ch = name[i - 1], name[i]
-        number_dot = prev == "." and ch.isdigit() and name[i - 2:i - 1].isdigit()  # "Mẫu 14.14"
+        number_dot = prev == "." and name[i - 2:i - 1].isdigit()  # "Mẫu 14.14", "Mẫu số 11.NT"
         if (prev.islower() or prev in ".;:)]") and (ch.isupper() or ch.isdigit()) and not number_dot:
             return name[:i].strip(), name[i:].strip()
+        # a file name glued to a legal number: "…/NĐ-CPMus03axethongminh.docx"
+        if prev.isupper() and ch.isupper() and name[i + 1:i + 2].islower() and re.search(r"[-/][A-ZĐ]+$", name[:i]):
+            return name[:i].strip(), name[i:].strip()
+    if m := _last_glued_form_word(name, window_start):  # "…26/01/2026Mau so 04.docx", "….mẫu 22d.docx"
+        return name[:m].strip(), name[m:].strip()
+    if (cut := _restated_tail(name, window_start)) is not None:  # "…quy địnhbáo cáo kết quả khảo sát.docx"
+        return name[:cut].strip(), name[cut:].strip()
     head, _, tail = name.rpartition(" ")
     return (head.strip(), tail) if head else ("", name)
+
+
+_FORM_WORD = re.compile(r"(?i)(?:m[ẫa]u|ph[ụu]\s?l[ụu]c|bi[ểe]u\s?m[ẫa]u)(?=[\s\d_.\-]|s[ốo]\b)")
+
+
+def _last_glued_form_word(name: str, start: int) -> int | None:
+    """Where a form word ("Mẫu", "Mau", "Phụ lục") glued to the text before it starts the file name."""
+    found = [m.start() for m in _FORM_WORD.finditer(name, start)
+             if m.start() and not name[m.start() - 1].isspace() and not name[m.start() - 1].islower()]
+    return found[-1] if found else None
+
+
+def _restated_tail(name: str, start: int) -> int | None:
+    """Where a file name that repeats words of the document's own name starts, glued to it
+    ("Báo cáo kết quả khảo sát … theo mẫu quy địnhbáo cáo kết quả khảo sát.docx")."""
+    stem = _FORM_EXT.sub("", name)
+    for i in range(start, len(stem)):
+        tail = stem[i:]
+        if name[i - 1].isalpha() and name[i].isalpha() and len(tail.split()) >= 2 and fold(tail) in fold(stem[:i]):
+            return i
+    return None
 
 
 def _document(name: str, m: re.Match | None) -> dict:
@@ -280,7 +312,8 @@ _WORD_SECOND = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹê�
 _SEGMENT = rf"(?:TTg|[A-ZĐ]*QH\d{{2}}|[A-ZĐ]+(?:\d{{2}}(?![\d/.a-z]))?)(?![{_WORD_SECOND}])"
 _LAW_CODE = re.compile(rf"\d+(?:\.\d+|\.[a-z])?[a-z]?/(?:\d{{4}}/)?{_SEGMENT}(?:-{_SEGMENT})*")
 _LAW_KIND_TAIL = re.compile(
-    r"(?<=\S)((?:Luật|Bộ luật|Thông tư liên tịch|Thông tư|Nghị định|Nghị quyết|Quyết định|Pháp lệnh)(?: số)?)\s*$")
+    r"(?<=\S)((?:Luật|Bộ luật|Thông tư liên tịch|Thông tư|Nghị định|Nghị quyết|Quyết định|Pháp lệnh)(?: số)?"
+    r"|(?<=[.;,)])(?:NĐ|TT|QĐ|NQ|TTLT))\s*$")
 
 
 def parse_legal_basis(text: str) -> list[dict]:
@@ -297,16 +330,23 @@ def parse_legal_basis(text: str) -> list[dict]:
         if re.match(r"(19|20)\d\d\d{1,4}/", code):  # "ngày 29/6/202443/2024/QH15": a year glued on
             start, code = start + 4, code[4:]
             before = text[start - 1]
+        elif re.match(r"(19|20)\d\d\.\d{1,4}/", code) and text[:start].endswith("năm "):  # "năm 2025.09/2026/…"
+            start, code = start + 5, code[5:]
+            before = text[start - 1]
         after = text[m.end():m.end() + 1]
         glued_before = start == pos or not before.isspace()
-        glued_after = after.isupper() or after.islower() or m.end() == len(text.rstrip())
+        # a number run into the next one ("…/QH1550/2025/TT-NHNN") ends here too
+        run_into_next = after.isdigit() and not text.startswith(code, m.end())  # not the number cell restating it
+        glued_after = after.isupper() or after.islower() or run_into_next or m.end() == len(text.rstrip())
         if start < pos or not (glued_before or glued_after):
             continue
         name = text[pos:start]
         kind = _LAW_KIND_TAIL.search(name)
         if kind:  # "...Bộ Tư phápThông tư số 03/2023/TT-BTP": the kind belongs to the number
-            name, code = name[:kind.start()], f"{kind.group(1)} {code}"
-        docs.append({"code": code, "name": text_or_empty(name)})
+            abbreviated = kind.group(1) in ("NĐ", "TT", "QĐ", "NQ", "TTLT")  # "…nước.NĐ 23/2026/NĐ-CP": the number says it
+            name, code = name[:kind.start()], code if abbreviated else f"{kind.group(1)} {code}"
+        name = text_or_empty(name)
+        docs.append({"code": code, "name": "" if name.lower() == "số" else name})  # "số 50/2025/TT-NHNN": a cell's word
         pos = m.end()
     tail = text_or_empty(text[pos:])
     if tail:

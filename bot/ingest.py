@@ -6,11 +6,12 @@
   time; 401 without it or with a wrong one; 503 while no token is configured). Body: a JSON list of
   dossiers in the shape of ``knowledge.dossiers.schema`` (at most ``MAX_BODY`` bytes → 413, at most
   ``MAX_ITEMS`` items). The batch is applied in ONE transaction, all or nothing: a batch with any
-  invalid item is rejected with 422 listing every error (``index``, ``field``, ``message``) and
-  nothing is applied — the sender fixes the items and re-sends the batch, with no half-applied state
-  to reason about. Re-sending a batch is harmless (idempotent): the same status twice records
-  nothing new. 200: ``{"received", "created", "updated", "unchanged", "history_added",
-  "status_changes"}``. A status change calls the listeners of ``db.dossier_repo.on_status_change``.
+  invalid item is rejected with 422 listing every error (``index``, ``field``, ``message``; a date
+  the working calendar cannot count from, outside 2000–2100, is one) and nothing is applied — the
+  sender fixes the items and re-sends the batch, with no half-applied state to reason about.
+  Re-sending a batch is harmless (idempotent): the same status twice records nothing new. 200:
+  ``{"received", "created", "updated", "unchanged", "history_added", "status_changes"}``. A status
+  change calls the listeners of ``db.dossier_repo.on_status_change``.
 - ``GET /api/v1/openapi.json`` — this contract as OpenAPI 3.1.
 """
 
@@ -105,8 +106,9 @@ async def post_dossiers(request: web.Request) -> web.Response:
         return _error(422, "invalid_items", f"{len(exc.errors)} invalid item(s); nothing was applied",
                       errors=exc.errors)
     except (CalendarRangeError, OverflowError) as exc:
-        # A date the working calendar cannot reason about (year 9999, 2150, year 1 at +14:00).
-        # Not yet per item (see the report of #11): the whole batch is refused, nothing applied.
+        # A safety net only: dates outside the calendar's range (year 9999, 2150, year 1 at +14:00)
+        # are per-item field errors of DossierIn, and a due date counted past 2100 is one of the
+        # upsert's (DossierBatchError). Anything else the calendar refuses still gets a 4xx.
         log.warning("ingest: a date outside the calendar's range (%s)", exc)
         return _error(422, "invalid_items", f"a date is outside the working calendar's range: {exc}; nothing was applied")
     return web.json_response({"received": len(items), **result.to_json()})

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.engine import Database
 from db.models.base import utcnow
 from db.models.dossiers import Dossier, DossierStatusEvent
-from knowledge.calendar import WorkingCalendar
+from knowledge.calendar import CalendarRangeError, WorkingCalendar
 from knowledge.catalogue.model import Method, Procedure
 from knowledge.dossiers.code import DossierCode, parse_code, same_dossier
 from knowledge.dossiers.derive import Derived, Event, derive, merge_history
@@ -237,6 +237,13 @@ async def _apply(
                 values = _values(item, derived)
         except DueDateError as exc:
             errors.append({"index": index, "field": "status_history", "message": str(exc)})
+            continue
+        except (CalendarRangeError, OverflowError) as exc:
+            # Every date is in the calendar's range (the schema checks it), but the due date counted
+            # from the receipt can still leave it (received 30/12/2100).
+            errors.append({"index": index, "field": "received_at",
+                           "message": f"hạn giải quyết tính từ ngày nhận ngoài phạm vi lịch / "
+                                      f"the due date counted from it is outside the calendar ({exc})"})
             continue
         latest = next((e for e in reversed(history) if e.status == item.status), None)
         if not stale:  # the status's own entry; without one, when it was first seen (kept while it holds)

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from handlers.deps import Deps
 from handlers.types import Incoming, Reply
+from knowledge.calendar import CalendarRangeError, check_supported, to_local
 
+CLOCK_SKEW = timedelta(minutes=5)  # a platform's clock may be this far ahead of ours
 Handler = Callable[["Context"], Awaitable[list[Reply] | None]]
 Predicate = Callable[["Context"], bool]
 
@@ -40,7 +42,17 @@ class Context:
         return self.deps.catalogue.index
 
     def now(self) -> datetime:
-        return self.incoming.at or self.deps.clock()
+        """When the platform received the message; the clock when it does not say, or says what
+        no platform could (a Telegram update's ``date`` is any integer): a moment later than the
+        clock, or one the calendar cannot count from."""
+        clock = self.deps.clock()
+        at = self.incoming.at
+        try:
+            if at is not None and to_local(check_supported(at)) <= clock + CLOCK_SKEW:
+                return at
+        except CalendarRangeError:
+            pass
+        return clock
 
 
 class Router:

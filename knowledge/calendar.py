@@ -44,8 +44,6 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from knowledge.text import clean
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -307,6 +305,8 @@ def _holiday_name(raw: str) -> str:
 
 def holidays_schedule(year: int) -> YearEntry:
     """What the ``holidays`` package alone says about ``year`` (weekend holidays included)."""
+    import holidays  # only for years no calendar file lists, and `calendar show --check`: ~35 ms to import
+
     h = holidays.country_holidays("VN", years=year, language="vi")
     off = tuple(sorted(DayOff(d, _holiday_name(n)) for d, n in h.items() if d.year == year))
     swapped = {}  # make-up day -> the weekday off it pays for
@@ -362,10 +362,13 @@ class WorkingCalendar:
             raise CalendarRangeError(
                 f"năm {year} ngoài phạm vi lịch {MIN_YEAR}–{MAX_YEAR} / year {year} is outside the calendar"
             )
-        base = holidays_schedule(year)
-        off = {d.date: d.name for d in base.days_off}
-        makeup = {d.date: d.name for d in base.makeup_days}
-        sources = [HOLIDAYS_SOURCE]
+        if any((e := layer.years.get(year)) is not None and e.complete for layer in self.layers):
+            off, makeup, sources = {}, {}, []  # a complete year replaces the package: not even imported
+        else:
+            base = holidays_schedule(year)
+            off = {d.date: d.name for d in base.days_off}
+            makeup = {d.date: d.name for d in base.makeup_days}
+            sources = [HOLIDAYS_SOURCE]
         for layer in self.layers:
             entry = layer.years.get(year)
             if entry is None:
@@ -547,3 +550,19 @@ def to_local(moment: datetime, tz: ZoneInfo = VN_TZ) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=tz)
     return moment.astimezone(tz)
+
+
+def check_supported(moment: datetime, tz: ZoneInfo = VN_TZ) -> datetime:
+    """``moment`` itself when the calendar can reason about its local day (years MIN_YEAR–MAX_YEAR
+    in ``tz``); ``CalendarRangeError`` otherwise, before anything counts working days from it. A
+    moment at the edge of ``datetime`` (year 1 at +14:00) cannot even be moved to ``tz``."""
+    try:
+        year = to_local(moment, tz).year
+    except OverflowError:
+        year = moment.year
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise CalendarRangeError(
+            f"năm {year} ngoài phạm vi lịch {MIN_YEAR}–{MAX_YEAR} / "
+            f"year {year} is outside the calendar's {MIN_YEAR}–{MAX_YEAR}"
+        )
+    return moment

@@ -31,6 +31,9 @@ CAPABILITIES: dict[str, Capabilities] = {
         Capabilities("zalo", "plain", can_push=True, hosts_officials=True, message_limit=2000, buttons=5),
         Capabilities("web", "html", can_push=False, hosts_officials=False, message_limit=16_000, buttons=20),
         Capabilities("console", "plain", can_push=False, hosts_officials=True, message_limit=100_000, buttons=100),
+        # bot/channels/test.py: the conversation tests drive the whole pipeline through it, so it
+        # is like Telegram (HTML, its replies go through the outbox), but no official links there.
+        Capabilities("test", "html", can_push=True, hosts_officials=False, message_limit=100_000, buttons=100),
     )
 }
 
@@ -41,5 +44,5 @@ OFFICIAL_CHANNELS = tuple(c.name for c in CAPABILITIES.values() if c.hosts_offic
 
 
 def capabilities(name: str) -> Capabilities:
-    """The channel's capabilities; an unknown name (a test's) can do nothing unasked."""
+    """The channel's capabilities; an unknown name can do nothing unasked."""
     return CAPABILITIES.get(name) or Capabilities(name, "plain", False, False, 2000, 0)

@@ -1,5 +1,6 @@
 """Shared fixtures: a real migrated SQLite database per test, a fresh PostgreSQL database when
-``MOTCUA_TEST_POSTGRES_URL`` is set, and the path of the shared national catalogue."""
+``MOTCUA_TEST_POSTGRES_URL`` is set, the path of the shared national catalogue, a fake Telegram
+Bot API, and a conversation (``chat``, through the test channel)."""
 
 from __future__ import annotations
 
@@ -68,10 +69,28 @@ def chat(deps):
 
 
 @pytest.fixture
-async def postgres_url():
+async def bot_api():
+    """A fake Telegram Bot API on 127.0.0.1 (tests/fakes/telegram_api.py)."""
+    from tests.fakes.telegram_api import FakeBotApi
+
+    api = await FakeBotApi().start()
+    yield api
+    await api.stop()
+
+
+def needs_postgres(request: pytest.FixtureRequest) -> str:
+    """The skip reason of a PostgreSQL test: that it needs a server, and for what — its own name in
+    words ("two replicas on postgres deliver every message exactly once"), not one reason for all."""
+    name = getattr(request.node, "originalname", None) or request.node.name
+    return (f"needs PostgreSQL (set MOTCUA_TEST_POSTGRES_URL) to check: "
+            f"{name.removeprefix('test_').replace('_', ' ')}")
+
+
+@pytest.fixture
+async def postgres_url(request: pytest.FixtureRequest):
     """A new, empty PostgreSQL database for one test, dropped afterwards."""
     if not POSTGRES_URL:
-        pytest.skip("MOTCUA_TEST_POSTGRES_URL is not set: no PostgreSQL to prove multi-replica behaviour on")
+        pytest.skip(needs_postgres(request))
     admin_url = make_url(POSTGRES_URL)
     name = f"motcua_{uuid.uuid4().hex[:12]}"
     admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")

@@ -12,7 +12,7 @@ async def test_question_without_accents_gets_the_procedure_with_documents_fee_an
     assert "Cấp lại thẻ căn cước" in text
     assert "Giấy tờ cần chuẩn bị" in text and "Phí, lệ phí" in text and "Thời hạn giải quyết" in text
     assert "70.000 đồng" in text
-    assert "dichvucong.gov.vn" in text and "dữ liệu lấy ngày" in text
+    assert "dichvucong.gov.vn" in chat.html and "dữ liệu lấy ngày" in text  # the source, as a link
 
 
 async def test_the_asked_section_comes_first(chat):
@@ -179,17 +179,18 @@ async def test_state_survives_a_new_core_instance(deps, bundled_index):
 
 
 async def test_database_down_gives_a_busy_answer(deps):
-    from tests.chat import Chat
+    """The core's own fallback, so asked of the core: through a channel such a message is not even
+    stored, and the platform is told to retry (503, tests/test_service.py)."""
+    from handlers import Incoming, handle
 
     await deps.db.dispose()
     deps.db.engine = __import__("sqlalchemy.ext.asyncio", fromlist=["create_async_engine"]).create_async_engine(
         "sqlite+aiosqlite:////nonexistent-dir/x.db"
     )
     deps.db.sessionmaker.configure(bind=deps.db.engine)
-    chat = Chat(deps)
-    await chat.say("đăng ký khai sinh")
-    assert chat.kinds == ["error"]
-    assert "thử lại" in chat.text
+    replies = await handle(Incoming("test", "chat-1", text="đăng ký khai sinh"), deps)
+    assert [r.kind for r in replies] == ["error"]
+    assert "thử lại" in replies[0].render("plain")
 
 
 async def test_a_procedure_code_with_a_question_answers_the_question_first(chat):

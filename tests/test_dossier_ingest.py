@@ -176,11 +176,47 @@ async def test_a_finished_dossier_without_history_or_finish_time_is_not_judged_l
     assert "quá hạn" not in chat.text.lower() and "đúng hạn" not in chat.text and "trước hạn" not in chat.text
 
 
-async def test_nested_json_and_impossible_dates_get_4xx_not_5xx(api):
+async def test_nested_json_gets_400_and_the_service_goes_on(api):
     response = await api.post("/api/v1/dossiers", data=b"[" * 1024 + b"]" * 1024, headers=AUTH)
     assert response.status == 400 and (await response.json())["error"] == "bad_json"
-    for when in ("9999-12-31T10:00:00+07:00", "2150-01-05T10:00:00+07:00", "0001-01-01T00:30:00+14:00"):
-        response = await api.post("/api/v1/dossiers", json=[dossier(received_at=when)], headers=AUTH)
-        assert response.status in (400, 422), (when, response.status, await response.text())
+    response = await api.post("/api/v1/dossiers", json=[dossier()], headers=AUTH)
+    assert response.status == 200
+
+
+async def test_dates_outside_the_calendar_are_422_naming_each_item_and_field(api, deps):
+    """Issue #11 item 3: the calendar counts 2000–2100 only; the sender is told which item and which
+    date, and the valid item of the same batch is not applied either."""
+    code = "000.00.22.H26-260302-{:04d}".format
+    history = [*dossier()["status_history"], {"status": 9, "at": "2150-01-05T10:00:00+07:00"}]
+    batch = [
+        dossier(),  # valid
+        dossier(code=code(2), received_at="9999-12-31T10:00:00+07:00"),
+        dossier(code=code(3), received_at="2150-01-05T10:00:00+07:00", status_history=[]),
+        dossier(code=code(4), received_at="0001-01-01T00:30:00+14:00", status_history=[]),  # not even a UTC moment
+        dossier(code=code(5), status=9, status_history=history),
+        dossier(code=code(6), due_at="2150-01-05T17:00:00+07:00"),
+    ]
+    response = await api.post("/api/v1/dossiers", json=batch, headers=AUTH)
+    assert response.status == 422, await response.text()
+    body = await response.json()
+    where = [(e["index"], e["field"]) for e in body["errors"]]
+    assert where == [(1, "received_at"), (2, "received_at"), (3, "received_at"), (4, "status_history.3.at"),
+                     (5, "due_at")]
+    messages = {e["index"]: e["message"] for e in body["errors"]}
+    assert "9999" in messages[1] and "2150" in messages[2] and "năm 1 " in messages[3] and "2150" in messages[4]
+    assert all("2000–2100" in m for m in messages.values())
+    assert "5 invalid item(s)" in body["message"]
+    assert await get_dossier(deps.db, dossier()["code"]) is None  # nothing applied
+
+
+async def test_a_due_date_counted_past_2100_is_422_on_received_at(api, deps):
+    """Every date in range, but 5 working days from 29/12/2100 end in 2101: named too."""
+    late = dossier(code="000.00.22.H26-001229-0001", received_at="2100-12-29T09:00:00+07:00",
+                   status=4, status_history=[{"status": 2, "at": "2100-12-29T09:00:00+07:00"}])
+    response = await api.post("/api/v1/dossiers", json=[dossier(), late], headers=AUTH)
+    assert response.status == 422, await response.text()
+    (error,) = (await response.json())["errors"]
+    assert (error["index"], error["field"]) == (1, "received_at") and "2101" in error["message"]
+    assert await get_dossier(deps.db, dossier()["code"]) is None
     response = await api.post("/api/v1/dossiers", json=[dossier()], headers=AUTH)
     assert response.status == 200  # and the service goes on

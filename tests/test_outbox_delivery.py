@@ -32,13 +32,6 @@ ZALO_USER = "8123456789012345678"
 
 
 @pytest.fixture
-async def bot_api():
-    api = await FakeBotApi().start()
-    yield api
-    await api.stop()
-
-
-@pytest.fixture
 async def zalo_api():
     api = await FakeZalo(app_id="1", app_secret="a", access_token="t0", refresh_token="r0").start()
     yield api

@@ -34,13 +34,6 @@ APP_ID, OA_SECRET, APP_SECRET = "3608469", "oa-secret", "app-secret"
 
 
 @pytest.fixture
-async def bot_api():
-    api = await FakeBotApi().start()
-    yield api
-    await api.stop()
-
-
-@pytest.fixture
 async def zalo_api():
     api = await FakeZalo(app_id=APP_ID, app_secret=APP_SECRET, access_token="a0", refresh_token="r0").start()
     yield api

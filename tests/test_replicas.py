@@ -41,13 +41,6 @@ FOLLOWED = 30  # subscribed citizens: one status notice each
 INGEST_TOKEN = "ingest-token-for-tests"
 
 
-@pytest.fixture
-async def bot_api():
-    api = await FakeBotApi().start()
-    yield api
-    await api.stop()
-
-
 def base_env(database_url: str, bot_api: FakeBotApi, data_dir, **extra) -> dict[str, str]:
     env = {
         "MOTCUA_DATABASE_URL": database_url, "MOTCUA_DATA_DIR": str(data_dir),

@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import re
 
-import pytest
-
 from bot.config import Settings
 from db.catalogue_repo import upsert_procedures
 from db.engine import Database
@@ -15,7 +13,7 @@ from handlers.catalogue import Catalogue
 from handlers.deps import Deps
 from knowledge.catalogue.bundled import load_bundled
 from tests.fakes.service import running_service
-from tests.fakes.telegram_api import FakeBotApi, text_update
+from tests.fakes.telegram_api import text_update
 from tests.fakes.zalo_api import FakeZalo, signed, text_event
 
 SESSION = "service-test-session-0001"
@@ -84,13 +82,6 @@ async def test_a_catalogue_reimport_is_picked_up_without_a_restart(deps, db, sql
             await asyncio.sleep(0.05)
         else:
             raise AssertionError("the re-imported procedure was never answered")
-
-
-@pytest.fixture
-async def bot_api():
-    api = await FakeBotApi().start()
-    yield api
-    await api.stop()
 
 
 async def test_graceful_shutdown_answers_the_telegram_message_in_flight(deps, bot_api, sqlite_url):

@@ -22,13 +22,6 @@ HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
 WEBHOOK_URL = "https://motcua.example.gov.vn/telegram/webhook"
 
 
-@pytest.fixture
-async def bot_api():
-    api = await FakeBotApi().start()
-    yield api
-    await api.stop()
-
-
 def settings_for(sqlite_url: str, bot_api: FakeBotApi, **overrides) -> Settings:
     values = dict(database_url=sqlite_url, telegram_token=TOKEN, telegram_base_url=bot_api.base_url,
                   telegram_mode="webhook", telegram_webhook_url=WEBHOOK_URL, telegram_webhook_secret=SECRET)

@@ -3,7 +3,8 @@
 ``configured(settings, service, stack, options)`` builds the channels the settings enable — the
 web chat always, Telegram when a token is set, Zalo when the OA's app id and secret key are —
 and is the only place that knows which platforms exist; ``bot/app.py`` loops over what it returns.
-A new platform is a new module here and one line below.
+A new platform is a new module here and one line below. The console (``motcua chat``) and the test
+channel (tests) are built by what uses them (``ConsoleChannel.over``, ``TestChannel.over``).
 """
 
 from __future__ import annotations

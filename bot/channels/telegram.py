@@ -20,6 +20,7 @@ import logging
 import re
 import warnings
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from aiohttp import web
@@ -99,7 +100,9 @@ def webhook_secret(settings: Settings) -> str:
 
 
 def _is_int(value: Any) -> bool:
-    return type(value) is int  # not bool, not a float
+    # Not bool, not a float; and 64 bits, as Telegram's ids are (at most 52 significant): a longer
+    # one is not from Telegram, and its string would not fit the inbox's columns.
+    return type(value) is int and -(2**63) <= value < 2**63
 
 
 def check_shape(data: Any) -> None:
@@ -194,8 +197,10 @@ def _locale(user) -> str:
     return "en" if code.startswith("en") else "vi"
 
 
+@lru_cache(maxsize=4096)
 def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
-    """Payload buttons as callback buttons, links as URL buttons; short titles two to a row."""
+    """Payload buttons as callback buttons, links as URL buttons; short titles two to a row.
+    Cached: the same answers' buttons recur, and PTB's objects (immutable) are slow to build."""
     keys = []
     for button in buttons:
         if button.url:
@@ -300,7 +305,8 @@ class TelegramChannel(WebhookChannel):
         return super().routes() if self.mode == "webhook" else []
 
     def authorize(self, request: web.Request) -> None:
-        given = request.headers.get(SECRET_HEADER, "").encode()
+        # surrogateescape: the bytes as sent (aiohttp decodes a header that is not UTF-8 so).
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
         if not hmac.compare_digest(given, self.secret):
             raise Rejected(401, "secret")
 

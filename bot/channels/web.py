@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "web"
 STATIC = Path(__file__).resolve().parent.parent / "static"
 SESSION = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{8,63}$")  # the key "session:id" fits the inbox's 128 characters
 MAX_BODY = 16 * 1024
 MAX_PAYLOAD = 256
 PAGE_HEADERS = {
@@ -110,8 +110,8 @@ def client_network(address: str) -> str:
     (one household or office gets one address block, not one address)."""
     try:
         ip = ipaddress.ip_address(address.strip().strip("[]"))
-    except ValueError:
-        return address[:64] or "unknown"
+    except ValueError:  # not an address (a proxy header with anything in it): as ASCII, storable
+        return address.encode("ascii", "backslashreplace").decode()[:64] or "unknown"
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     prefix = 24 if ip.version == 4 else 64
@@ -119,7 +119,10 @@ def client_network(address: str) -> str:
 
 
 def _origin(value: str) -> str:
-    parts = urlsplit(value.strip())
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:  # "http://[::1": not a URL, so no site's origin
+        return value.strip().lower()
     return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else value.strip().lower()
 
 
@@ -172,7 +175,10 @@ class WebChat(Channel):
                 raise Rejected(403, "origin", "a cross-site request without Origin")
             return None
         value = _origin(origin)
-        own = urlsplit(value).netloc == request.host.lower()
+        try:
+            own = urlsplit(value).netloc == request.host.lower()
+        except ValueError:  # "http://[::1": not a URL, so not this service's
+            own = False
         if own or value in self.origins:
             return origin
         raise Rejected(403, "origin", f"origin {origin[:100]!r} is not an embedding site")

@@ -43,6 +43,10 @@ MAX_TITLE = 100
 MAX_QUERY_PAYLOAD = 1000
 PAYLOAD_PREFIX = "#mc:"  # a citizen never types this; the core's payloads are "p:...", "s:...", "q:..."
 MORE_BUTTONS_TEXT = "Thêm lựa chọn / More options:"
+# What the inbox stores (db/models/inbox.py): chat ids of 64 characters, event keys of 128. Zalo's
+# ids are about 20 ASCII characters: a longer one, or one with a lone surrogate (JSON's "\ud800",
+# which no database column takes), is not from Zalo.
+MAX_ID, MAX_KEY = 64, 128
 
 
 def signature(app_id: str, raw_body: bytes, timestamp: str, secret: str) -> str:
@@ -89,10 +93,18 @@ def _object(event: dict[str, Any], field: str) -> dict[str, Any]:
     return value
 
 
+def _storable(incoming: Incoming, key: str) -> tuple[Incoming, str]:
+    if len(incoming.chat_id) > MAX_ID or len(key) > MAX_KEY or not (incoming.chat_id + key).isascii():
+        raise Rejected(400, "malformed", "an id that is not Zalo's")
+    return incoming, key
+
+
 def to_incoming(event: dict[str, Any]) -> tuple[Incoming, str] | None:
     """The core's Incoming and the key that deduplicates it, or None for events we ignore
     (our own oa_send_* echoes, seen/received receipts, attachments, unfollow, ...). A field of
     the wrong shape (``sender`` a string) is Rejected."""
+    if not isinstance(event, dict):  # the webhook's verify refuses it first; parse alone must too
+        raise Rejected(400, "malformed", "not an object")
     name = event.get("event_name")
     if name == "user_send_text":
         sender = _id(_object(event, "sender").get("id"))
@@ -105,12 +117,13 @@ def to_incoming(event: dict[str, Any]) -> tuple[Incoming, str] | None:
             incoming = Incoming(CHANNEL, sender, payload=text[len(PAYLOAD_PREFIX) :], user_id=sender)
         else:
             incoming = Incoming(CHANNEL, sender, text=text, user_id=sender)
-        return incoming, f"msg:{msg_id}"
+        return _storable(incoming, f"msg:{msg_id}")
     if name == "follow":
         follower = _id(_object(event, "follower").get("id")) or _id(_object(event, "sender").get("id"))
         if not follower:
             raise Rejected(400, "malformed", "follow without follower.id")
-        return Incoming(CHANNEL, follower, user_id=follower, event="follow"), f"follow:{follower}:{event.get('timestamp')}"
+        incoming = Incoming(CHANNEL, follower, user_id=follower, event="follow")
+        return _storable(incoming, f"follow:{follower}:{event.get('timestamp')}")
     return None
 
 
@@ -160,11 +173,12 @@ class ZaloChannel(WebhookChannel):
         timestamp = _id(data.get("timestamp")) or ""
         given = request.headers.get(SIGNATURE_HEADER, "")
         expected = "mac=" + signature(self.app_id, raw, timestamp, self.secret)
-        if not hmac.compare_digest(given.encode(), expected.encode()):
+        # surrogateescape: the bytes as sent (aiohttp decodes a header that is not UTF-8 so).
+        if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode()):
             raise Rejected(401, "signature")
         try:
             age = abs(time.time() * 1000 - int(timestamp))
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:  # OverflowError: more digits than a float holds
             raise Rejected(400, "malformed", "timestamp") from exc
         if age > self.max_age_ms:
             raise Rejected(403, "stale")

@@ -120,7 +120,7 @@ async def _in_scope(ctx: Context, official: Official, apology_id: int) -> tuple[
 async def apology_button(ctx: Context, official: Official) -> list[Reply] | None:
     action, _, rest = ctx.args.partition(":")
     number, _, mark = rest.partition(":")
-    if not number.isdigit() or len(number) > 12:
+    if not (number.isascii() and number.isdigit()) or len(number) > 12:  # "²" is a digit to isdigit(), not to int()
         return None
     if action == "v":  # from /ho_so: by dossier id
         record = await dossier_by_id_for(ctx.deps.db, official, int(number))

@@ -183,7 +183,7 @@ async def chosen_case(ctx: Context) -> list[Reply] | None:
     """A case of the procedure chosen: its documents (with what applies to every case)."""
     group, _, code = ctx.args.partition(":")
     p = ctx.index.get(code)
-    if p is None or not group.isdigit() or int(group) not in case_groups(p):
+    if p is None or not (group.isascii() and group.isdigit()) or int(group) not in case_groups(p):
         return not_found(ctx)
     return answer(ctx, p, ["documents"], case=int(group))
 

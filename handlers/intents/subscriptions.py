@@ -129,7 +129,7 @@ async def unfollow_button(ctx: Context) -> list[Reply]:
 @router.payload("rt")
 async def rating_button(ctx: Context) -> list[Reply] | None:
     number, _, letter = ctx.args.partition(":")
-    if not number.isdigit() or len(number) > 12:
+    if not (number.isascii() and number.isdigit()) or len(number) > 12:  # "²" is a digit to isdigit(), not to int()
         return None
     dossier_id = int(number)
     if letter == "skip":

@@ -13,7 +13,8 @@ backend), validated with clear per-field errors:
      "finished_at": null, "returned_at": null,
      "channel": "DIRECT"}                                 # optional: ONLINE | DIRECT | POSTAL
 
-Unknown keys are ignored (systems send more than we need). Text is NFC.
+Unknown keys are ignored (systems send more than we need). Text is NFC. Every date must be one the
+working calendar can count from (years 2000–2100 in Vietnam time): an error names the field.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from knowledge.calendar import check_supported
 from knowledge.catalogue.model import Method
 from knowledge.dossiers.code import EXAMPLE, parse_code
 from knowledge.dossiers.status import parse_status
@@ -65,6 +67,11 @@ class HistoryIn(BaseModel):
     @classmethod
     def _note(cls, value: Any) -> str:
         return _text(value, 2000)
+
+    @field_validator("at")
+    @classmethod
+    def _at(cls, value: datetime) -> datetime:
+        return check_supported(value)
 
     @field_validator("by", mode="before")
     @classmethod
@@ -109,6 +116,12 @@ class DossierIn(BaseModel):
         if not _PROCEDURE.match(text):
             raise ValueError("mã thủ tục dạng 1.001193 / a procedure code looks like 1.001193")
         return text[:8]  # a procedure-at-agency code names the national procedure first
+
+    @field_validator("received_at", "due_at", "finished_at", "returned_at")
+    @classmethod
+    def _in_calendar(cls, value: datetime | None) -> datetime | None:
+        # Here, per field, rather than when the batch is applied: the 422 names the item and field.
+        return check_supported(value) if value is not None else None
 
     @field_validator("agency_code", mode="before")
     @classmethod

@@ -270,12 +270,15 @@ class SearchIndex:
         self._names = [p.name for p in records]
         self._stored = [zlib.compress(p.model_dump_json().encode(), 6) for p in records]
         self._decoded: dict[int, Procedure] = {}
+        self._misspelled: dict[tuple[str, str], np.ndarray | None] = {}
+
+    _CACHES = ("_decoded", "_misspelled")  # rebuilt as questions come, never stored
 
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "_decoded"}
+        return {k: v for k, v in self.__dict__.items() if k not in self._CACHES}
 
     def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state, _decoded={})
+        self.__dict__.update(state, **{name: {} for name in self._CACHES})
 
     def _record(self, d: int) -> Procedure:
         p = self._decoded.get(d)
@@ -387,13 +390,28 @@ class SearchIndex:
         # for "lại xe") matched only by accident.
         for key, typed in query.spelled.items():
             entry = self._posting(key)
-            wrong = self._misspelled_in_name(key, typed)
-            if entry is None or not wrong:
+            mask = self._misspelled_postings(key, typed) if entry is not None else None
+            if mask is None:
                 continue
             docs, sats, idf = entry
-            mask = np.isin(docs, np.fromiter(wrong, dtype=np.int32, count=len(wrong)))
             scores[docs[mask]] -= (query.weights[key] * idf * (1 - ACCENT_MISMATCH)) * sats[mask]
         return scores
+
+    def _misspelled_postings(self, key: str, typed: str) -> np.ndarray | None:
+        """Which of ``key``'s postings are documents whose name has it only in spellings the typed
+        one cannot be (None: none). Cached: the same words come back in question after question."""
+        cache = self._misspelled
+        if (key, typed) in cache:
+            return cache[(key, typed)]
+        wrong = self._misspelled_in_name(key, typed)
+        mask = None
+        if wrong:
+            docs = self._posting(key)[0]
+            mask = np.isin(docs, np.fromiter(wrong, dtype=np.int32, count=len(wrong)))
+        if len(cache) > 4096:
+            cache.clear()
+        cache[(key, typed)] = mask
+        return mask
 
     def _finish(self, query: Query, d: int, raw: float, found: set[str], ages: tuple[int, int] | None,
                 actions: frozenset[str]) -> float:
@@ -449,11 +467,10 @@ class SearchIndex:
         if not len(matched):
             return []
         upper = raw[matched] * self._prior_array[matched] * bound
-        order = np.argsort(-upper, kind="stable")
         final: dict[int, float] = {}
         best: dict[int, int] = {}  # group -> best document
         kth = -math.inf  # the top-th best group score so far (it only grows)
-        for d, limit in self._in_order(matched[order], upper[order]):
+        for d, limit in self._descending(matched, upper):
             if limit < kth:
                 break
             final[d] = f = self._finish(query, d, float(raw[d]), found, ages, actions)
@@ -472,9 +489,20 @@ class SearchIndex:
 
 
     @staticmethod
-    def _in_order(docs: np.ndarray, limits: np.ndarray, chunk: int = 64):
-        """(document, bound) pairs, converted to Python a few at a time: the loop above usually
-        stops within the first dozens of thousands of matches."""
+    def _descending(docs: np.ndarray, limits: np.ndarray, head: int = 256):
+        """(document, bound) pairs by decreasing bound (ties in the documents' order), converted to
+        Python a few at a time: the loop above usually stops within the first hundred, so the
+        best ``head`` are sorted first and the rest only if it goes on."""
+        if len(docs) > 2 * head:
+            part = np.argpartition(-limits, head)
+            top = np.sort(part[:head])  # the documents' order first: the stable sort then breaks ties by it
+            top = top[np.argsort(-limits[top], kind="stable")]
+            yield from zip(docs[top].tolist(), limits[top].tolist())
+            rest = np.sort(part[head:])
+            docs, limits = docs[rest], limits[rest]
+        order = np.argsort(-limits, kind="stable")
+        docs, limits = docs[order], limits[order]
+        chunk = 64
         for start in range(0, len(docs), chunk):
             yield from zip(docs[start : start + chunk].tolist(), limits[start : start + chunk].tolist())
             chunk *= 4

@@ -14,7 +14,9 @@ the conversation itself costs once the HTTP client is the same.
 
     .venv/bin/python bench/webhook_throughput.py [--messages 2000] [--users 32]
 
-Prints throughput, p50/p99 latency (webhook POST → sendMessage at the fake API) and the ratio.
+Prints throughput, p50/p99 latency (webhook POST → sendMessage at the fake API), the CPU time per
+message of the process serving the bot (this one: the citizens and the fake API run in another),
+and the ratio.
 The motcua run uses a fresh SQLite database with the bundled catalogue, as a fresh install does.
 """
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import json
 import multiprocessing
 import shutil
 import statistics
@@ -53,9 +56,13 @@ from tests.fakes.telegram_api import FakeBotApi, text_update  # noqa: E402
 SECRET = "bench-secret"
 STOCK = "PTB echo bot"
 SAME_HTTP = "PTB echo bot, aiohttp"
-# A citizen's mix: procedure questions, follow-ups, help, a greeting.
-MESSAGES = ["đăng ký tạm trú cần giấy tờ gì", "phí bao nhiêu?", "làm căn cước mất bao lâu", "/help",
+# A citizen's mix: procedure questions, follow-ups, help, a greeting — and the 200 everyday
+# questions of questions-holdout.jsonl between them, so that answers are not all the same few.
+EVERYDAY = ["đăng ký tạm trú cần giấy tờ gì", "phí bao nhiêu?", "làm căn cước mất bao lâu", "/help",
             "đăng ký khai sinh cho con", "nộp ở đâu?", "xin chào", "cấp lại giấy phép lái xe bị mất"]
+_HOLDOUT = Path(__file__).resolve().parent / "questions-holdout.jsonl"
+MESSAGES = [m for n, line in enumerate(_HOLDOUT.read_text("utf-8").splitlines())
+            for m in (json.loads(line)["question"], EVERYDAY[n % len(EVERYDAY)])]
 
 
 def settings_for(base_url: str, database_url: str, data_dir: Path = Path("data")) -> Settings:

@@ -14,13 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from handlers.procedure_view import ATTACHED, case_groups
+from handlers.procedure_view import ATTACHED, MESSAGE_TARGET, case_groups, shorten
+from knowledge.catalogue.fees import WHO_SETS as _WHO_SETS
 from knowledge.catalogue.model import Procedure
 from knowledge.channels import capabilities
 from knowledge.catalogue.parse import find_amounts
 from knowledge.text import fold
 
-FIRST_MESSAGE_TARGET = 1200
+FIRST_MESSAGE_TARGET = MESSAGE_TARGET  # what the median first answer keeps to (handlers.procedure_view)
 CHANNEL_LIMIT = capabilities("zalo").message_limit  # the smallest of the channels
 TITLE_LIMIT = 150
 
@@ -30,6 +31,7 @@ CLASSES = {
     "doc_residue": "form-file or list-label residue in a document's name",
     "case_hidden": "documents of one case shown without saying which case",
     "fee_invented": "an amount the record does not state as a fee",
+    "fee_zero_hidden": "'Miễn phí' (0) published beside a text that says otherwise, and the answer does not say so",
     "fee_expired": "a rate shown as current after its end date",
     "fee_free_dropped": "'miễn phí' in the record, not in the answer",
     "fee_unregulated": "'không quy định' read as 'không có thông tin'",
@@ -38,6 +40,7 @@ CLASSES = {
     "time_no_unit": "a processing time without its unit",
     "time_zero": "a processing time of zero",
     "time_ambiguous": "several times for one channel without the case each applies to",
+    "time_case_hidden": "a further case or stage time of a channel shown without its case words",
     "province_missing": "a provincial copy whose province is never named",
     "methods_dup": "a submission method listed twice",
     "legal_dup": "a legal document listed twice",
@@ -49,10 +52,15 @@ CLASSES = {
 _BULLET = re.compile(r"^• (.*)$", re.MULTILINE)
 _NOTE = re.compile(
     r"^(trường hợp\b.*\b(thì )?(không|không phải|không cần) (phải )?(nộp|xuất trình)|lưu ý|ghi chú|chú ý|"
-    r"số (bộ|lượng) hồ sơ|phiếu này là|hồ sơ (được )?(lập|làm) thành|\(?\*)", re.IGNORECASE)
+    r"số (bộ|lượng) hồ sơ|phiếu này là|hồ sơ (được )?(lập|làm) thành|\(?\*|"
+    r"(đối với|trường hợp) (các )?(tài liệu|giấy tờ|hồ sơ|bản sao|bản chụp)\b.{0,200}?\b(là|phải là|phải được) |"
+    r"(cơ quan|ủy ban|ubnd|sở|phòng|bộ phận)\b.{0,150}\btrong (vòng|thời hạn) \d)", re.IGNORECASE)
+_CONDITIONAL = re.compile(r"^(trường hợp|nếu)\b.{3,}?\sthì\s", re.IGNORECASE)  # without a count: a note
 _HEADING = re.compile(r"(:|các giấy tờ sau|gồm|bao gồm)\s*$", re.IGNORECASE)
 _SWALLOWED = re.compile(r"\d+ bản (chính|sao)\s*(?:[a-zđ]{1,4}\)|\([a-zđ]{1,4}\)|\d{1,2}[.)]\s)")
-_RESIDUE = re.compile(r"^[)\]}.,;:\-–]|\.(docx?|pdf|xlsx?|rar|zip)\b|\bmẫu số\s*$", re.IGNORECASE)
+_RESIDUE = re.compile(r"^[)\]}.,;:\-–]|\.(docx?|pdf|xlsx?|rar|zip)\b|\bmẫu số\s*$"
+                      r"|[^\s\w]m[ẫa]u(\s*s[ốo])?\s*[\w.]*$|\dM[ẫa]u(\s*s[ốo])?\s*[\w.]*$|(?-i:/[A-ZĐ\-]*[A-ZĐ]{2}[A-Z][a-z]+$)",
+                      re.IGNORECASE)
 _COMPUTED = re.compile(r"(\d[\d.]*) đồng đến hết [\d/]+ \((\d{1,3})% của (\d[\d.]*) đồng")
 _END_DATE = re.compile(r"đến (?:hết )?(?:ngày )?(\d{1,2})/(\d{1,2})/(\d{4})", re.IGNORECASE)
 # A document number run into the next word ("…/2025/TT-BCAngày", "…/NĐ-CPQUY ĐỊNH") or cut ("…/NĐ-C").
@@ -99,8 +107,26 @@ def _section(text: str, heading: str) -> str:
     return "\n".join(out or [])
 
 
+def first_answer(messages: list[dict]) -> str:
+    """The whole first answer in ``messages`` (``bot.preview``'s replies of one turn): every part
+    of the first reply, up to the one that carries its buttons. A reply the channel had to split
+    is measured whole, so it counts as over the limit; Zalo's follow-up messages for the buttons
+    past its fifth carry no text of the answer."""
+    parts = []
+    for message in messages:
+        parts.append(message["text"])
+        if message["buttons"]:
+            break
+    return "\n".join(parts)
+
+
 def _amount_stated(value: int, texts: list[str]) -> bool:
     return any(int(v) == value and cur == "VND" for t in texts for v, cur in find_amounts(t))
+
+
+def _left(section: str, what: str) -> int:
+    """How many items of a kind the section says it leaves out ("… và 3 thời hạn khác")."""
+    return sum(int(n) for n in re.findall(rf"… và (\d+) {what} khác", section))
 
 
 def check_answer(p: Procedure, text: str, full: str, today: date) -> list[Finding]:
@@ -114,13 +140,13 @@ def check_answer(p: Procedure, text: str, full: str, today: date) -> list[Findin
     title = text.split("\n", 1)[0]
     if len(title) > TITLE_LIMIT:
         add("title_long", f"{len(title)} characters")
-    if len(text) > CHANNEL_LIMIT:
+    if len(text) > CHANNEL_LIMIT:  # ``text``: the whole first answer (first_answer), split or not
         add("over_limit", f"{len(text)} characters")
 
     docs = _section(text, "📄")
     for line in _BULLET.findall(docs):
         name = re.sub(r" \((\d+ bản (chính|sao)(, )?)+\)$", "", line)
-        if _NOTE.search(name):
+        if _NOTE.search(name) or (name == line and _CONDITIONAL.search(name)):
             add("doc_note", name)
         elif _HEADING.search(name):
             add("doc_note", name)
@@ -163,7 +189,12 @@ def check_answer(p: Procedure, text: str, full: str, today: date) -> list[Findin
             add("fee_raw", line)
         if ATTACHED.search(line) and "trang nguồn" not in line:
             add("fee_attached", line)
-    if any(fold(t).startswith("mien") for t in record_fee_texts) and "miễn" not in fees.lower():
+    # A fee left out and counted ("… và 2 mức phí, lệ phí khác — bấm …") is one button away, not hidden.
+    fees_left = _left(fees, "mức phí, lệ phí")
+    contradicted = [f for c in p.channels for f in c.fees if f.published_zero and not _WHO_SETS.search(f.text)]
+    if contradicted and "“Miễn phí”" not in fees and not fees_left:
+        add("fee_zero_hidden", contradicted[0].text)
+    if any(fold(t).startswith("mien") for t in record_fee_texts) and "miễn" not in fees.lower() and not fees_left:
         add("fee_free_dropped", fees.replace("\n", " "))
     if any(fold(t).strip(" .") == "khong quy dinh" for t in record_fee_texts) and "Không có thông tin" in fees:
         add("fee_unregulated", fees.replace("\n", " "))
@@ -189,6 +220,12 @@ def check_answer(p: Procedure, text: str, full: str, today: date) -> list[Findin
     if any(n > 1 for n in seen.values()) or (seen["mọi hình thức nộp"] and len(seen) > 1):
         add("time_ambiguous", times.replace("\n", " "))
 
+    # A time left out and counted ("… và 1 thời hạn khác") is not one shown without its case.
+    hidden = {shorten(t.case, 110)[:30]: t.case for c in p.channels for t in c.more_times if t.case}
+    hidden = [case for start, case in hidden.items() if start not in times]
+    if len(hidden) > _left(times, "thời hạn"):
+        add("time_case_hidden", hidden[0])
+
     place = _section(text, "📍")
     if p.province and p.province not in text:
         add("province_missing", p.province)
@@ -210,7 +247,7 @@ def check_answer(p: Procedure, text: str, full: str, today: date) -> list[Findin
 
 
 def audit(answers: Iterable[tuple[Procedure, str, str]], today: date) -> Audit:
-    """``answers``: (procedure, first answer, full view) in Zalo's plain text."""
+    """``answers``: (procedure, whole first answer (``first_answer``), full view) in Zalo's plain text."""
     result = Audit()
     for p, text, full in answers:
         result.checked += 1

@@ -4,12 +4,17 @@ bounded lists. Kept apart from the templates so that both dialects show the same
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from datetime import date
 from urllib.parse import urlsplit
 
+from handlers.render import render_reply
+from handlers.types import Reply
 from knowledge.catalogue.fees import in_force
 from knowledge.catalogue.model import Channel, Fee, Method, ProcessingTime, Procedure, TimeUnit
+from knowledge.channels import CAPABILITIES
 
 SECTIONS = ("documents", "fee", "time", "place", "legal")
 METHOD_LABEL = {Method.ONLINE: "Trực tuyến", Method.POSTAL: "Qua bưu chính", Method.DIRECT: "Trực tiếp"}
@@ -21,8 +26,7 @@ UNIT_LABEL = {
     TimeUnit.MONTH: "tháng",
 }
 LEVEL_LABEL = {"xã": "cấp xã", "tỉnh": "cấp tỉnh", "bộ": "cấp trung ương", "khác": "cơ quan khác"}
-CONCISE_DOCUMENTS = 5
-CONCISE_TEXT = 160
+CONCISE_TEXT = 160  # characters of one document, heading, fee or time on the first screen
 TITLE = 110  # characters of the short title; the full official name is in the full view
 _BULLET = re.compile(r"^[\s*+\-•–]+")
 
@@ -41,10 +45,21 @@ ATTACHED = re.compile(r"\b(chi tiết tại|theo) (văn bản|biểu phí|biểu
                       re.IGNORECASE)
 
 
-def fee_text(fees: list[Fee], limit: int, today: date) -> str:
+def rest(count: int, what: str, button: str) -> str:
+    """What the first answer leaves out, said plainly, with the button that shows it."""
+    return f"… và {count} {what} khác — bấm «{button}» để xem đủ"
+
+
+def fee_text(fees: list[Fee], limit: int, today: date, keep: int | None = None) -> str:
+    """The channel's fees in force today; ``keep``: at most this many, and how many are left."""
     if not fees:
         return "Không có thông tin"
-    text = "; ".join(dict.fromkeys(shorten(in_force(fee, today), limit) for fee in fees))
+    whole = list(dict.fromkeys(" ".join(in_force(fee, today).split()).rstrip(" ;") for fee in fees))
+    short = [shorten(line, limit) for line in whole]
+    lines = [s if short.count(s) == 1 else w for s, w in zip(short, whole, strict=True)]  # never two alike
+    if keep is not None and len(lines) > keep:
+        lines = [*lines[:keep], rest(len(lines) - keep, "mức phí, lệ phí", FEE_BUTTON)]
+    text = "; ".join(lines)
     if ATTACHED.search(text):  # the table it points to is not in the record
         text += " (biểu phí này không có trong dữ liệu thủ tục: xem trang nguồn bên dưới)"
     return text
@@ -96,17 +111,27 @@ def time_text(time: ProcessingTime | None, limit: int) -> str:
     return "Không có thông tin"
 
 
-def channel_times(channel: Channel, limit: int) -> str:
-    """The channel's time; with its further stages, cases or extensions, each with what it is for."""
+def channel_times(channel: Channel, limit: int, keep: int | None = None, case_limit: int = 110) -> str:
+    """The channel's time; with its further stages, cases or extensions, each with what it is for
+    (``keep``: at most this many, and how many are left)."""
     times = [t for t in (channel.time, *channel.more_times) if t is not None]
     if not times and re.search(r"\b(ngày|tháng|giờ|quý|năm)\b", channel.note, re.IGNORECASE):
         return shorten(channel.note, limit)  # a rule, not a duration ("chậm nhất vào ngày 20 …")
     if len(times) <= 1:
         return time_text(channel.time, limit)
-    parts = []
+    # One entry per time and case (channels repeat them, a final "." apart); two cases that would
+    # read the same once shortened are shown whole rather than merged.
+    entries: dict[tuple, ProcessingTime] = {}
     for t in times:
-        parts.append(("thêm " if t.added else "") + time_text(t, limit) + (f" — {shorten(t.case, 110)}" if t.case else ""))
-    return "; ".join(dict.fromkeys(parts))
+        entries.setdefault((t.added, time_text(t, limit), " ".join(t.case.split()).rstrip(" .;")), t)
+    short = [shorten(t.case, case_limit) for t in entries.values()]
+    parts = []
+    for ((_, value, _), t), case in zip(entries.items(), short, strict=True):
+        said = f" — {case if short.count(case) == 1 else t.case}" if t.case else ""
+        parts.append((("thêm " if t.added else "") + value + said).rstrip(" ;"))
+    if keep is not None and len(parts) > keep:
+        parts = [*parts[:keep], rest(len(parts) - keep, "thời hạn", TIME_BUTTON)]
+    return "; ".join(parts)
 
 
 def _by_channel(channels: list[Channel], render) -> list[tuple[str, str]]:
@@ -140,14 +165,18 @@ class ProcedureView:
     field: str
     detailed: bool
     documents: list[DocumentGroupView]
-    documents_more: int  # items left out in the concise view
+    documents_more: int  # documents left out of the first answer
+    documents_rest: str  # what the first answer leaves out of the documents, said plainly ("" if nothing)
     cases: list[str]  # the cases a citizen chooses among, when the documents differ by case
+    cases_listed: bool  # False: so many that only their buttons name them
     province: str
     fees: list[tuple[str, str]]
     times: list[tuple[str, str]]
     agency: str
+    agency_rest: str  # the agencies left out ("… và 12 cơ quan khác — bấm …"), or ""
     levels: str
     address: str
+    address_rest: str
     methods: str
     online: bool
     legal: list[str]
@@ -184,8 +213,10 @@ def _count(originals: int | None, copies: int | None) -> str:
     return ", ".join(parts)
 
 
-_CASE = re.compile(r"^(?:[a-zđ]\)\s*|\d+[.)]\s*)?(?:trường hợp|đối với)\b", re.IGNORECASE)
-_LABEL = re.compile(r"^[\s*+\-•–]*(?:[a-zđ]\)|\(?\d+[.)])?\s*")  # "a) ", "2. ", "- "
+# A case heading, after a list label: "a) ", "2. ", "(i) ", "(1.1) ".
+_CASE = re.compile(r"^(?:[a-zđ]\)\s*|\d+[.)]\s*|\(\s*(?:[ivx]+|\d+(?:\.\d+)*|\*+)\s*\)\s*)?(?:trường hợp|đối với)\b",
+                   re.IGNORECASE)
+_LABEL = re.compile(r"^[\s*+\-•–]*(?:\(\s*(?:[ivx]+|\d+(?:\.\d+)*|\*+)\s*\)|[a-zđ]\)|\(?\d+[.)])?\s*")  # "a) ", "(1.1) ", "(*) ", "- "
 _EXTRA = re.compile(r"ủy quyền|bưu chính|người đại diện|chưa có tài khoản|trực tuyến|lưu ý", re.IGNORECASE)
 _MAIN_FORM = re.compile(r"^(tờ khai|đơn|phiếu|văn bản đề nghị|giấy đề nghị|bản khai|bản đăng ký)\b", re.IGNORECASE)
 
@@ -194,44 +225,166 @@ def case_groups(p: Procedure) -> list[int]:
     """The document groups a citizen chooses among (the documents differ by case), by position;
     empty when the record has fewer than two. Headings such as "Giấy tờ phải nộp" and additions
     such as "Trường hợp ủy quyền…" are not cases: they apply besides."""
-    found = [n for n, g in enumerate(p.documents) if _CASE.match(g.title) and not _EXTRA.search(g.title)]
+    # An addition says so near its start ("Trường hợp ủy quyền…"); a case may name a representative
+    # further on ("…thông tin cá nhân của người đại diện…") and still be a case.
+    found = [n for n, g in enumerate(p.documents) if _CASE.match(g.title) and not _EXTRA.search(g.title[:60])]
     return found if len(found) >= 2 else []
+
+
+def _common_words(a: list[str], b: list[str]) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def case_labels(titles: list[str], limit: int) -> list[str]:
+    """The cases offered, each within ``limit`` characters and told apart: when cases open with the
+    same long run of words and what tells one from another would fall past the cut ("Trường hợp
+    thay đổi thành viên công ty TNHH hai thành viên trở lên do…"), the run is left out ("Trường
+    hợp … thừa kế") — the run all of them share, or, where that still reads alike, the longer
+    one shared with the nearest."""
+    labels = [" ".join(_LABEL.sub("", t).split()).split() for t in titles]
+
+    def elided(words: list[str], shared: int) -> str:
+        if 4 <= shared < len(words) and len(" ".join(words[:shared + 1])) > limit - 10:
+            return shorten(f"{words[0]} {words[1]} … {' '.join(words[shared:])}", limit)
+        return shorten(" ".join(words), limit)
+
+    runs = [[_common_words(words, other) for m, other in enumerate(labels) if m != n] for n, words in enumerate(labels)]
+    out = [elided(words, min((r for r in run if r >= 4), default=0)) for words, run in zip(labels, runs, strict=True)]
+    return [label if out.count(label) == 1 else elided(words, max(run, default=0))
+            for label, words, run in zip(out, labels, runs, strict=True)]
+
+
+_NOTES_TITLE = re.compile(r"^(lưu ý|ghi chú|chú ý)\b", re.IGNORECASE)
 
 
 def _group_view(group, limit: int, room: int | None) -> tuple[DocumentGroupView, int]:
     title = _BULLET.sub("", group.title).rstrip(":").strip()
-    notes = [re.sub(r"^(lưu ý|ghi chú|chú ý)\s*:?\s*", "", n, flags=re.IGNORECASE) for n in group.notes]
-    view = DocumentGroupView(title if limit > CONCISE_TEXT else shorten(title, 160),
-                             notes=[shorten(n, limit) for n in notes if n])
-    items = sorted(group.items, key=lambda d: not _MAIN_FORM.match(d.name))  # the main form first
+    notes, items = group.notes, group.items
+    if _NOTES_TITLE.match(title):  # what a "Lưu ý" heading lists are notes, not documents
+        title, notes, items = "", [*notes, *(d.name for d in items)], []
+    notes = [re.sub(r"^(lưu ý|ghi chú|chú ý)\s*:?\s*", "", n, flags=re.IGNORECASE) for n in notes]
+    view = DocumentGroupView(shorten(title, limit), notes=[shorten(n, limit) for n in notes if n])
+    items = sorted(items, key=lambda d: not _MAIN_FORM.match(d.name))  # the main form first
     for item in items:
         if room is not None and len(view.items) >= room:
             break
         view.items.append(DocumentLine(shorten(item.name, limit), _count(item.originals, item.copies)))
-    return view, len(group.items) - len(view.items)
+    return view, len(items) - len(view.items)
 
 
-def build_view(p: Procedure, variants: list[Procedure] = (), full: bool = False, *, today: date,
-               case: int | None = None) -> ProcedureView:
-    """``case``: the document group the citizen chose (``case_groups``); None shows the documents
-    that apply to every case and asks which case, when there are several."""
-    limit = 2000 if full else CONCISE_TEXT
-    cases = case_groups(p)
-    groups: list[DocumentGroupView] = []
-    left = 0
-    room = None if full else CONCISE_DOCUMENTS
+def _is_addition(group) -> bool:
+    return bool(_CASE.match(group.title) and _EXTRA.search(group.title[:60]))
+
+
+DOCUMENTS_BUTTON, FEE_BUTTON, TIME_BUTTON, PLACE_BUTTON = "📄 Giấy tờ", "💰 Lệ phí", "⏱ Thời hạn", "📍 Nơi nộp"
+FIRST_SECTIONS = ("documents", "fee", "time", "place")  # what a first answer shows
+MESSAGE_TARGET = 1200  # characters of a first answer (plain text, title and source link included)
+BODY_TARGET = 1200  # characters of its sections (title, code line and source link apart)
+CEILING = min(c.message_limit for c in CAPABILITIES.values())  # never split: Zalo's 2,000
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How much of each list an answer shows; the first answer is tightened one rung at a time
+    (``LIGHT_STEPS``, ``SOFT_STEPS``, ``HARD_STEPS``) until it fits. None: everything (the full view)."""
+    documents: int | None = 5  # document lines
+    text: int = CONCISE_TEXT  # characters of a document or a heading
+    fees: int | None = 3  # fee lines of one channel
+    times: int | None = 4  # times of one channel
+    time_case: int = 110  # characters of what a further time is for
+    case_label: int = 90  # characters of a case offered
+    agency: int = 300
+    address: int = 200
+    additions: bool = True  # additions ("Trường hợp ủy quyền…") listed; False: only counted
+    list_cases: bool = True  # the cases offered listed in the text; False: only their buttons
+
+
+FULL = Fit(documents=None, text=2000, fees=None, times=None, time_case=2000, agency=2000, address=2000)
+# The first answer is tightened one rung at a time, each taken while the answer is longer than
+# its rung's limit; what matters least goes first. LIGHT: more fees and times than a screen needs,
+# additions, long lists of places — while the message is over MESSAGE_TARGET. SOFT: one fee and two
+# times a channel, then the documents, down to three — while the sections are over BODY_TARGET, so
+# that a list of documents that fits a phone is never cut for a long title. HARD: down to the main
+# form, and at last the cases named only on their buttons (nothing else grows without bound) — only
+# while the message is over CEILING.
+LIGHT_STEPS = (("fees", 2), ("times", 3), ("additions", False), ("agency", 160), ("address", 120),
+               ("time_case", 70), ("case_label", 60))
+SOFT_STEPS = (("fees", 1), ("times", 2), ("text", 130), ("documents", 4), ("text", 110), ("documents", 3))
+HARD_STEPS = (("times", 1), ("documents", 2), ("documents", 1), ("case_label", 45), ("time_case", 50), ("text", 90),
+              ("agency", 100), ("address", 80), ("list_cases", False))
+
+
+def first_items(text: str, limit: int, what: str, button: str) -> tuple[str, str]:
+    """``text`` (items joined by "; ", e.g. agencies) cut to whole items within ``limit``, and
+    the line saying how many are left ("" if none); a single item too long is shortened at a word."""
+    text = " ".join(text.split())
+    items = text.split("; ")
+    if len(text) <= limit or len(items) == 1:
+        return shorten(text, limit), ""
+    kept = [items[0]]
+    for item in items[1:]:
+        if len("; ".join([*kept, item])) > limit:
+            break
+        kept.append(item)
+    return shorten("; ".join(kept), limit), rest(len(items) - len(kept), what, button)
+
+
+def _documents(p: Procedure, fit: Fit, case: int | None, cases: list[int]) -> tuple[list[DocumentGroupView], int, str]:
+    """(groups shown, documents left out, the line that says what is left out). The first answer
+    shows the documents for every case and those of the case chosen, in the record's order, then
+    additions ("Trường hợp ủy quyền…") — but not before the question which case: then they are
+    only counted, like the notes."""
+    full = fit.documents is None
+    asking = bool(cases) and case not in cases and not full
+    shown: list[int] = []
+    added: list[int] = []
     for n, group in enumerate(p.documents):
-        if n in cases and not full and case != n:
+        if n in cases and not full and n != case:
             continue
-        view, more = _group_view(group, limit, room)
+        (added if not full and _is_addition(group) else shown).append(n)
+    if fit.additions and not asking:
+        shown, added = shown + added, []
+    groups: list[DocumentGroupView] = []
+    left = notes = 0
+    room = fit.documents
+    for n in shown:
+        view, more = _group_view(p.documents[n], fit.text, room)
         if room is not None:
             room = max(0, room - len(view.items))
-            if not full:
-                view.notes = []  # notes in the full view ("Giấy tờ"), not on the first screen
+        if not full:
+            notes += len(view.notes)
+            view.notes = []  # in the full view ("Giấy tờ"), not on the first screen
         left += more
         if view.items or view.notes:
             groups.append(view)
+    kinds = list(dict.fromkeys(m.group(0).lower() for n in added if (m := _EXTRA.search(p.documents[n].title[:60]))))
+    left += sum(len(p.documents[n].items) for n in added)
+    notes += sum(len(p.documents[n].notes) for n in added)
+    return groups, left, _documents_rest(left, notes, kinds, asking)
+
+
+def _documents_rest(left: int, notes: int, kinds: list[str], asking: bool) -> str:
+    if not left and not notes:
+        return ""
+    what = [f"{left} giấy tờ khác" if left else "", f"{notes} lưu ý" if notes else ""]
+    text = ", ".join(w for w in what if w)
+    if kinds:
+        text += f" (có cả giấy tờ cho trường hợp {', '.join(kinds)})"
+    lead = "Ngoài ra còn" if asking or not left else "… và"
+    return f"{lead} {text} — bấm «{DOCUMENTS_BUTTON}» để xem đủ."
+
+
+def _view(p: Procedure, variants, fit: Fit, today: date, case: int | None) -> ProcedureView:
+    full = fit == FULL
+    limit = 2000 if full else CONCISE_TEXT
+    cases = case_groups(p)
+    groups, left, rest_line = _documents(p, fit, case, cases)
     methods = [METHOD_LABEL[c.method] for c in p.channels]
+    agency, agency_rest = first_items(p.executing_agency or "", fit.agency, "cơ quan", PLACE_BUTTON)
+    address, address_rest = first_items(p.submit_address, fit.address, "địa chỉ", PLACE_BUTTON)
     return ProcedureView(
         code=p.code,
         name=p.name if full else short_title(p.name),
@@ -239,13 +392,17 @@ def build_view(p: Procedure, variants: list[Procedure] = (), full: bool = False,
         detailed=p.detailed,
         documents=groups,
         documents_more=left,
-        cases=[] if full or case in cases else [shorten(_LABEL.sub("", p.documents[n].title), 90) for n in cases],
+        documents_rest=rest_line,
+        cases=[] if full or case in cases else case_labels([p.documents[n].title for n in cases], fit.case_label),
+        cases_listed=fit.list_cases,
         province=p.province or "",
-        fees=_by_channel(p.channels, lambda c: fee_text(c.fees, limit, today)),
-        times=_by_channel(p.channels, lambda c: channel_times(c, limit)),
-        agency=shorten(p.executing_agency or "", 300),
+        fees=_by_channel(p.channels, lambda c: fee_text(c.fees, limit, today, fit.fees)),
+        times=_by_channel(p.channels, lambda c: channel_times(c, limit, fit.times, fit.time_case)),
+        agency=agency,
+        agency_rest=agency_rest,
         levels=", ".join(LEVEL_LABEL.get(level, level) for level in p.levels),
-        address=shorten(p.submit_address, 300 if full else 200),
+        address=address,
+        address_rest=address_rest,
         methods=", ".join(methods).lower().capitalize() if methods else "",
         online=Method.ONLINE in p.methods,
         legal=[shorten(f"{d.code} — {d.name}" if d.name and d.code not in d.name else (d.name or d.code), 300 if full else 160) for d in p.legal_basis],
@@ -257,3 +414,52 @@ def build_view(p: Procedure, variants: list[Procedure] = (), full: bool = False,
         retrieved=p.retrieved_at.strftime("%d/%m/%Y") if p.retrieved_at else "",
         variants=[(v.code, v.name) for v in variants if v.code != p.code][:6],
     )
+
+
+def rendered_length(view: ProcedureView, sections=FIRST_SECTIONS) -> int:
+    """Characters of the answer as the plain channels send it (Zalo: NFC), buttons apart."""
+    reply = Reply(template="procedure", context={"v": view, "sections": list(sections), "full": False, "lang": "vi"})
+    return len(unicodedata.normalize("NFC", render_reply(reply, "plain")))
+
+
+VIEWS_KEPT = 512  # answers composed lately: the procedures citizens ask about most come back all day
+_views: OrderedDict[tuple, tuple[Procedure, ProcedureView]] = OrderedDict()
+
+
+def build_view(p: Procedure, variants: list[Procedure] = (), full: bool = False, *, today: date,
+               case: int | None = None, sections=FIRST_SECTIONS) -> ProcedureView:
+    """``case``: the document group the citizen chose (``case_groups``); None shows the documents
+    that apply to every case and asks which case, when there are several. The first answer
+    (``full`` False) is composed to the targets when it can be, never over CEILING (``sections``:
+    what it shows); what it leaves out it says, one button away.
+
+    Composing measures rendered drafts, so the views are kept: a view is a function of the record
+    object (a catalogue re-import makes new ones), its variants, the day and the case. The caller
+    must not change the view it gets."""
+    key = (id(p), tuple(v.code for v in variants), full, today, case, tuple(sections))
+    kept = _views.get(key)
+    if kept is not None and kept[0] is p:  # the same object, not another one at a recycled id
+        _views.move_to_end(key)
+        return kept[1]
+    view = _compose(p, variants, full, today, case, tuple(sections))
+    _views[key] = (p, view)
+    while len(_views) > VIEWS_KEPT:
+        _views.popitem(last=False)
+    return view
+
+
+def _compose(p: Procedure, variants, full: bool, today: date, case: int | None, sections) -> ProcedureView:
+    if full:
+        return _view(p, variants, FULL, today, case)
+    fit = Fit()
+    view = _view(p, variants, fit, today, case)
+    frame = rendered_length(view, ())  # title, code line and source: the same at every rung
+    # Never decreasing, so the first rung within its limit ends the climb.
+    limits = ([MESSAGE_TARGET] * len(LIGHT_STEPS) + [min(frame + BODY_TARGET, CEILING)] * len(SOFT_STEPS)
+              + [CEILING] * len(HARD_STEPS))
+    for (knob, value), limit in zip(LIGHT_STEPS + SOFT_STEPS + HARD_STEPS, limits, strict=True):
+        if rendered_length(view, sections) <= limit:
+            break
+        fit = replace(fit, **{knob: value})
+        view = _view(p, variants, fit, today, case)
+    return view

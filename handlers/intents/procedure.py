@@ -47,7 +47,7 @@ def answer(
     else:
         sections = asks + [s for s in ("documents", "fee", "time", "place") if s not in asks]
     variants = ctx.index.variants(p.code)
-    view = build_view(p, variants, full=full, today=ctx.now().date(), case=case)
+    view = build_view(p, variants, full=full, today=ctx.now().date(), case=case, sections=sections)
     context = {"v": view, "sections": sections, "full": full, "lang": ctx.lang}
     return [Reply(template="procedure", context=context, buttons=_case_buttons(p, view.cases) + _buttons(p),
                   kind="answer")]

@@ -128,7 +128,7 @@ def channel_times(channel: Channel, limit: int, keep: int | None = None, case_li
     parts = []
     for ((_, value, _), t), case in zip(entries.items(), short, strict=True):
         said = f" — {case if short.count(case) == 1 else t.case}" if t.case else ""
-        parts.append((("thêm " if t.added else "") + value + said).rstrip(" ;"))
+        parts.append((("thêm " if t.added else "") + value + said).rstrip(" ;."))  # joined with "; " below
     if keep is not None and len(parts) > keep:
         parts = [*parts[:keep], rest(len(parts) - keep, "thời hạn", TIME_BUTTON)]
     return "; ".join(parts)
@@ -172,6 +172,7 @@ class ProcedureView:
     province: str
     fees: list[tuple[str, str]]
     times: list[tuple[str, str]]
+    time_conflicts: list[str]  # the record's own times disagree: said beside them, never resolved
     agency: str
     agency_rest: str  # the agencies left out ("… và 12 cơ quan khác — bấm …"), or ""
     levels: str
@@ -382,7 +383,7 @@ def _view(p: Procedure, variants, fit: Fit, today: date, case: int | None) -> Pr
     limit = 2000 if full else CONCISE_TEXT
     cases = case_groups(p)
     groups, left, rest_line = _documents(p, fit, case, cases)
-    methods = [METHOD_LABEL[c.method] for c in p.channels]
+    methods = [METHOD_LABEL[m] for m in p.methods]  # the channel rows' first, then those only the text names
     agency, agency_rest = first_items(p.executing_agency or "", fit.agency, "cơ quan", PLACE_BUTTON)
     address, address_rest = first_items(p.submit_address, fit.address, "địa chỉ", PLACE_BUTTON)
     return ProcedureView(
@@ -398,6 +399,7 @@ def _view(p: Procedure, variants, fit: Fit, today: date, case: int | None) -> Pr
         province=p.province or "",
         fees=_by_channel(p.channels, lambda c: fee_text(c.fees, limit, today, fit.fees)),
         times=_by_channel(p.channels, lambda c: channel_times(c, limit, fit.times, fit.time_case)),
+        time_conflicts=list(p.time_conflicts),
         agency=agency,
         agency_rest=agency_rest,
         levels=", ".join(LEVEL_LABEL.get(level, level) for level in p.levels),

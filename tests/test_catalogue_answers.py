@@ -451,3 +451,20 @@ async def test_even_sixty_cases_fit_one_message_and_each_keeps_its_button(db):
     assert len(text) <= CHANNEL_LIMIT and text == first["replies"][0]["text"]
     assert "Giấy tờ khác nhau theo 60 trường hợp — chọn trường hợp của bạn bằng các nút bên dưới." in text
     assert sum(b["payload"].startswith("c:") for m in first["replies"] for b in m["buttons"]) == 60
+
+
+async def test_times_the_record_contradicts_are_said_and_methods_only_its_text_names_are_listed(db):
+    from knowledge.catalogue.model import Method, Procedure
+
+    conflict = ("Nguồn ghi không thống nhất: bảng ghi trực tiếp “1 ngày làm việc”, trình tự thực hiện ghi "
+                "“Bước 3: Trong thời hạn 11 ngày làm việc kể từ ngày nhận đủ hồ sơ hợp lệ, Sở có quyết định”.")
+    p = Procedure(code="1.999005", name="Cấp phép thử", source="opengov", levels=["tỉnh"],
+                  documents=[DocumentGroup(items=[Document(name="Đơn đề nghị", originals=1)])],
+                  channels=[Channel(method="DIRECT", fees=[Fee(amount_vnd=0, text="Miễn phí")],
+                                    time=ProcessingTime(quantity=1, unit=TimeUnit.WORKING_DAY))],
+                  other_methods=[Method.POSTAL, Method.ONLINE], time_conflicts=[conflict])
+    first, full = await _turns(db, p, "zalo")
+    for answer in (first_answer(first["replies"]), "\n".join(r["text"] for r in full["replies"])):
+        times = _section(answer, "⏱")
+        assert "• Trực tiếp: 1 ngày làm việc" in times and f"⚠️ {conflict}" in times  # both numbers, not a pick
+        assert "• Cách nộp: Trực tiếp, qua bưu chính, trực tuyến" in _section(answer, "📍")

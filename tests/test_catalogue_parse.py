@@ -317,3 +317,42 @@ def test_results_cut_before_the_page_chrome():
             "Mã: KQ.G01.000065Từ khóaKhông có thông tinMô tảKhông có thông tinChọn cơ quan thực hiệnTỉnh/ Thành phố")
     assert parse_results(text) == ["Cập nhật thông tin trong Cơ sở dữ liệu quốc gia về dân cư",
                                    "Thông báo kết quả giải quyết"]
+
+
+def test_legal_basis_cells_glued_in_the_ways_the_portal_prints_them():
+    """A number cell glued after a sentence ("….Nghị quyết số 17/…"), a title ending with another
+    document's number run into its own ("…bởi Nghị định số 232/2025/NĐ-CP34/2025/TT-NHNN"), the cell's
+    own "số"/"Luất số", a bare number cell ("Thông tư80"), a law named by title and year, an issuer
+    with a Vietnamese letter."""
+    text = ("Tên văn bản pháp lýMã văn bảnNghị quyết của Chính phủ về cắt giảm thủ tục.Nghị quyết số 17/2026/NQ-CP "
+            "Luật 08/2017/QH1408/2017/QH14"
+            "Thông tư hướng dẫn được sửa đổi, bổ sung bởi Nghị định số 232/2025/NĐ-CP34/2025/TT-NHNN"
+            "Luật sửa đổi một số điều của 15 luậtLuất số 146/2025/QH15"
+            "trong lĩnh vực trồng trọt và bảo vệ thực vậtsố 07/2026/TT-BNNMT"
+            "Thông tư80Nghị định 59/2018/NĐ-CP59/2018/NĐ-CP"
+            "Hướng dẫn phối hợp về hòa giải ở cơ sở01/2014/NQLT-CP-UBTƯMTTQVNCông bố thủ tục hành chínhQuyết định số 2338/QĐ-BTP"
+            "Luật này quy định về hành nghề thú y.Luật Thú y 2015")
+    docs = [(d["code"], d["name"]) for d in parse_legal_basis(text)]
+    assert docs == [
+        ("Nghị quyết số 17/2026/NQ-CP", "Nghị quyết của Chính phủ về cắt giảm thủ tục."),
+        ("08/2017/QH14", "Luật 08/2017/QH14"),
+        ("34/2025/TT-NHNN", "Thông tư hướng dẫn được sửa đổi, bổ sung bởi Nghị định số 232/2025/NĐ-CP"),
+        ("Luật số 146/2025/QH15", "Luật sửa đổi một số điều của 15 luật"),
+        ("07/2026/TT-BNNMT", "trong lĩnh vực trồng trọt và bảo vệ thực vật"),
+        ("", "Thông tư 80"),
+        ("59/2018/NĐ-CP", "Nghị định 59/2018/NĐ-CP"),
+        ("01/2014/NQLT-CP-UBTƯMTTQVN", "Hướng dẫn phối hợp về hòa giải ở cơ sở"),
+        ("Quyết định số 2338/QĐ-BTP", "Công bố thủ tục hành chính"),
+        ("Luật Thú y 2015", "Luật này quy định về hành nghề thú y."),
+    ]
+
+
+def test_channels_with_a_time_cell_in_words():
+    text = (HEADER + "Trực tuyếnKhông phải trả kết quả cho người nộp thuếMiễn phíQua Cổng dịch vụ công quốc gia"
+            "Dịch vụ bưu chínhKhông phải trả kết quả cho người nộp thuếMiễn phíThông qua dịch vụ bưu chính công ích"
+            "Trực tiếpKhông phải trả kết quả cho người nộp thuếMiễn phíTại TTPVHCC cấp tỉnh, xã")
+    rows = parse_channels(text)
+    assert [r["method"] for r in rows] == ["ONLINE", "POSTAL", "DIRECT"]
+    assert all(r["fees"][0].amount_vnd == 0 for r in rows)
+    assert rows[0]["time"].text == "Không phải trả kết quả cho người nộp thuế" and rows[0]["time"].quantity is None
+    assert rows[2]["note"] == "Tại TTPVHCC cấp tỉnh, xã"

@@ -432,3 +432,99 @@ def test_cases_labelled_with_roman_or_dotted_numbers_are_cases():
         DocumentGroup(title="Trường hợp ủy quyền cho cá nhân", items=[Document(name="Văn bản ủy quyền", originals=1)])])
     assert case_groups(p) == [0, 1, 2]
     assert build_view(p, today=date(2026, 12, 2)).cases[0] == "Đối với công trình không theo tuyến"
+
+
+# --- times: stages, cut-offs, contradictions (issue 9) ---------------------------------------------
+def _channel_procedure(channels: list[dict], steps: list[str] | None = None) -> Procedure:
+    from knowledge.catalogue.importers.common import finish
+
+    return finish({"code": "9.000001", "name": "Thủ tục thử", "channels": channels, "steps": steps or [],
+                   "source": "portal-raw"})
+
+
+def test_a_stage_under_a_stage_heading_is_not_another_case_of_the_whole_time():
+    note = ("- Kiểm tra tính đầy đủ của hồ sơ:\n+ Trường hợp nộp hồ sơ trực tiếp: Tại thời điểm tiếp nhận hồ sơ.\n"
+            "+ Trường hợp nộp hồ sơ qua dịch vụ bưu chính: Trong thời hạn 01 ngày làm việc.\n"
+            "- Thẩm định hồ sơ: Trong thời hạn 10 ngày làm việc, kể từ ngày nhận được hồ sơ hợp lệ.\n"
+            "- Cấp Giấy chứng nhận: Trong thời hạn 02 ngày làm việc kể từ ngày kết thúc đánh giá.")
+    p = _channel_procedure([{"method": "POSTAL", "time": {"quantity": 12, "unit": "WORKING_DAY"}, "note": note}])
+    (channel,) = p.channels
+    assert (channel.time.quantity, channel.time.unit, channel.more_times) == (12, TimeUnit.WORKING_DAY, [])
+
+
+def test_a_description_of_stages_only_gives_stages_not_its_first_stage_as_the_time():
+    note = ("* Thời hạn giải quyết:\n- Thời hạn tiếp nhận và kiểm tra hồ sơ: 03 ngày làm việc, kể từ khi nhận hồ sơ;\n"
+            "- Thời hạn thẩm định hồ sơ và trình phê duyệt: 50 ngày, kể từ ngày nhận được hồ sơ;\n"
+            "- Thời hạn trả kết quả giải quyết: 02 ngày làm việc.")
+    p = _channel_procedure([{"method": "DIRECT", "time": None, "note": note}])
+    (channel,) = p.channels
+    assert channel.time is None
+    assert [(t.quantity, t.unit, t.case, t.stage) for t in channel.more_times] == [
+        (3, TimeUnit.WORKING_DAY, "Tiếp nhận và kiểm tra hồ sơ", True),
+        (50, TimeUnit.DAY, "Thẩm định hồ sơ và trình phê duyệt", True),
+        (2, TimeUnit.WORKING_DAY, "Trả kết quả giải quyết", True),
+    ]
+
+
+def test_an_hour_that_is_a_time_of_day_is_a_cut_off_not_a_duration():
+    note = ("Ngay trong ngày tiếp nhận hồ sơ, trường hợp nhận hồ sơ sau 15 giờ mà không giải quyết được ngay thì trả "
+            "kết quả trong ngày làm việc tiếp theo. Trong trường hợp phải xác minh thì thời hạn giải quyết không quá "
+            "03 ngày làm việc.")
+    p = _channel_procedure([{"method": "DIRECT", "time": {"quantity": 15, "unit": "HOUR"}, "note": note}])
+    (channel,) = p.channels
+    assert channel.time.quantity is None and "sau 15 giờ" in channel.time.text
+    assert [(t.quantity, t.unit) for t in channel.more_times] == [(3, TimeUnit.WORKING_DAY)]
+    # a real duration in hours stays one
+    kept = _channel_procedure([{"method": "DIRECT", "time": {"quantity": 8, "unit": "HOUR"},
+                                "note": "Trong 08 giờ làm việc kể từ khi nhận đủ hồ sơ"}])
+    assert kept.channels[0].time.quantity == 8
+
+
+def test_the_record_contradicting_itself_on_the_time_is_said_not_resolved():
+    p = _channel_procedure(
+        [{"method": "POSTAL", "time": {"quantity": 11, "unit": "WORKING_DAY"}},
+         {"method": "DIRECT", "time": {"quantity": 1, "unit": "WORKING_DAY"}}],
+        steps=["Bước 1: Tổ chức lập hồ sơ gửi Ngân hàng Nhà nước;",
+               "Bước 2: Trường hợp hồ sơ chưa đầy đủ, trong thời hạn 10 ngày kể từ ngày nhận được hồ sơ, có văn bản yêu cầu bổ sung;",
+               "Bước 3: Trong thời hạn 11 ngày làm việc kể từ ngày nhận đủ hồ sơ hợp lệ, Ngân hàng Nhà nước có quyết định."])
+    assert [(c.method, c.time.quantity) for c in p.channels] == [("POSTAL", 11), ("DIRECT", 1)]  # as published
+    (conflict,) = p.time_conflicts
+    assert "trực tiếp “1 ngày làm việc”" in conflict and "11 ngày làm việc kể từ ngày nhận đủ hồ sơ" in conflict
+    hours = _channel_procedure([{"method": "POSTAL", "time": {"quantity": 14, "unit": "HOUR"},
+                                 "note": "Trường hợp phức tạp thì thời gian tối đa không vượt quá 14 ngày."}])
+    assert hours.time_conflicts == ["Nguồn ghi không thống nhất: bảng ghi qua bưu chính “14 giờ”, phần mô tả ghi “14 ngày”."]
+    # a stage in the steps shorter than the whole is no contradiction
+    fine = _channel_procedure([{"method": "DIRECT", "time": {"quantity": 12, "unit": "WORKING_DAY"}}],
+                              steps=["Bước 2: Trong thời hạn 10 ngày làm việc kể từ ngày nhận đủ hồ sơ, cơ quan thẩm định."])
+    assert fine.time_conflicts == []
+
+
+# --- province: only a provincial copy's (issue 9) ------------------------------------------------------
+def test_only_a_provincial_copy_gets_a_province_and_never_from_an_address():
+    def record(kind, agency, source="portal-raw", detailed=True, **more):
+        return Procedure(code="9.000002", name="Cấp giấy phép thử", kind=kind, executing_agency=agency,
+                         levels=["tỉnh"], source=source, detailed=detailed, **more)
+
+    national = merge([record(None, "Sở Nông nghiệp và Môi trường Thành phố Hải Phòng; Sở Nông nghiệp và Môi trường",
+                             submit_address="120 Lê Duẩn, Tp. Hà Nội"),
+                      record("STANDARD", "Sở Nông nghiệp và Môi trường", source="catalog", detailed=False)]).procedures[0]
+    assert (national.province, national.executing_agency) == (None, "Sở Nông nghiệp và Môi trường")
+    alone = merge([record("STANDARD", "Sở Tư pháp Thành phố Hà Nội")]).procedures[0]
+    assert (alone.province, alone.executing_agency) == (None, "Sở Tư pháp Thành phố Hà Nội")  # no twin: as published
+    copy = merge([record("SPECIFIC", "Sở Xây dựng - tỉnh Quảng Ninh", promulgating_agency="UBND tỉnh Quảng Ninh")]).procedures[0]
+    assert (copy.province, copy.executing_agency) == ("Quảng Ninh", "Sở Xây dựng - tỉnh Quảng Ninh")
+
+
+def test_methods_the_record_s_own_text_names_beyond_its_channel_rows():
+    note = ("- Người có yêu cầu trực tiếp thực hiện hoặc ủy quyền cho người khác nộp hồ sơ trực tiếp hoặc gửi hồ sơ qua "
+            "hệ thống bưu chính tới Cơ quan đại diện.\n- Ngoài các cách thực hiện nêu trên, hồ sơ có thể nộp trực tuyến "
+            "qua môi trường điện tử.")
+    p = _channel_procedure([{"method": "DIRECT", "time": {"quantity": 3, "unit": "WORKING_DAY"}, "note": note}],
+                           steps=["Bước 3: Trả kết quả trực tiếp hoặc qua dịch vụ bưu chính.", "Bước 1: Cá nhân nộp thuế trực tiếp."])
+    assert p.other_methods == ["POSTAL", "ONLINE"]
+    assert p.methods == ["DIRECT", "POSTAL", "ONLINE"]  # deduplicated, the table's rows first
+    # the result's delivery and paying a tax are no way of filing
+    only_result = _channel_procedure([{"method": "DIRECT", "time": None}],
+                                     steps=["Bước 3: Trả kết quả trực tiếp hoặc qua dịch vụ bưu chính.",
+                                            "Bước 1: Cá nhân nộp thuế trực tuyến."])
+    assert only_result.other_methods == []

@@ -13,16 +13,25 @@ mended here once, so that each fact of a record is what its source says and noth
   of their group, not documents; a heading printed as an item ("…gồm các giấy tờ sau:") opens a
   group; list-label and punctuation residue is trimmed.
 - legal basis: one entry per document number.
-- the province of a provincial copy, when its agency or address names one.
+- the province of a provincial copy (kind SPECIFIC), from its agencies or title, never an address.
 """
 
 from __future__ import annotations
 
 import re
 
-from knowledge.catalogue.model import Channel, Document, DocumentGroup, LegalDoc, ProcessingTime, Procedure, TimeUnit
+from knowledge.catalogue.model import (
+    Channel,
+    Document,
+    DocumentGroup,
+    LegalDoc,
+    Method,
+    ProcessingTime,
+    Procedure,
+    TimeUnit,
+)
 from knowledge.catalogue.parse import STATED_TIME, parse_number, stated_time
-from knowledge.catalogue.times import CLAUSE, note_times
+from knowledge.catalogue.times import CLAUSE, note_times, stage_times
 from knowledge.text import fold
 
 # The 34 provinces and centrally-run cities since the 2025 merger, and the 63 before it (records
@@ -74,6 +83,9 @@ def merge_channels(channels: list[Channel]) -> list[Channel]:
             fees.extend(f for f in row.fees if f not in fees)
         times = [_with_unit(row.time, row.note) for row in rows]
         if len(rows) == 1:
+            if times[0] is None and (stages := stage_times(first.note)):  # only stages: no total to state
+                merged.append(first.model_copy(update={"time": None, "more_times": stages, "fees": fees}))
+                continue
             main, extended = (times[0], first.more_times) if first.more_times else normal_time(times[0], first.note)
             if not extended:  # other cases' times said only in the description
                 own, extended = note_times(main, first.note)
@@ -83,7 +95,8 @@ def merge_channels(channels: list[Channel]) -> list[Channel]:
         distinct: list[ProcessingTime] = []
         others_note = "\n".join(r.note for r in rows[1:])
         for row, time in zip(rows, times, strict=True):
-            if time is None:
+            if time is None:  # a row that lists stages only: its stages, each once
+                distinct.extend(t for t in stage_times(row.note) if t not in distinct)
                 continue
             # The first row is labelled too when its description has words of its own (a stage
             # "Tiếp nhận…" beside "Thẩm định…"): two bare times side by side say nothing.
@@ -93,6 +106,8 @@ def merge_channels(channels: list[Channel]) -> list[Channel]:
             if all((t.quantity, t.unit, t.case) != (time.quantity, time.unit, time.case) for t in distinct):
                 distinct.append(time)
         notes = list(dict.fromkeys(r.note for r in rows if r.note))
+        if distinct and distinct[0].stage:  # no row states the whole time: the stages, none as the total
+            distinct.insert(0, None)
         main = distinct[0] if distinct else None
         if main is not None and (len(distinct) == 1 or not any(t.case for t in distinct[1:])):
             main = main.model_copy(update={"case": ""})
@@ -134,14 +149,32 @@ def normal_time(time: ProcessingTime | None, note: str,
 def _with_unit(time: ProcessingTime | None, note: str) -> ProcessingTime | None:
     """A bare number takes the unit its own row's note states for that same number; a row without
     a time takes the one its note states ("Trong thời hạn 03 ngày làm việc…"), with the note."""
-    if time is None and note and (stated := stated_time(note)) is not None:
-        return stated
+    if time is None and note and not stage_times(note) and (stated := stated_time(note)) is not None:
+        return stated  # (a list of stages is no one time: its first is only the first stage)
+    if time is not None and time.unit == TimeUnit.HOUR and time.quantity is not None and note:
+        time = _clock_time(time, note)
     if time is None or time.unit != TimeUnit.OTHER or time.quantity is None or not note:
         return time
     stated = stated_time(note)
     if stated is not None and stated.quantity == time.quantity and stated.unit != TimeUnit.OTHER:
         return time.model_copy(update={"unit": stated.unit})
     return time
+
+
+_CLOCK = r"(?:sau|trước|lúc|đến|từ|vào|quá)\s+(?:{q}|0{q})\s*(?:giờ|h)\b"
+
+
+def _clock_time(time: ProcessingTime, note: str) -> ProcessingTime:
+    """ "15 HOUR" whose description uses 15 only as a time of day ("nhận hồ sơ sau 15 giờ … thì trả
+    kết quả trong ngày làm việc tiếp theo"): a cut-off, not a duration — the rule the description
+    states, in its own words."""
+    q = f"{time.quantity:g}"
+    if not re.search(_CLOCK.format(q=re.escape(q)), note, re.IGNORECASE):
+        return time
+    if any(m.group("qty").lstrip("0") == q and m.group("unit").lower().startswith("giờ") for m in STATED_TIME.finditer(note)):
+        return time  # the description also states it as a duration
+    clause = next((c.strip(" -+*•") for c in CLAUSE.split(note) if re.search(_CLOCK.format(q=re.escape(q)), c, re.IGNORECASE)), note)
+    return ProcessingTime(quantity=None, unit=TimeUnit.OTHER, text=clause)  # the rule, whole
 
 
 def _own_words(note: str, other_notes: str) -> str:
@@ -275,15 +308,47 @@ def unique_legal(docs: list[LegalDoc]) -> list[LegalDoc]:
 
 # --- province --------------------------------------------------------------------------------
 def province_of(p: Procedure) -> str | None:
-    """The province a provincial copy belongs to. A central procedure is not a province's because
-    its agency's address is in Hà Nội."""
-    if p.levels and not set(p.levels) & {"tỉnh", "xã"}:
+    """The province of a provincial copy: a record the catalogue marks as one province's variant
+    (kind SPECIFIC, published by that province), named by its publishing or executing agency or its
+    title; of a record of unknown kind, only the province that published it. A national procedure (STANDARD, or of unknown kind) has none, even when a crawl happened to
+    take one province's department as its agency ("Sở Tư pháp Thành phố Hà Nội") or its agency's
+    street address is in Hà Nội: an address never makes a procedure a province's."""
+    if p.kind == "SPECIFIC":
+        texts = (p.promulgating_agency or "", p.executing_agency or "", p.name)
+    elif p.kind is None:  # kind unknown: a province that published it ("UBND tỉnh Lạng Sơn") makes it its copy
+        texts = (p.promulgating_agency or "",)
+    else:
         return None
-    for text in (p.promulgating_agency or "", p.submit_address, p.executing_agency or "", p.name):
+    for text in texts:
         if m := _PROVINCE.search(text):
             name = m.group(1)
             return next((x for x in PROVINCES if x.lower() == name.lower()), name)
     return None
+
+
+_OF_PROVINCE = re.compile(r"\s*[-–,]?\s*" + _PROVINCE.pattern + r"\s*$", re.IGNORECASE)
+
+
+def national_agency(p: Procedure, others: list[str]) -> str | None:
+    """The executing agency of a national procedure without the province a crawl chose: "Sở Nông
+    nghiệp và Môi trường Thành phố Hải Phòng; Sở Nông nghiệp và Môi trường" → "Sở Nông nghiệp và Môi
+    trường". An agency named with a province is replaced only by the same agency named without one,
+    in this record or another record of the code (the catalogue's "Sở Nông nghiệp và Môi trường");
+    otherwise it stays as published. A provincial copy (SPECIFIC) keeps its province's agencies."""
+    agency = p.executing_agency or ""
+    if p.kind not in ("STANDARD", "STANDARD_INTERNAL") or not _PROVINCE.search(agency):
+        return p.executing_agency
+    sep = ";" if ";" in agency else ","
+    items = [x.strip() for x in agency.split(sep) if x.strip()]
+    known = {fold(x.strip()): x.strip() for text in [agency, *others] for x in re.split(r"[;,]", text or "") if x.strip()
+             and not _PROVINCE.search(x)}
+    out = []
+    for item in items:
+        bare = _OF_PROVINCE.sub("", item).strip()
+        item = known.get(fold(bare), item) if bare != item else item
+        if item not in out:
+            out.append(item)
+    return f"{sep} ".join(out)
 
 
 _UNIT_OF = {"ngày làm việc": TimeUnit.WORKING_DAY, "giờ làm việc": TimeUnit.WORKING_HOUR, "giờ": TimeUnit.HOUR,
@@ -313,9 +378,103 @@ def _units_from_text(channels: list[Channel], texts: list[str]) -> list[Channel]
     return out
 
 
+_METHOD_WORDS = {"ONLINE": "trực tuyến", "POSTAL": "qua bưu chính", "DIRECT": "trực tiếp"}
+_UNIT_WORDS = {TimeUnit.WORKING_DAY: "ngày làm việc", TimeUnit.DAY: "ngày", TimeUnit.HOUR: "giờ",
+               TimeUnit.WORKING_HOUR: "giờ làm việc", TimeUnit.MONTH: "tháng"}
+# A step that states the whole time of the decision, counted from the dossier's receipt.
+_FROM_RECEIPT = re.compile(r"kể từ (?:ngày|khi|thời điểm)\s+(?:\S+\s+){0,2}?(?:nhận|tiếp nhận)\s+(?:được\s+)?(?:đủ\s+)?"
+                           r"(?:\S+\s+)?hồ sơ", re.IGNORECASE)
+# ... and is about every applicant's dossier: not a case, an incomplete dossier, an extension, or
+# another agency's opinion.
+_NOT_THE_DECISION = re.compile(r"bổ sung(?:,? (?:hoàn thiện|sửa đổi))? hồ sơ|yêu cầu bổ sung|chưa đầy đủ|không đầy đủ|chưa hợp lệ|không hợp lệ|hoàn thiện|sửa đổi hồ sơ|"
+                               r"\bthêm\b|kéo dài|gia hạn|không tính|không bao gồm|khiếu nại|thông báo|"
+                               r"trường hợp|\bnếu\b|đối với|ý kiến|xác minh|chậm nhất", re.IGNORECASE)
+
+
+def _said(qty: float, unit: TimeUnit) -> str:
+    return f"{qty:g} {_UNIT_WORDS.get(unit, '')}".strip()
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split()).strip(" -+*•;")
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def time_conflicts(channels: list[Channel], steps: list[str]) -> list[str]:
+    """Where the record's own numbers for the time disagree, in plain words (never resolved):
+    - a table row in hours whose description states the same number in days ("14 Giờ" beside
+      "không vượt quá 14 ngày");
+    - a channel's whole time shorter than a step's time for the decision itself, counted from the
+      dossier's receipt ("Trực tiếp: 1 ngày làm việc" beside "Trong thời hạn 11 ngày làm việc kể từ
+      ngày nhận đủ hồ sơ hợp lệ, … có quyết định"): a stage is never longer than the whole."""
+    out: list[str] = []
+    for c in channels:
+        for t in (c.time, *c.more_times):
+            if t is None or t.quantity is None or t.unit not in (TimeUnit.HOUR, TimeUnit.WORKING_HOUR):
+                continue
+            words = f"{t.case}\n{c.note}"
+            day = next((m for m in STATED_TIME.finditer(words) if parse_number(m.group("qty")) == t.quantity
+                        and m.group("unit").lower().startswith("ngày")), None)
+            if day is not None:
+                out.append(f"Nguồn ghi không thống nhất: bảng ghi {_METHOD_WORDS[c.method]} “{_said(t.quantity, t.unit)}”, "
+                           f"phần mô tả ghi “{_short(day.group(0), 60)}”.")
+    decided: list[tuple[float, TimeUnit, str]] = []
+    for step in steps:
+        for clause in re.split(r"(?<=[.;])\s+|\n+", step):
+            if not _FROM_RECEIPT.search(clause) or _NOT_THE_DECISION.search(clause):
+                continue
+            m = STATED_TIME.search(clause)
+            qty = parse_number(m.group("qty")) if m else None
+            if qty is not None and m.start() < _FROM_RECEIPT.search(clause).start():
+                decided.append((qty, _UNIT_OF[m.group("unit").lower()], clause))
+    by_value: dict[tuple, list[str]] = {}
+    for c in channels:
+        t = c.time
+        if t is None or t.quantity is None or c.more_times:  # (several rows: the first may be a stage)
+            continue
+        for qty, unit, clause in decided:
+            comparable = unit == t.unit or (unit == TimeUnit.WORKING_DAY and t.unit == TimeUnit.DAY)
+            if comparable and qty > t.quantity:
+                by_value.setdefault((t.quantity, t.unit, clause), []).append(_METHOD_WORDS[c.method])
+                break
+    for (qty, unit, clause), methods in by_value.items():
+        out.append(f"Nguồn ghi không thống nhất: bảng ghi {', '.join(methods)} “{_said(qty, unit)}”, "
+                   f"trình tự thực hiện ghi “{_short(clause)}”.")
+    return list(dict.fromkeys(out))
+
+
+# Submission methods as a record's text names them, in a sentence about filing the dossier ("nộp trực
+# tiếp hoặc gửi hồ sơ qua hệ thống bưu chính …, có thể nộp trực tuyến"), never about the result.
+_FILING = re.compile(r"\bnộp (?:\S+ ){0,3}?hồ sơ|\bnộp (?:trực tiếp|trực tuyến|qua)\b|gửi (?:\S+ ){0,2}?hồ sơ|"
+                     r"hồ sơ (?:được )?(?:nộp|gửi)|cách thức nộp", re.IGNORECASE)
+_NOT_FILING = re.compile(r"\btrả\b|nhận kết quả|gửi kết quả|chuyển kết quả|thông báo", re.IGNORECASE)
+_METHOD_TEXT = (
+    (Method.ONLINE, re.compile(r"trực tuyến|môi trường (?:điện tử|mạng)|cổng dịch vụ công|qua mạng", re.IGNORECASE)),
+    (Method.POSTAL, re.compile(r"bưu chính|bưu điện", re.IGNORECASE)),
+    (Method.DIRECT, re.compile(r"\btrực tiếp\b", re.IGNORECASE)),
+)
+
+
+def text_methods(texts: list[str]) -> list[Method]:
+    """The methods the record's own sentences about filing name, in the order first named."""
+    found: dict[Method, int] = {}
+    for text in texts:
+        for clause in re.split(r"[.;\n]+", text):
+            if not _FILING.search(clause) or _NOT_FILING.search(clause):
+                continue
+            for method, words in _METHOD_TEXT:
+                if words.search(clause) and method not in found:
+                    found[method] = len(found)
+    return sorted(found, key=found.get)
+
+
 def tidy_procedure(p: Procedure) -> Procedure:
+    channels = _units_from_text(merge_channels(p.channels), [*p.steps, p.requirements])
+    listed = {c.method for c in channels}
     return p.model_copy(update={
-        "channels": _units_from_text(merge_channels(p.channels), [*p.steps, p.requirements]),
+        "channels": channels,
+        "other_methods": [m for m in text_methods([*(c.note for c in channels), *p.steps]) if m not in listed],
+        "time_conflicts": time_conflicts(channels, p.steps),
         "documents": tidy_documents(p.documents),
         "legal_basis": unique_legal(p.legal_basis),
     })

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from knowledge.catalogue.facts import province_of
+from knowledge.catalogue.facts import national_agency, province_of
 from knowledge.catalogue.model import SOURCE_PREFERENCE, SOURCE_RANK, Procedure
 
 # Filled from other sources when the winner has nothing; documents and channels never are (they
@@ -113,4 +113,7 @@ def fill_gaps(winner: Procedure, others: list[Procedure]) -> Procedure:
     merged = winner.model_copy(update=update) if update else winner
     # Known only once the records are together (OpenGOV has no level, only the portal an address).
     province = province_of(merged)
-    return merged if province == merged.province else merged.model_copy(update={"province": province})
+    agency = national_agency(merged, [o.executing_agency or "" for o in others])
+    if (province, agency) == (merged.province, merged.executing_agency):
+        return merged
+    return merged.model_copy(update={"province": province, "executing_agency": agency})

@@ -45,6 +45,9 @@ class ProcessingTime(BaseModel):
     text: str = ""
     case: str = ""  # what this time is for when a channel has several (a stage, a case, an extension)
     added: bool = False  # an extension: this much more than the channel's time, in the case it names
+    # One stage of the processing ("tiếp nhận và kiểm tra hồ sơ: 03 ngày làm việc"), not the whole
+    # time: the record gives only stages for this channel (``case`` names the stage).
+    stage: bool = False
 
 
 class Channel(BaseModel):
@@ -89,7 +92,15 @@ class Procedure(BaseModel):
     steps: list[str] = Field(default_factory=list)  # trình tự thực hiện
     legal_basis: list[LegalDoc] = Field(default_factory=list)
     submit_address: str = ""  # địa chỉ tiếp nhận hồ sơ, when published
-    province: str | None = None  # the province of a provincial copy ("Lai Châu"), when the record names one
+    province: str | None = None  # the province of a provincial copy (kind SPECIFIC), when the record names one
+    # Methods the record's own text names (its description, steps: "nộp trực tiếp hoặc gửi qua bưu
+    # chính…, có thể nộp trực tuyến") that its channel table has no row for: no time or fee is known
+    # for them beyond what the channel rows say.
+    other_methods: list[Method] = Field(default_factory=list)
+    # Where the record's own numbers for the processing time disagree (a channel row against the
+    # steps, "14 Giờ" in the table beside "14 ngày" in its description): one plain sentence each,
+    # to be shown beside the time, never resolved by guessing.
+    time_conflicts: list[str] = Field(default_factory=list)
     kind: str | None = None  # STANDARD | SPECIFIC (provincial variant) | STANDARD_INTERNAL
     # Provenance
     source: str  # importer name: opengov, portal-api, portal-raw, bqp, catalog, bundled, sync
@@ -100,7 +111,8 @@ class Procedure(BaseModel):
 
     @property
     def methods(self) -> list[Method]:
-        return [c.method for c in self.channels]
+        """Every method the record names: its channel rows first, then those only its text names."""
+        return list(dict.fromkeys([*(c.method for c in self.channels), *self.other_methods]))
 
     def channel(self, method: Method) -> Channel | None:
         return next((c for c in self.channels if c.method == method), None)

@@ -7,6 +7,12 @@ are kept as further times of the channel, each with the words of its case, so th
 reads the one number as theirs when the record says otherwise. A clause is read only when it names
 a case ("đối với", "trường hợp", "nếu") and is not about a step, an incomplete dossier or what the
 time leaves out.
+
+A description that lists the stages of the processing ("- Thời hạn tiếp nhận và kiểm tra hồ sơ: 03
+ngày làm việc; - Thời hạn thẩm định…: 50 ngày; …") gives stages, not cases: a stage's time (and the
+times of the cases under a stage heading: "- Kiểm tra tính đầy đủ của hồ sơ: + Trường hợp nộp qua
+bưu chính: 01 ngày làm việc") is never another case's whole time, nor the channel's time
+(``stage_times``).
 """
 
 from __future__ import annotations
@@ -27,6 +33,61 @@ _LEAD_OUT = re.compile(r"[\s,:;]*(?:thì\s*)?(?:thời (?:gian|hạn)(?: thực 
                        r"(?:là|không quá|tối đa(?: là)?|trong vòng|trong thời hạn|trong)?\s*[:,]?\s*$", re.IGNORECASE)
 
 
+# A stage of the processing, as the label before a colon names it ("Thời hạn thẩm định hồ sơ:",
+# "- Kiểm tra tính đầy đủ của hồ sơ:", "Cấp Giấy chứng nhận…:").
+_STAGE_LABEL = re.compile(
+    r"^(?:thời (?:hạn|gian)\s+(?:thực hiện\s+|giải quyết\s+)?(?:việc\s+)?)?(?:bước\s*\d+\s*[:.\-–)]?\s*)?"
+    r"(kiểm tra|tiếp nhận|thẩm định|thẩm tra|xem xét|trình|phê duyệt|trả kết quả|đánh giá|lấy ý kiến|ban hành|"
+    r"ra quyết định|quyết định|cấp|thụ lý|xử lý|thông báo|xác minh|niêm yết|công bố|họp|tổ chức)\b", re.IGNORECASE)
+_TOP = re.compile(r"^\s*(?:[-–•*]|\d+(?:\.\d+)*[.)]|[a-zđ]\))\s*", re.IGNORECASE)
+
+
+def _stage_label(line: str) -> str | None:
+    """The stage a line of a description names before its colon, or None."""
+    head, colon, _ = _TOP.sub("", line).partition(":")
+    head = head.strip()
+    if not colon or not head or len(head.split()) > 25 or _CASE_WORDS.match(head):
+        return None
+    return head if _STAGE_LABEL.match(head) else None
+
+
+def stage_lines(note: str) -> tuple[list[str], set[int]]:
+    """(the lines of a description, the indexes of those that belong to a stage) when the description
+    lists at least two stages, each with a time of its own or with case lines under it ("+ …")."""
+    lines = note.split("\n")
+    inside: set[int] = set()
+    stages, heading = 0, False
+    for n, line in enumerate(lines):
+        nested = line.lstrip().startswith("+")
+        if nested and heading:
+            inside.add(n)
+            continue
+        label = None if nested else _stage_label(line)
+        heading = bool(label)
+        if label:
+            inside.add(n)
+            timed = STATED_TIME.search(line) or any(
+                STATED_TIME.search(x) for x in lines[n + 1:n + 4] if x.lstrip().startswith("+"))
+            stages += bool(timed)
+    return lines, (inside if stages >= 2 else set())
+
+
+def stage_times(note: str) -> list[ProcessingTime]:
+    """The stages a description lists with their own time, each labelled by its stage ("" words
+    such as "Thời hạn" cut); [] unless there are at least two."""
+    lines, inside = stage_lines(note)
+    out: list[ProcessingTime] = []
+    for n in sorted(inside):
+        label = _stage_label(lines[n])
+        stated = stated_time(lines[n].partition(":")[2]) if label else None
+        if stated is None or stated.quantity is None:
+            continue
+        label = re.sub(r"^thời (?:hạn|gian)\s+", "", label, flags=re.IGNORECASE)
+        out.append(ProcessingTime(quantity=stated.quantity, unit=stated.unit, case=label[:1].upper() + label[1:],
+                                  stage=True))
+    return out if len(out) >= 2 else []
+
+
 def _case_of(clause: str, start: int, end: int) -> str:
     """The words of a clause that say which case its time is for."""
     before, after = clause[:start], clause[end:]
@@ -40,10 +101,12 @@ def _case_of(clause: str, start: int, end: int) -> str:
 
 def note_times(time: ProcessingTime | None, note: str) -> tuple[str, list[ProcessingTime]]:
     """(the case the channel's own time is for, or "", the other cases' times) from a description."""
-    if time is None or time.quantity is None or time.unit == TimeUnit.OTHER or not note:
-        return "", []
+    if time is None or not note or (time.quantity is not None and time.unit == TimeUnit.OTHER):
+        return "", []  # (a rule in words, without a number, may still sit beside other cases' times)
     own, others = "", []
-    for clause in CLAUSE.split(note):
+    lines, staged = stage_lines(note)
+    free = "\n".join(line for n, line in enumerate(lines) if n not in staged)  # a stage is no case
+    for clause in CLAUSE.split(free):
         clause = clause.strip(" -+*•()")
         if not _CASE_WORDS.search(clause):
             continue

@@ -113,7 +113,10 @@ _CHANNEL_HEADER = "Hình thức nộpThời gianPhí, lệ phíMô tả"
 _NO_INFO = "Không có thông tin"
 _METHODS = {"Trực tuyến": "ONLINE", "Dịch vụ bưu chính": "POSTAL", "Trực tiếp": "DIRECT"}
 # A row starts with the method, glued to its time (or to "Không có thông tin"/the fee when no time).
-_ROW = re.compile(r"(Trực tuyến|Dịch vụ bưu chính|Trực tiếp)(?=\d|Không có thông tin|Trong ngày|Miễn phí)")
+# Or glued to a time cell in words ("Trực tuyếnKhông phải trả kết quả cho người nộp thuếMiễn phí…"),
+# which then runs to the fee cell.
+_TEXT_TIME = r"[A-ZĐ][^()\d]{2,150}?(?=Miễn phí|Không có thông tin|\d[\d,.]*\s*(?:Việt Nam Đồng|VNĐ|Đồng))"
+_ROW = re.compile(rf"(Trực tuyến|Dịch vụ bưu chính|Trực tiếp)(?=\d|Không có thông tin|Trong ngày|Miễn phí|{_TEXT_TIME})")
 _TIME = re.compile(r"(\d+(?:[.,]\d+)?)\s*(Ngày làm việc|Ngày|Giờ làm việc|Giờ|Tháng|Năm|Tuần)?")
 _FEE = re.compile(r"(?P<num>\d[\d,.]*)\s*(?P<cur>Việt Nam Đồng|VNĐ|VND|Đồng|đồng|USD|EUR)")
 _PORTAL_NUMBER = re.compile(r"0|[1-9]\d{0,2}(?:,\d{3})*|[1-9]\d*(?:\.\d+)?")
@@ -145,6 +148,8 @@ def _channel_row(method: str, seg: str) -> dict:
     rest = seg
     if rest.startswith(_NO_INFO):
         rest = rest[len(_NO_INFO):]
+    elif not rest.startswith(("Trong ngày", "Miễn phí")) and (worded := re.match(_TEXT_TIME, rest)):
+        time, rest = parse_time(worded.group(0)), rest[worded.end():]
     elif rest.startswith("Trong ngày"):
         time, rest = parse_time("Trong ngày"), rest[len("Trong ngày"):]
     else:
@@ -309,11 +314,20 @@ _LAW_HEADER = "Tên văn bản pháp lýMã văn bản"
 # segment. Two digits end "QH13"; elsewhere ("C06") only when they do not start the next number
 # ("NĐ-CP42/2020/...", "TT-BTC281/2016/...").
 _WORD_SECOND = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵhgr"
-_SEGMENT = rf"(?:TTg|[A-ZĐ]*QH\d{{2}}|[A-ZĐ]+(?:\d{{2}}(?![\d/.a-z]))?)(?![{_WORD_SECOND}])"
+_UPPER = "A-ZĐƯ"  # "01/2014/NQLT-CP-UBTƯMTTQVN": "TƯ" (trung ương) in an issuer's initials
+_SEGMENT = rf"(?:TTg|[{_UPPER}]*QH\d{{2}}|[A-ZĐ][{_UPPER}]*(?:\d{{2}}(?![\d/.a-z]))?)(?![{_WORD_SECOND}])"
 _LAW_CODE = re.compile(rf"\d+(?:\.\d+|\.[a-z])?[a-z]?/(?:\d{{4}}/)?{_SEGMENT}(?:-{_SEGMENT})*")
+_KINDS = r"(?:Luật|Luất|Bộ luật|Thông tư liên tịch|Thông tư|Nghị định|Nghị quyết|Quyết định|Pháp lệnh|Chỉ thị)"
+# The number cell's own words before its number ("Luật số", "Nghị định số", a bare "số"), glued to
+# the end of the title cell ("…bảo vệ thực vậtsố 07/2026/TT-BNNMT", "…MÔI TRƯỜNGLuất số 146/2025/QH15").
 _LAW_KIND_TAIL = re.compile(
-    r"(?<=\S)((?:Luật|Bộ luật|Thông tư liên tịch|Thông tư|Nghị định|Nghị quyết|Quyết định|Pháp lệnh)(?: số)?"
-    r"|(?<=[.;,)])(?:NĐ|TT|QĐ|NQ|TTLT))\s*$")
+    rf"(?:(?<=\S)({_KINDS}(?: số)?|(?<=[\w.;,)])(?<!\d)số|(?<=[.;,)])(?:NĐ|TT|QĐ|NQ|TTLT))|(?<=\s)({_KINDS} số))\s*$")
+# A number cell glued to the end of the title cell: "…Môi trường.Nghị quyết số ", "…tín dụngLuật số ".
+_CELL_AFTER_SENTENCE = re.compile(rf"(?<=[^\s\d]){_KINDS}(?: số)?\s*$")  # (after a space, "…; Thông tư số …" is prose)
+# A number cell without a number of the form "N/YYYY/…": "Thông tư80" (kind and a bare number glued to
+# the next title) or "…hành nghề thú y.Luật Thú y 2015" (a law named by its title and year).
+_BARE_CELL = re.compile(rf"^({_KINDS})\s?(\d{{1,4}})(?=[A-ZĐ])")
+_NAMED_LAW = re.compile(rf"(?<=[.;])\s?({_KINDS} [^.;\d]{{2,60}}(?:\d{{4}})?)$")
 
 
 def parse_legal_basis(text: str) -> list[dict]:
@@ -334,21 +348,33 @@ def parse_legal_basis(text: str) -> list[dict]:
             start, code = start + 5, code[5:]
             before = text[start - 1]
         after = text[m.end():m.end() + 1]
-        glued_before = start == pos or not before.isspace()
-        # a number run into the next one ("…/QH1550/2025/TT-NHNN") ends here too
+        glued_before = start == pos or not before.isspace() or bool(_CELL_AFTER_SENTENCE.search(text[pos:start]))
+        # a number run into the next one ("…/QH1550/2025/TT-NHNN") ends here too — unless the title
+        # itself ends with it, apart from the words before it ("…bởi Nghị định số 232/2025/NĐ-CP" +
+        # "34/2025/TT-NHNN"): then the next one is this title's number
         run_into_next = after.isdigit() and not text.startswith(code, m.end())  # not the number cell restating it
+        if run_into_next and not glued_before:
+            continue
         glued_after = after.isupper() or after.islower() or run_into_next or m.end() == len(text.rstrip())
         if start < pos or not (glued_before or glued_after):
             continue
         name = text[pos:start]
+        while bare := _BARE_CELL.match(name):  # "Thông tư80Nghị định …": an entry of its own
+            docs.append({"code": "", "name": f"{bare.group(1)} {bare.group(2)}"})
+            name = name[bare.end():]
         kind = _LAW_KIND_TAIL.search(name)
         if kind:  # "...Bộ Tư phápThông tư số 03/2023/TT-BTP": the kind belongs to the number
-            abbreviated = kind.group(1) in ("NĐ", "TT", "QĐ", "NQ", "TTLT")  # "…nước.NĐ 23/2026/NĐ-CP": the number says it
-            name, code = name[:kind.start()], code if abbreviated else f"{kind.group(1)} {code}"
+            word = kind.group(1) or kind.group(2)
+            # (a bare "số", or "Luật số" after a space: the cell's words, the number alone says it)
+            abbreviated = word in ("NĐ", "TT", "QĐ", "NQ", "TTLT", "số") or kind.group(2) is not None  # "…nước.NĐ 23/2026/NĐ-CP": the number says it
+            word = word.replace("Luất", "Luật")  # the portal's typo
+            name, code = name[:kind.start()], code if abbreviated else f"{word} {code}"
         name = text_or_empty(name)
         docs.append({"code": code, "name": "" if name.lower() == "số" else name})  # "số 50/2025/TT-NHNN": a cell's word
         pos = m.end()
     tail = text_or_empty(text[pos:])
-    if tail:
+    if tail and (named := _NAMED_LAW.search(tail)):  # "…hành nghề thú y.Luật Thú y 2015"
+        docs.append({"code": named.group(1).strip(), "name": text_or_empty(tail[:named.start()])})
+    elif tail:
         docs.append({"code": "", "name": tail})
     return docs

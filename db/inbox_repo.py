@@ -29,7 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
 from db.engine import Database
-from db.leases import claim_rows, claim_rows_in, claim_statement
+from db.leases import claim_rows, claim_rows_in, claim_statement, settle_statement
 from db.models.base import utcnow
 from db.models.inbox import InboxMessage
 from db.models.outbox import OutboxMessage
@@ -175,11 +175,9 @@ def _claim_new_statement() -> Update:
 @cache
 def _finish_statement() -> Update:
     table = InboxMessage.__table__
-    return (update(table)
-            .where(table.c.id == bindparam("row_id"), table.c.claim_token == bindparam("row_token"),
-                   table.c.status == "working")
-            .values(status="done", done_at=bindparam("done_at", type_=table.c.done_at.type), lease_until=None,
-                    last_error=None, replies=bindparam("row_replies", type_=table.c.replies.type)))
+    return settle_statement(table, "working", status="done", done_at=bindparam("done_at", type_=table.c.done_at.type),
+                            lease_until=None, last_error=None,
+                            replies=bindparam("row_replies", type_=table.c.replies.type))
 
 
 async def claim(db: Database, *, limit: int, lease: timedelta, token: str, now: datetime | None = None) -> list[InboxMessage]:

@@ -29,6 +29,15 @@ def claim_statement(table: Table, due: Select) -> Update:
     )
 
 
+def settle_statement(table: Table, claimed: str, **values) -> Update:
+    """Settle one claimed row, only if it is still this claim's (``row_id``, ``row_token`` bound at
+    run time; ``values`` may hold bind parameters of their own). Build it once and keep it."""
+    return (update(table)
+            .where(table.c.id == bindparam("row_id"), table.c.claim_token == bindparam("row_token"),
+                   table.c.status == claimed)
+            .values(**values))
+
+
 def claim_rows_in(connection: Connection, statement: Update, params: dict[str, Any], *, status: str,
                   lease: timedelta, token: str, now: datetime) -> list[Row]:
     """Run a ``claim_statement`` inside the caller's transaction (``Database.run_write``);

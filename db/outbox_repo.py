@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Session, aliased
 
 from db.engine import Database
-from db.leases import claim_rows, claim_rows_in, claim_statement
+from db.leases import claim_rows, claim_rows_in, claim_statement, settle_statement
 from db.models.base import utcnow
 from db.models.officials import OfficialChat
 from db.models.outbox import OutboxMessage
@@ -184,11 +184,8 @@ async def mark_sent(db: Database, row_id: int, token: str, now: datetime | None 
 @cache
 def _sent_statement() -> Update:
     table = OutboxMessage.__table__
-    return (update(table)
-            .where(table.c.id == bindparam("row_id"), table.c.claim_token == bindparam("row_token"),
-                   table.c.status == "sending")
-            .values(status="sent", sent_at=bindparam("sent_at", type_=table.c.sent_at.type), lease_until=None,
-                    last_error=None))
+    return settle_statement(table, "sending", status="sent", sent_at=bindparam("sent_at", type_=table.c.sent_at.type),
+                            lease_until=None, last_error=None)
 
 
 async def mark_sent_many(db: Database, claims: Sequence[tuple[int, str]], now: datetime | None = None) -> list[bool]:

@@ -118,9 +118,19 @@ def _near_duplicates(procedures: list[Procedure]) -> dict[str, list[int]]:
         bucket = national.get(" ".join(key.split()[:2]))
         if bucket:
             match = process.extractOne(key, bucket, scorer=fuzz.token_sort_ratio, score_cutoff=COPY_SIMILARITY)
-            if match is not None:
+            if match is not None and _worded_alike(key, match[0]):
                 groups[match[0]].extend(groups.pop(key))
     return groups
+
+
+# Words a copy may add or drop and still name the same procedure ("Tách thửa đất, hợp thửa đất" /
+# "Tách thửa hoặc hợp thửa đất"); any other word makes another procedure ("… vào đường quốc lộ" /
+# "… vào đường địa phương", "… hồ sơ người có công" / "… hồ sơ người có công đã chuyển ra").
+_GLUE_WORDS = frozenset("thu tuc hoac va cua cac nhung doi voi trong tai cho ve theo la duoc".split())
+
+
+def _worded_alike(a: str, b: str) -> bool:
+    return set(a.split()) ^ set(b.split()) <= _GLUE_WORDS
 
 
 def _spelled_segments(text: str) -> list[list[str]]:

@@ -262,6 +262,8 @@ def test_free_beside_a_text_that_says_otherwise_is_said_plainly():
     assert in_force(province, date(2026, 12, 2)) == "Theo quy định của Hội đồng nhân dân cấp tỉnh"
     explained = fee_from_value(0, "Miễn lệ phí đối với trường hợp đăng ký qua mạng điện tử")
     assert explained.amount_vnd == 0 and not explained.published_zero
+    unset = fee_from_value(0, "(Không được quy định tại Biểu phí, lệ phí ban hành kèm theo Thông tư 85/2019/TT-BTC)")
+    assert unset.amount_vnd == 0 and in_force(unset, date(2026, 12, 2)).startswith("Miễn phí")  # no fee is set: free
 
 
 def test_a_long_fee_list_is_cut_on_the_first_screen():

@@ -266,3 +266,22 @@ def test_clear_questions_offer_the_right_procedure_first_over_the_whole_catalogu
     decision = decide(full_index, question)
     assert decision.decision in {"answer", "choose"} and decision.offered[0].code == code
     assert decision.decision == "answer" or len(decision.offered) > 1
+
+
+def test_a_copy_worded_a_little_differently_joins_its_procedure_and_another_procedure_does_not():
+    """The variants line ("also published at other levels: …") must name the same procedure only."""
+    from knowledge.catalogue.model import Document, DocumentGroup, Procedure
+    from knowledge.search import _near_duplicates
+
+    def record(code, name, kind):
+        return Procedure(code=code, name=name, source="opengov", kind=kind,
+                         documents=[DocumentGroup(items=[Document(name="Đơn", originals=1)])])
+
+    records = [record("1.000001", "Tách thửa đất, hợp thửa đất", "STANDARD"),
+               record("1.000002", "Tách thửa hoặc hợp thửa đất.", "SPECIFIC"),
+               record("1.001046", "Chấp thuận thiết kế nút giao đấu nối vào đường quốc lộ đang khai thác", "STANDARD"),
+               record("1.013366", "Chấp thuận thiết kế nút giao đấu nối vào đường địa phương đang khai thác", "SPECIFIC"),
+               record("1.010826", "Sửa đổi, bổ sung thông tin cá nhân trong hồ sơ người có công", "STANDARD"),
+               record("1.013195", "Thủ tục sửa đổi, bổ sung thông tin cá nhân trong hồ sơ người có công đã chuyển ra", "SPECIFIC")]
+    groups = sorted(sorted(records[d].code for d in ds) for ds in _near_duplicates(records).values())
+    assert groups == [["1.000001", "1.000002"], ["1.001046"], ["1.010826"], ["1.013195"], ["1.013366"]]

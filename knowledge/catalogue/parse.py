@@ -126,6 +126,10 @@ def parse_amount_vnd(text: str | None) -> int | None:
     return fee.amount_vnd if fee else None
 
 
+_NO_FEE = ("mien ", "khong thu", "khong duoc quy dinh", "khong quy dinh", "khong phai nop", "khong phai tra",
+           "khong co phi", "khong co le phi")
+
+
 def _is_free(text: str) -> bool:
     return bool(_FREE.match(tidy(text))) or fold(text).strip(" .") in ("khong", "mien phi", "0")
 
@@ -146,8 +150,9 @@ def fee_from_value(value: float | int | str | None, text: str = "", *, currency:
         restated = re.search(rf"(?<![\d.,]){re.escape(f'{value:g}')}\s*{cur}", text, re.IGNORECASE)
         return Fee(kind=kind, amount_vnd=None, text=text if restated else f"{shown} — {text}" if text else shown)
     if value == 0:
-        # "Miễn lệ phí … đối với trường hợp đăng ký qua mạng" explains the 0; it does not contradict it
-        free = not text or _is_free(text) or fold(text).startswith(("mien ", "khong thu"))
+        # "Miễn lệ phí … đối với trường hợp đăng ký qua mạng", "(Không được quy định tại Biểu phí…)"
+        # explain the 0: no fee is set; they do not contradict it
+        free = not text or _is_free(text) or fold(text).lstrip("( ").startswith(_NO_FEE)
         return Fee(kind=kind, amount_vnd=0 if free else None, text=text, published_zero=not free)
     if value < _MIN_CREDIBLE_VND:
         if _single_vnd(text) == int(value * 1000):

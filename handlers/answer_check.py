@@ -192,7 +192,7 @@ def check_answer(p: Procedure, text: str, full: str, today: date) -> list[Findin
     # A fee left out and counted ("… và 2 mức phí, lệ phí khác — bấm …") is one button away, not hidden.
     fees_left = _left(fees, "mức phí, lệ phí")
     contradicted = [f for c in p.channels for f in c.fees if f.published_zero and not _WHO_SETS.search(f.text)]
-    if contradicted and "“Miễn phí”" not in fees and not fees_left:
+    if contradicted and "nguồn ghi số tiền 0" not in fees and not fees_left:
         add("fee_zero_hidden", contradicted[0].text)
     if any(fold(t).startswith("mien") for t in record_fee_texts) and "miễn" not in fees.lower() and not fees_left:
         add("fee_free_dropped", fees.replace("\n", " "))

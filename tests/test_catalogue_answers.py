@@ -255,15 +255,16 @@ def test_free_beside_a_text_that_says_otherwise_is_said_plainly():
 
     cited = fee_from_value(0, "Thông tư số 112/2021/TT-BTC quy định mức thu phí")
     assert cited.amount_vnd is None and cited.published_zero
-    assert in_force(cited, date(2026, 12, 2)).startswith("Không rõ mức thu — nguồn ghi “Miễn phí” kèm: Thông tư")
+    assert in_force(cited, date(2026, 12, 2)).startswith("Không rõ mức thu — nguồn ghi số tiền 0 kèm: Thông tư")
     rates = fee_from_value(0, "Mức thu: dưới 500 GT là 3.000 đồng/GT-lần")
-    assert in_force(rates, date(2026, 12, 2)).startswith("Không rõ — nguồn ghi “Miễn phí” nhưng nêu mức thu: Mức thu")
+    assert in_force(rates, date(2026, 12, 2)).startswith("Không rõ — nguồn ghi số tiền 0 nhưng nêu mức thu: Mức thu")
     province = fee_from_value(0, "Theo quy định của Hội đồng nhân dân cấp tỉnh")
     assert in_force(province, date(2026, 12, 2)) == "Theo quy định của Hội đồng nhân dân cấp tỉnh"
     explained = fee_from_value(0, "Miễn lệ phí đối với trường hợp đăng ký qua mạng điện tử")
     assert explained.amount_vnd == 0 and not explained.published_zero
     unset = fee_from_value(0, "(Không được quy định tại Biểu phí, lệ phí ban hành kèm theo Thông tư 85/2019/TT-BTC)")
     assert unset.amount_vnd == 0 and in_force(unset, date(2026, 12, 2)).startswith("Miễn phí")  # no fee is set: free
+    assert fee_from_value(0, "Chưa quy định.").amount_vnd == 0
 
 
 def test_a_long_fee_list_is_cut_on_the_first_screen():

@@ -75,10 +75,10 @@ def in_force(fee: Fee, today: date) -> str:
     if fee.published_zero:  # "Miễn phí" beside a text that says otherwise or no more: say so
         said = in_force(fee.model_copy(update={"published_zero": False}), today)
         if _vnd(fee.text):
-            return f"Không rõ — nguồn ghi “Miễn phí” nhưng nêu mức thu: {said}"
+            return f"Không rõ — nguồn ghi số tiền 0 nhưng nêu mức thu: {said}"
         if WHO_SETS.search(fee.text):
             return said
-        return f"Không rõ mức thu — nguồn ghi “Miễn phí” kèm: {said}"
+        return f"Không rõ mức thu — nguồn ghi số tiền 0 kèm: {said}"
     parts = clauses(fee.text) if fee.text else []
     dated = [c for c in parts if c.start or c.end]
     base = money(fee.amount_vnd) if fee.amount_vnd else ("Miễn phí" if fee.amount_vnd == 0 else "")

@@ -126,7 +126,7 @@ def parse_amount_vnd(text: str | None) -> int | None:
     return fee.amount_vnd if fee else None
 
 
-_NO_FEE = ("mien ", "khong thu", "khong duoc quy dinh", "khong quy dinh", "khong phai nop", "khong phai tra",
+_NO_FEE = ("mien ", "khong thu", "khong duoc quy dinh", "khong quy dinh", "chua quy dinh", "khong phai nop", "khong phai tra",
            "khong co phi", "khong co le phi")
 
 

@@ -2,11 +2,13 @@
 """Set up and run motcua, or its tests, on a fresh machine with only Python 3.11+.
 
     python3 dev.py run     # virtual environment, dependencies, demo data, then `motcua run`
+    python3 dev.py run --catalogue ../shared/catalogue   # the same, on the whole national catalogue
     python3 dev.py test    # virtual environment, test dependencies and Chromium, then pytest
 
 Standard library only: this script is what makes the environment. Everything lives in .venv/ and
-data/ under the project directory. Extra arguments after `test` go to pytest; after `run`, to
-`motcua run`.
+data/ under the project directory. `run --catalogue DIR` (or MOTCUA_CATALOGUE_DIR=DIR) imports that
+folder with `motcua catalogue import` before serving: idempotent, the next start reports the records
+unchanged. Extra arguments after `test` go to pytest; after `run`, to `motcua run`.
 """
 
 from __future__ import annotations
@@ -66,11 +68,38 @@ def ensure_chromium() -> None:
         print("Chromium not found and cannot be installed here: the browser tests will be skipped", flush=True)
 
 
+def catalogue_dir(args: list[str]) -> tuple[Path | None, list[str]]:
+    """`--catalogue DIR` / `--catalogue=DIR` taken out of `run`'s arguments, else MOTCUA_CATALOGUE_DIR;
+    relative to where dev.py was started. The rest of the arguments are `motcua run`'s."""
+    rest: list[str] = []
+    value = os.environ.get("MOTCUA_CATALOGUE_DIR") or None
+    items = iter(args)
+    for arg in items:
+        if arg == "--catalogue":
+            value = next(items, None)
+            if not value:
+                sys.exit("dev.py run --catalogue needs a folder, e.g. --catalogue ../shared/catalogue")
+        elif arg.startswith("--catalogue="):
+            value = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+    if value is None:
+        return None, rest
+    folder = Path(value).expanduser().resolve()
+    if not folder.is_dir():
+        sys.exit(f"catalogue folder not found: {value} (--catalogue or MOTCUA_CATALOGUE_DIR)")
+    return folder, rest
+
+
 def run(args: list[str]) -> None:
+    catalogue, args = catalogue_dir(args)
     ensure_venv("")
     motcua = BIN / "motcua"
     step("database schema, bundled catalogue and demo dossiers")
     sh(motcua, "db", "upgrade")
+    if catalogue is not None:
+        step(f"national catalogue from {catalogue} (motcua catalogue import: unchanged records stay as they are)")
+        sh(motcua, "catalogue", "import", catalogue)
     sh(motcua, "dossiers", "demo", "--count", "300", "--if-empty")
     host = os.environ.get("MOTCUA_HTTP_HOST", "127.0.0.1")
     port = os.environ.get("MOTCUA_HTTP_PORT", "8080")
@@ -83,7 +112,8 @@ def test(args: list[str]) -> None:
     ensure_chromium()
     step("pytest")
     os.chdir(ROOT)
-    os.execv(PYTHON, [str(PYTHON), "-m", "pytest", *args])
+    # -rs: each skipped test's reason in the summary (what it needs: PostgreSQL, Chromium, ...).
+    os.execv(PYTHON, [str(PYTHON), "-m", "pytest", "-rs", *args])
 
 
 def main() -> None:

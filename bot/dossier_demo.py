@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
-from faker import Faker
 from sqlalchemy import func, select
 
 from db.dossier_repo import delete_dossiers
@@ -31,6 +30,8 @@ from knowledge.calendar import WorkingCalendar, to_local
 from knowledge.catalogue.bundled import load_bundled
 from knowledge.catalogue.model import Method, Procedure
 from knowledge.dossiers.derive import processing_time
+from knowledge.dossiers.status import RUNNING
+from knowledge.dossiers.verdict import verdict
 from knowledge.duedate import Pause, Unit, due_date
 
 SOURCE = "demo"
@@ -110,6 +111,8 @@ class _People:
     """A pool of Faker vi_VN applicants, drawn from at random (Faker per row is too slow for 10^6)."""
 
     def __init__(self, rng: random.Random, size: int = 5000) -> None:
+        from faker import Faker  # here: listing the demo codes of an existing demo needs no applicants
+
         fake = Faker("vi_VN")
         fake.seed_instance(rng.randrange(2**32))
         self.names = []
@@ -171,6 +174,11 @@ async def generate_demo(
 
     def back(n: int) -> date:
         return calendar.add_working_days(today, -n) if n > 0 else today
+
+    def after(start: datetime, lo: int, hi: int) -> datetime:
+        """lo..hi minutes after ``start``; somewhere between ``start`` and now when that is later."""
+        at = start + timedelta(minutes=rng.randrange(lo, hi))
+        return at if at <= now else start + (now - start) * rng.random()
 
     await delete_dossiers(db, source=SOURCE)
     async with db.session() as session:
@@ -247,7 +255,7 @@ async def generate_demo(
         reason = None
         if scenario in ("running", "due_today", "due_tomorrow", "overdue", "overdue_rescheduled"):
             if rng.random() < 0.8:
-                history.append((4, received + timedelta(minutes=rng.randrange(30, 600)), ""))
+                history.append((4, after(received, 30, 600), ""))
             else:
                 status = 2
             if scenario == "overdue_rescheduled" and due is not None:
@@ -307,6 +315,10 @@ async def generate_demo(
             status = 7 if scenario == "withdrawn" else 8
             history += [(4, received + timedelta(minutes=1), ""),
                         (status, min(received + timedelta(days=1), now), "")]
+        # Nothing after now: a desk cannot have recorded it yet (the minute steps above can overshoot
+        # for a dossier received a moment ago).
+        history = [(s, min(at, now), note) for s, at, note in history]
+        finished, returned = (min(m, now) if m is not None else None for m in (finished, returned))
         status_at = max(at for s, at, _ in history if s == status)
         m = moment_out
         dossiers.append((
@@ -328,3 +340,48 @@ async def generate_demo(
     await flush()
     summary.count = made
     return summary
+
+
+# What each verdict is called in the list of codes to try (knowledge/dossiers/verdict.py's kinds).
+SAMPLE_LABELS = {
+    "due_in": "đang xử lý, còn hạn / running, on time",
+    "due_today": "đến hạn hôm nay / due today",
+    "overdue": "quá hạn / overdue",
+    "paused": "chờ bổ sung / waiting for the applicant",
+    "no_due": "chưa có hạn / no due date",
+    "finished_early": "xong trước hạn / finished early",
+    "finished_on_time": "xong đúng hạn / finished on time",
+    "finished_late": "xong trễ hạn / finished late",
+    "finished": "đã xong / finished",
+    "not_started": "mới đăng ký / not yet accepted",
+    "not_received": "không được tiếp nhận / not accepted",
+    "ended": "đã rút hoặc dừng / withdrawn or stopped",
+}
+
+
+@dataclass
+class DemoCodes:
+    count: int = 0  # demo dossiers in the database
+    samples: dict[str, str] = field(default_factory=dict)  # verdict kind now → a code
+    verify_code: str = ""  # a running dossier with a phone number: to try the second factor
+    verify_phone_last4: str = ""
+
+
+async def demo_codes(db: Database, *, now: datetime, calendar: WorkingCalendar, read: int = 5000) -> DemoCodes:
+    """Codes of the stored demo dossiers to try, one per verdict as of ``now`` (not as generated:
+    a demo made yesterday has today's overdue ones). From the first ``read`` rows: a few thousand
+    hold every verdict, and a 10^6-row demo is not read whole to print a dozen codes."""
+    out = DemoCodes()
+    async with db.session() as session:
+        out.count = await session.scalar(select(func.count()).select_from(Dossier).where(Dossier.source == SOURCE)) or 0
+        rows = (await session.execute(
+            select(Dossier.code, Dossier.status, Dossier.due_at, Dossier.finished_at, Dossier.rescheduled_due_at,
+                   Dossier.applicant_phone)
+            .where(Dossier.source == SOURCE).order_by(Dossier.id).limit(read)
+        )).all()
+    for code, status, due_at, finished_at, rescheduled, phone in rows:
+        v = verdict(status, due_at, now, calendar, finished_at=finished_at, rescheduled_due_at=rescheduled)
+        out.samples.setdefault(v.kind, code)
+        if not out.verify_code and status in RUNNING and v.kind == "due_in" and phone:
+            out.verify_code, out.verify_phone_last4 = code, phone[-4:]
+    return out

@@ -27,3 +27,11 @@ async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
 
     async with engine.begin() as connection:
         await connection.run_sync(run)
+
+
+async def revisions(engine: AsyncEngine) -> tuple[str, ...]:
+    """The revisions the database is at (empty: no schema yet, a brand-new database)."""
+    from alembic.runtime.migration import MigrationContext
+
+    async with engine.connect() as connection:
+        return tuple(await connection.run_sync(lambda c: MigrationContext.configure(c).get_current_heads()))

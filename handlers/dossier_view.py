@@ -16,6 +16,7 @@ from knowledge.dossiers.verdict import Verdict, verdict
 from knowledge.duedate import DueDateError
 
 METHODS_VI = {"ONLINE": "trực tuyến", "DIRECT": "trực tiếp", "POSTAL": "qua bưu chính"}
+METHODS_EN = {"ONLINE": "submitted online", "DIRECT": "submitted at the desk", "POSTAL": "sent by post"}
 
 
 def when(moment: datetime | None, calendar: WorkingCalendar, *, hour: bool = True) -> str:
@@ -81,6 +82,7 @@ def build_view(
         "agency": d.agency_name or d.agency_code,
         "received": when(d.received_at, calendar),
         "channel": METHODS_VI.get(d.channel or "", ""),
+        "channel_en": METHODS_EN.get(d.channel or "", ""),  # the English says what the Vietnamese says
         "status": d.status,
         "status_vi": statuses.name(d.status),
         "status_en": statuses.english(d.status),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.types import Button, Reply
+from knowledge.dossiers.code import EXAMPLE
 from knowledge.scope import SMALL_TALK
 
 HELP_BUTTONS = (
@@ -16,8 +17,17 @@ def welcome(lang: str) -> Reply:
     return Reply(template="welcome", context={"lang": lang}, buttons=HELP_BUTTONS, kind="help")
 
 
-def help_reply(lang: str) -> Reply:
-    return Reply(template="help", context={"lang": lang}, buttons=HELP_BUTTONS, kind="help")
+def help_reply(lang: str, *, officials: bool = True, follow: bool = True) -> Reply:
+    """The general help; the officials' commands and /theo_doi only where the chat can use them
+    (a web chat refuses the first and can never deliver the second)."""
+    context = {"lang": lang, "officials": officials, "follow": follow}
+    return Reply(template="help", context=context, buttons=HELP_BUTTONS, kind="help")
+
+
+def dossier_help() -> Reply:
+    """How to look a dossier up: what the "Tra cứu hồ sơ" button asks for."""
+    context = {"example": EXAMPLE, "given": False, "procedure": ""}
+    return Reply(template="dossier_format", context=context, kind="help")
 
 
 def busy() -> Reply:
@@ -45,6 +55,7 @@ _INTENTS = {
     "dossier": "dossier",
     "limited": "dossier",
     "wrong": "dossier",
+    "invalid_code": "dossier",
 }
 
 

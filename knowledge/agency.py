@@ -21,11 +21,24 @@ compared upper case, without spaces.
 
 from __future__ import annotations
 
+import re
+
 from knowledge.text import clean
+
+_SEGMENT = re.compile(r"^[A-Z0-9]{1,4}$")
+_UNIT = re.compile(r"^[A-Z]\d{2}$")
 
 
 def normalise(code: str) -> str:
     return "".join(clean(code).upper().split())
+
+
+def well_formed(code: str) -> bool:
+    """Whether ``code`` is written as the agency part of a dossier code (knowledge/dossiers/code.py):
+    1–6 dot-separated segments of up to 4 letters or digits, one of them a unit code (H26, G01)."""
+    segments = normalise(code).split(".")
+    return (len(segments) <= 6 and all(_SEGMENT.match(s) for s in segments)
+            and any(_UNIT.match(s) for s in segments))
 
 
 def _segments(code: str) -> list[str]:

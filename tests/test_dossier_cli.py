@@ -146,3 +146,16 @@ def test_demo_spreads_every_case_and_a_scripted_chat_verifies(tmp_path):
 def test_demo_bad_options(tmp_path, bad):
     result = motcua(tmp_path, "dossiers", "demo", *bad)
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_no_demo_dossier_has_a_history_entry_after_now(tmp_path):
+    """Issue #13: a dossier received minutes before `--now` was "being processed" hours later."""
+    early = "2026-03-11T08:20:00+07:00"  # a morning: several dossiers were received minutes ago
+    assert motcua(tmp_path, "dossiers", "demo", "--count", "1500", "--now", early).returncode == 0
+    now = datetime.fromisoformat(early)
+    history = [moment(at) for (at,) in rows(tmp_path, "SELECT at FROM dossier_status_history")]
+    assert sum(at.date() == now.date() for at in history) >= 10  # the case is there to get wrong
+    assert max(history) <= now
+    for column in ("status_at", "received_at", "finished_at", "returned_at"):
+        stored = [moment(m) for (m,) in rows(tmp_path, f"SELECT {column} FROM dossiers WHERE {column} IS NOT NULL")]
+        assert max(stored) <= now, column

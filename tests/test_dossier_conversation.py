@@ -364,3 +364,45 @@ async def test_the_reschedule_reason_is_shown_only_after_the_second_factor(seede
     assert reason in chat.text
     await chat.press("Vì sao hạn này")
     assert reason in chat.text
+
+
+# Issue #13, the first minutes of a citizen: what read wrong, through the chat.
+
+async def test_the_attempts_left_count_down_to_one_attempt_in_both_languages(seeded, chat):
+    await at(chat).say(CODE)
+    for wrong, left in (("0000", 4), ("1111", 3), ("2222", 2)):
+        await chat.say(wrong)
+        assert f"Bạn còn {left} lần thử trong giờ này" in chat.text and f"{left} attempts left this hour" in chat.text
+    await chat.say("3333")
+    assert chat.kinds == ["wrong"]
+    assert "Bạn chỉ còn 1 lần thử cuối trong giờ này" in chat.text
+    assert "1 attempt left this hour" in chat.text and "1 attempts" not in chat.text
+
+
+@pytest.mark.parametrize(("channel", "vi", "en"), [
+    ("DIRECT", "(nộp trực tiếp)", "(submitted at the desk)"),
+    ("ONLINE", "(nộp trực tuyến)", "(submitted online)"),
+    ("POSTAL", "(nộp qua bưu chính)", "(sent by post)"),
+])
+async def test_how_a_dossier_came_reads_the_same_in_english_as_in_vietnamese(deps, chat, channel, vi, en):
+    await seed(deps, dossier(status=1, status_history=[{"status": 1, "at": "2026-03-02T09:00:00+07:00"}],
+                             channel=channel))
+    await at(chat).say(CODE)
+    english = chat.text.splitlines()
+    assert vi in chat.text and "Mới đăng ký" in chat.text
+    assert any(line.startswith(f"Dossier {CODE} {en}: Registered, not yet accepted") for line in english), chat.text
+    assert ("online" in chat.text) == (channel == "ONLINE")
+
+
+@pytest.mark.parametrize("typed", ["000.00.22.H26-251332-0001", "hồ sơ 000.00.22.h26 - 251301 - 0001 của tôi sao rồi",
+                                   "/tra_cuu 000.00.22.H26-260230-0001"])
+async def test_a_code_with_an_impossible_date_is_answered_as_an_invalid_code(seeded, chat, typed):
+    await at(chat).say(typed)
+    assert chat.kinds == ["invalid_code"]
+    vietnamese, english = chat.text.index("không hợp lệ"), chat.text.index("not valid")
+    assert vietnamese < english  # Vietnamese first
+    assert "không phải là một ngày có thật" in chat.text and "YYMMDD" in chat.text
+    assert "thủ tục" not in chat.text.lower() and chat.button("Xem") is None  # no procedures offered instead
+    # and a real code still finds its dossier
+    await chat.say(CODE)
+    assert chat.kinds == ["dossier"]

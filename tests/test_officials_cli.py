@@ -11,11 +11,13 @@ from pathlib import Path
 MOTCUA = str(Path(sys.executable).with_name("motcua"))
 
 
-def motcua(tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+def motcua(tmp_path: Path, *args: str, stdin: str | None = None, **more_env: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "MOTCUA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'm.db'}",
            "MOTCUA_DATA_DIR": str(tmp_path)}
     env.pop("MOTCUA_BACKEND_URL", None)
     env.pop("MOTCUA_REMINDERS_IGNORE_QUIET_HOURS", None)
+    env.pop("MOTCUA_CALENDAR_FILE", None)
+    env.update(more_env)
     return subprocess.run([MOTCUA, *args], capture_output=True, text=True, env=env, input=stdin, timeout=300)
 
 
@@ -57,7 +59,8 @@ def test_bad_invites_are_refused_clearly(tmp_path):
 
 
 def test_a_code_for_an_existing_official_says_so_and_similar_names_stay_apart(tmp_path):
-    first = motcua(tmp_path, "officials", "invite", "--agency", "000.31.22.H26", "--name", "Lê Văn Hùng")
+    first = motcua(tmp_path, "officials", "invite", "--agency", "000.31.22.H26", "--name", "Lê Văn Hùng",
+                   "--new-agency")  # no dossier yet: the agency is new; from now on an official names it
     assert first.returncode == 0 and "— mới" in first.stdout and "Lưu ý" not in first.stdout
     official_id = re.search(r"Cán bộ #(\d+)", first.stdout).group(1)
     again = motcua(tmp_path, "officials", "invite", "--agency", "000.31.22.H26", "--name", "Lê Văn Hùng")
@@ -66,3 +69,30 @@ def test_a_code_for_an_existing_official_says_so_and_similar_names_stay_apart(tm
     other = motcua(tmp_path, "officials", "invite", "--agency", "000.31.22.H26", "--name", "Lê Văn Hưng")
     assert other.returncode == 0 and "— mới" in other.stdout
     assert re.search(r"Cán bộ #(\d+)", other.stdout).group(1) != official_id
+
+
+def test_an_agency_no_dossier_official_or_calendar_names_is_refused(tmp_path):
+    """Issue #13: `--agency BOGUS` made an official no reminder would ever reach. An agency is known
+    when it received a dossier (or covers agencies that did), an official has it, or the calendar
+    file lists its office hours; `--new-agency` for one whose dossiers are still to come."""
+    malformed = motcua(tmp_path, "officials", "invite", "--agency", "BOGUS", "--name", "Lê Văn Hùng")
+    assert malformed.returncode == 2 and "000.00.22.H26" in malformed.stderr and "Traceback" not in malformed.stderr
+    assert motcua(tmp_path, "dossiers", "demo", "--count", "200").returncode == 0
+    unknown = motcua(tmp_path, "officials", "invite", "--agency", "000.99.22.H26", "--name", "Lê Văn Hùng")
+    assert unknown.returncode == 1 and "Traceback" not in unknown.stderr
+    vi, en = unknown.stderr.index("không biết cơ quan 000.99.22.H26"), unknown.stderr.index("unknown agency 000.99.22.H26")
+    assert vi < en and "000.31.22.H26" in unknown.stderr and "--new-agency" in unknown.stderr  # what it could have meant
+    assert "Chưa có cán bộ nào" in motcua(tmp_path, "officials", "list").stdout  # nothing was made
+
+    for agency in ("000.31.22.H26", "000.00.00.H26"):  # received demo dossiers; covers the whole province
+        assert motcua(tmp_path, "officials", "invite", "--agency", agency, "--name", "Lê Văn Hùng").returncode == 0
+    new = motcua(tmp_path, "officials", "invite", "--agency", "000.99.22.H26", "--name", "Phạm Thu", "--new-agency")
+    assert new.returncode == 0 and "— mới" in new.stdout
+    again = motcua(tmp_path, "officials", "invite", "--agency", "000.99.22.H26", "--name", "Đỗ Minh")  # an official has it now
+    assert again.returncode == 0, again.stderr
+
+    calendar = tmp_path / "lich.toml"
+    calendar.write_text('[office_hours.agencies."000.77.22.H26"]\nmorning = "07:00-11:30"\n', encoding="utf-8")
+    listed = motcua(tmp_path, "officials", "invite", "--agency", "000.77.22.H26", "--name", "Vũ Lan",
+                    MOTCUA_CALENDAR_FILE=str(calendar))
+    assert listed.returncode == 0, listed.stderr

@@ -6,7 +6,6 @@ import sys
 import click
 
 from bot.cli.common import run
-from bot.wiring import core_deps
 
 CHANNELS = ("console", "telegram", "zalo", "web")
 
@@ -24,6 +23,7 @@ def ask(as_json: bool, channel: str) -> None:
     would send them (after splitting). Without it, the replies as plain text, then an empty line.
     """
     from bot.preview import preview
+    from bot.wiring import core_deps
 
     async def go() -> None:
         async with core_deps() as deps:

@@ -10,6 +10,7 @@ line each with ``due_date`` (YYYY-MM-DD), ``due_at`` (ISO 8601 with offset) and 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import time
 from pathlib import Path
@@ -17,7 +18,6 @@ from typing import Any
 
 import click
 
-from bot.config import get_settings
 from knowledge.calendar import (
     PACKAGED_FILE,
     WEEKDAYS_VI,
@@ -32,11 +32,22 @@ MAX_LINE = 100_000  # characters; a dossier request is a few hundred
 
 def load_calendar(calendar_file: Path | None) -> WorkingCalendar:
     """The packaged calendar plus the administrator's file (--calendar-file, else MOTCUA_CALENDAR_FILE)."""
-    path = calendar_file or get_settings().calendar_file
+    path = calendar_file or calendar_file_setting()
     try:
         return WorkingCalendar.load(path)
     except CalendarError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def calendar_file_setting() -> Path | None:
+    """``Settings().calendar_file`` (bot/config.py) read as pydantic-settings reads it — the variable's
+    name in any case, the last one winning — without importing pydantic-settings: that import was
+    most of the start of ``motcua deadline`` and ``calendar show``, which need no other setting."""
+    value = None
+    for name, text in os.environ.items():
+        if name.lower() == "motcua_calendar_file":
+            value = text
+    return Path(value) if value is not None else None
 
 
 def _source_label(source: str) -> str:

@@ -3,8 +3,6 @@ from __future__ import annotations
 import click
 
 from bot.cli.common import run
-from bot.channels.console import run_console
-from bot.wiring import core_deps
 
 
 @click.command("chat")
@@ -14,6 +12,8 @@ def chat() -> None:
     When standard input is not a terminal, reads one message per line and prints the replies
     (plain text), each followed by an empty line.
     """
+    from bot.channels.console import run_console
+    from bot.wiring import core_deps
 
     async def go() -> None:
         async with core_deps() as deps:

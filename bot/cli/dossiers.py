@@ -7,20 +7,11 @@ from datetime import datetime
 from pathlib import Path
 
 import click
-from sqlalchemy import func, select
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
 from bot.cli.calendar import load_calendar
 from bot.cli.common import open_database, run
-from bot.dossier_demo import generate_demo
-from bot.dossier_files import detect_format
-from bot.dossier_import import import_dossiers
-from db.catalogue_repo import load_procedures
-from db.models.dossiers import Dossier
-from knowledge.calendar import to_local
-from knowledge.catalogue.bundled import load_bundled
 
+# The database, rich and Faker are imported inside the commands: not for --help (bot/cli/__init__.py).
 MAX_ERRORS_SHOWN = 50
 
 
@@ -29,7 +20,9 @@ def dossiers_group() -> None:
     """Hồ sơ: nhập và dữ liệu mẫu / Dossiers: import and demo data."""
 
 
-def _console() -> Console:
+def _console():
+    from rich.console import Console
+
     return Console(stderr=True)
 
 
@@ -47,6 +40,13 @@ def import_command(file: Path, fmt: str | None, calendar_file: Path | None) -> N
     status_history (JSON), finished_at, returned_at, channel. A bad row is reported with its line
     number; the others are imported. Exit code 1 when any row was rejected.
     """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
+    from bot.dossier_files import detect_format
+    from bot.dossier_import import import_dossiers
+    from db.catalogue_repo import load_procedures
+    from knowledge.catalogue.bundled import load_bundled
+
     calendar = load_calendar(calendar_file)
     fmt = detect_format(file, fmt)
     console = _console()
@@ -78,8 +78,27 @@ def import_command(file: Path, fmt: str | None, calendar_file: Path | None) -> N
 
 
 async def _dossier_count() -> int:
+    from sqlalchemy import func, select
+
+    from db.models.dossiers import Dossier
+
     async with open_database() as db, db.session() as session:
         return await session.scalar(select(func.count()).select_from(Dossier)) or 0
+
+
+def _print_codes(codes) -> None:
+    """The codes to try, one per verdict (bot.dossier_demo.demo_codes): after every run, so that
+    `dev.py run` shows them each time, not only the first."""
+    from bot.dossier_demo import SAMPLE_LABELS
+
+    if not codes.samples:
+        return
+    click.echo("Mã hồ sơ mẫu để thử / demo dossier codes to try:")
+    for kind, label in SAMPLE_LABELS.items():
+        if kind in codes.samples:
+            click.echo(f"  {codes.samples[kind]}  {label}")
+    if codes.verify_code:
+        click.echo(f"Try: motcua chat, send {codes.verify_code}, then the last 4 phone digits {codes.verify_phone_last4}")
 
 
 @dossiers_group.command("demo")
@@ -90,14 +109,27 @@ async def _dossier_count() -> int:
 @click.option("--if-empty", is_flag=True, help="Only when the database holds no dossier yet (keeps a demo stable across restarts).")
 def demo_command(count: int, now_text: str | None, seed: int, calendar_file: Path | None, if_empty: bool) -> None:
     """Tạo hồ sơ mẫu / generate realistic synthetic dossiers (replaces earlier demo dossiers)."""
-    if if_empty and run(_dossier_count()) > 0:
-        click.echo("dossiers already present: no demo data generated / đã có hồ sơ, không tạo dữ liệu mẫu")
-        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from bot.dossier_demo import demo_codes, generate_demo
+    from knowledge.calendar import to_local
+
     calendar = load_calendar(calendar_file)
     try:
         now = to_local(datetime.fromisoformat(now_text), calendar.tz) if now_text else datetime.now(calendar.tz)
     except ValueError:
         raise click.BadParameter("ISO 8601, e.g. 2026-03-11T10:00+07:00", param_hint="--now") from None
+
+    async def codes():
+        async with open_database() as db:
+            return await demo_codes(db, now=now, calendar=calendar)
+
+    if if_empty and run(_dossier_count()) > 0:
+        present = run(codes())
+        click.echo(f"đã có hồ sơ, không tạo dữ liệu mẫu mới ({present.count} hồ sơ mẫu) / dossiers already "
+                   f"present: no demo data generated ({present.count} demo dossiers)")
+        _print_codes(present)
+        return
     console = _console()
 
     async def go():
@@ -105,12 +137,10 @@ def demo_command(count: int, now_text: str | None, seed: int, calendar_file: Pat
             with Progress(TextColumn("[bold]demo"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                           console=console, transient=True) as progress:
                 task = progress.add_task("demo", total=count)
-                return await generate_demo(db, count, now=now, calendar=calendar, seed=seed,
-                                           progress=lambda n: progress.advance(task, n))
+                summary = await generate_demo(db, count, now=now, calendar=calendar, seed=seed,
+                                              progress=lambda n: progress.advance(task, n))
+            return summary, await demo_codes(db, now=now, calendar=calendar)
 
-    summary = run(go())
+    summary, made = run(go())
     click.echo(f"{summary.count} demo dossiers ({summary.history} status entries), relative to {now:%Y-%m-%d %H:%M %z}")
-    for scenario, code in sorted(summary.samples.items()):
-        click.echo(f"  {scenario:<20} {code}  ({summary.by_scenario[scenario]})")
-    if summary.verify_code:
-        click.echo(f"Try: motcua chat, send {summary.verify_code}, then the last 4 phone digits {summary.verify_phone_last4}")
+    _print_codes(made)

@@ -3,18 +3,32 @@ their Telegram or Zalo chat (``/lienket CODE``)."""
 
 from __future__ import annotations
 
-import re
 import sys
 
 import click
 
 from bot.cli.calendar import load_calendar
 from bot.cli.common import open_database, run
-from db.officials_repo import INVITE_TTL, create_invite, list_officials, revoke_official
-from knowledge.agency import normalise
-from knowledge.calendar import to_local
+from knowledge.agency import covers, normalise, well_formed
 
-_AGENCY = re.compile(r"^[A-Z0-9][A-Z0-9.]{0,47}$")
+KNOWN_SHOWN = 12  # agency codes listed when one is refused
+
+
+async def known_agencies(db, calendar) -> tuple[list[str], list[str]]:
+    """The agency codes the deployment knows: those that received a dossier (imported, ingested,
+    from the backend, demo), and those of officials and of the calendar files' office hours."""
+    from db.officials_repo import list_officials
+    from db.scoped_dossiers import agency_codes
+
+    named = {row.official.agency_code for row in await list_officials(db)}
+    named |= {code for layer in calendar.layers for code in layer.agency_hours}
+    return await agency_codes(db), sorted(named)
+
+
+def is_known(agency: str, dossier_agencies: list[str], named: list[str]) -> bool:
+    """Known when it is named, or covers an agency that received a dossier (a province-wide scope
+    such as 000.00.00.H26 names no dossier itself)."""
+    return agency in named or any(covers(agency, code) for code in dossier_agencies)
 
 
 @click.group("officials")
@@ -29,15 +43,25 @@ def officials_group() -> None:
               help="officer (mặc định) hoặc head (nhận thêm báo cáo hồ sơ quá hạn lâu).")
 @click.option("--official", "official_id", type=int, default=None,
               help="Cấp thêm mã cho cán bộ đã có (liên kết thêm một kênh) / another code for official #ID.")
-def invite_command(agency: str | None, name: str | None, role: str | None, official_id: int | None) -> None:
+@click.option("--new-agency", is_flag=True,
+              help="Cơ quan chưa có hồ sơ nào trong dữ liệu / an agency no dossier names yet (else refused as a likely typo).")
+def invite_command(agency: str | None, name: str | None, role: str | None, official_id: int | None,
+                   new_agency: bool) -> None:
     """Tạo mã liên kết dùng một lần (72 giờ) / create a one-time link code (72 h).
 
     The code is printed alone on the last line. The official sends "/lienket CODE" to the bot on
     Telegram or Zalo. Inviting the same name (accents included) at the same agency again gives that
     official another code (to link a second chat), and says so.
+
+    The agency must be one the deployment knows — it received a dossier or covers agencies that did,
+    or an official or the calendar file's office hours name it — so that a typo does not make an
+    official who is never reminded of anything; --new-agency for one whose dossiers are still to come.
     """
+    from db.officials_repo import INVITE_TTL, create_invite
+    from knowledge.calendar import to_local
+
     if official_id is None:
-        if not agency or not _AGENCY.match(normalise(agency)):
+        if not agency or not well_formed(agency):
             raise click.BadParameter("mã cơ quan dạng 000.00.22.H26 / an agency code such as 000.00.22.H26",
                                      param_hint="--agency")
         if not name or not name.strip():
@@ -46,6 +70,10 @@ def invite_command(agency: str | None, name: str | None, role: str | None, offic
 
     async def go():
         async with open_database() as db:
+            if official_id is None and not new_agency:
+                dossier_agencies, named = await known_agencies(db, calendar)
+                if not is_known(normalise(agency or ""), dossier_agencies, named):
+                    raise LookupError(_unknown(normalise(agency or ""), sorted({*dossier_agencies, *named})))
             return await create_invite(db, agency_code=agency or "", name=name or "", role=role,
                                        official_id=official_id)
 
@@ -67,9 +95,18 @@ def invite_command(agency: str | None, name: str | None, role: str | None, offic
     click.echo(invite.code)
 
 
+def _unknown(agency: str, known: list[str]) -> str:
+    shown = ", ".join(known[:KNOWN_SHOWN]) + (f", … (+{len(known) - KNOWN_SHOWN})" if len(known) > KNOWN_SHOWN else "")
+    return (f"không biết cơ quan {agency}: chưa có hồ sơ, cán bộ hay tệp lịch nào nhắc đến mã này (gõ nhầm?). "
+            f"Các mã đã biết: {shown or 'chưa có'}. Nếu là cơ quan chưa có hồ sơ, thêm --new-agency.\n"
+            f"unknown agency {agency}: no dossier, official or calendar file names it (a typo?). "
+            f"Known: {shown or 'none yet'}. For an agency with no dossiers yet, add --new-agency.")
+
+
 @officials_group.command("list")
 def list_command() -> None:
     """Danh sách cán bộ, kênh đã liên kết, mã chờ dùng / officials, linked chats, pending codes."""
+    from db.officials_repo import list_officials
 
     async def go():
         async with open_database() as db:
@@ -91,6 +128,7 @@ def list_command() -> None:
 @click.argument("official_id", type=int)
 def revoke_command(official_id: int) -> None:
     """Thu hồi: bỏ liên kết mọi kênh, vô hiệu mã / revoke: unlink every chat, void pending codes."""
+    from db.officials_repo import revoke_official
 
     async def go():
         async with open_database() as db:

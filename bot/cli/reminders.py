@@ -6,15 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import click
-from sqlalchemy import func, select
 
 from bot.cli.calendar import load_calendar
 from bot.cli.common import open_database, run
-from bot.config import get_settings
-from bot.wiring import reminder_settings
-from db.models.outbox import OutboxMessage
-from handlers.sweep import run_sweep
-from knowledge.calendar import to_local
 
 
 @click.group("reminders")
@@ -32,6 +26,11 @@ def sweep_command(ignore_quiet_hours: bool, now_text: str | None) -> None:
     Running it twice the same working day plans nothing new. A running `motcua run` delivers what
     was planned within seconds.
     """
+    from bot.config import get_settings
+    from bot.wiring import reminder_settings
+    from handlers.sweep import run_sweep
+    from knowledge.calendar import to_local
+
     settings = get_settings()
     calendar = load_calendar(None)
     try:
@@ -54,6 +53,9 @@ def sweep_command(ignore_quiet_hours: bool, now_text: str | None) -> None:
 @click.option("--failed", "show_failed", type=int, default=10, show_default=True, help="How many recent failures to show.")
 def outbox_command(show_failed: int) -> None:
     """Hộp thư đi: số tin theo trạng thái, các lỗi gần nhất / the outbox by status, recent failures."""
+    from sqlalchemy import func, select
+
+    from db.models.outbox import OutboxMessage
 
     async def go():
         async with open_database() as db:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import click
 
-from bot.config import get_settings
-
 
 @click.command("run")
 @click.option("--host", default=None, help="Listen address (default MOTCUA_HTTP_HOST, 127.0.0.1).")
@@ -17,6 +15,7 @@ def run_service(host: str | None, port: int | None) -> None:
     from aiohttp import web
 
     from bot.app import create_app
+    from bot.config import get_settings
 
     settings = get_settings()
     host = host or settings.http_host

@@ -6,8 +6,6 @@ import sys
 import click
 
 from bot.cli.common import run
-from bot.wiring import core_deps
-from knowledge.decision import decide
 
 
 @click.command("search")
@@ -22,6 +20,8 @@ def search(top: int, as_json: bool, query: str | None) -> None:
     "name": ..., "score": ...}], "offered": [codes]}, with "small_talk" (its kind) or "outside"
     (the subject another body answers) when the decision is "none" for that reason.
     """
+    from bot.wiring import core_deps
+    from knowledge.decision import decide
 
     async def go() -> None:
         async with core_deps() as deps:

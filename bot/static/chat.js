@@ -5,15 +5,16 @@
 
   var TEXTS = {
     vi: {
-      title: "Trợ lý thủ tục hành chính", langButton: "EN", langLabel: "Chuyển sang tiếng Anh",
+      // The language button's name starts with its visible text (EN/VI): what a voice-control user says.
+      title: "Trợ lý thủ tục hành chính", langButton: "EN", langLabel: "EN: Chuyển sang tiếng Anh",
       logLabel: "Cuộc trò chuyện", inputLabel: "Câu hỏi của bạn", send: "Gửi",
-      placeholder: "Nhập câu hỏi, ví dụ: làm căn cước cần gì", thinking: "Đang trả lời…",
+      placeholder: "Ví dụ: làm căn cước cần gì", thinking: "Đang trả lời…",
       failed: "Không gửi được tin nhắn. Vui lòng thử lại.", opensNew: "(mở trang mới)"
     },
     en: {
-      title: "Administrative procedures assistant", langButton: "VI", langLabel: "Switch to Vietnamese",
+      title: "Administrative procedures assistant", langButton: "VI", langLabel: "VI: Switch to Vietnamese",
       logLabel: "Conversation", inputLabel: "Your question", send: "Send",
-      placeholder: "Ask a question, e.g. làm căn cước cần gì", thinking: "Answering…",
+      placeholder: "Ask about a procedure", thinking: "Answering…",
       failed: "Could not send the message. Please try again.", opensNew: "(opens a new page)"
     }
   };
@@ -90,8 +91,9 @@
     div.className = "msg " + who;
     if (typeof content === "string") div.textContent = content; else div.appendChild(content);
     log.appendChild(div);
-    // A long answer is read from its first line: bring its top into view, not the bottom.
-    if (who === "bot" && div.offsetHeight > log.clientHeight) div.scrollIntoView({ block: "start" });
+    // A long answer is read from its first line: bring its top into view, not the bottom. Only the
+    // list scrolls (scrollIntoView would scroll the page too, taking the header off a phone's screen).
+    if (who === "bot" && div.offsetHeight > log.clientHeight) log.scrollTop = Math.max(0, div.offsetTop - 8);
     else log.scrollTop = log.scrollHeight;
     return div;
   }

@@ -53,7 +53,7 @@ from handlers.dossier_view import build_view, has_clock, recompute, when
 from handlers.replies import busy
 from handlers.router import Context, router
 from handlers.types import Button, Reply
-from knowledge.dossiers.code import EXAMPLE, DossierCode, find_code
+from knowledge.dossiers.code import EXAMPLE, DossierCode, find_code, find_impossible_code
 from knowledge.dossiers.privacy import matches, second_factor
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,12 @@ async def _within_limit(ctx: Context, code: str) -> bool:
 
 def _not_found(code: DossierCode) -> list[Reply]:
     return [Reply(template="dossier_not_found", context={"code": code.canonical, "example": EXAMPLE}, kind="not_found")]
+
+
+def _invalid(code: DossierCode) -> list[Reply]:
+    """A code whose date part is no date: it names no dossier, and is not a question either."""
+    context = {"code": code.canonical, "day": code.day, "example": EXAMPLE}
+    return [Reply(template="dossier_invalid", context=context, kind="invalid_code")]
 
 
 def _limited_codes(ctx: Context) -> list[Reply]:
@@ -164,10 +170,13 @@ async def show(ctx: Context, record: DossierRecord, *, stale: bool = False) -> l
     return [Reply(template="dossier", context={"v": view}, buttons=tuple(buttons), kind="dossier")]
 
 
-@router.detect(5, lambda ctx: find_code(ctx.text) is not None)
+@router.detect(5, lambda ctx: find_code(ctx.text) is not None or find_impossible_code(ctx.text) is not None)
 async def dossier_in_text(ctx: Context) -> list[Reply] | None:
     code = find_code(ctx.text)
-    return await lookup(ctx, code) if code is not None else None
+    if code is not None:
+        return await lookup(ctx, code)
+    impossible = find_impossible_code(ctx.text)
+    return _invalid(impossible) if impossible is not None else None
 
 
 @router.command("tra_cuu", "tracuu")  # /ho_so is the officials' full view (handlers.intents.officials)
@@ -175,6 +184,8 @@ async def lookup_command(ctx: Context) -> list[Reply]:
     code = find_code(ctx.args)
     if code is not None:
         return await lookup(ctx, code)
+    if (impossible := find_impossible_code(ctx.args)) is not None:
+        return _invalid(impossible)
     procedure = _PROCEDURE_CODE.search(ctx.args or "")
     context = {"example": EXAMPLE, "given": bool(ctx.args), "procedure": procedure.group(0) if procedure else ""}
     buttons = (Button("📋 Xem thủ tục / See the procedure", payload=f"p:{procedure.group(0)[:8]}"),) if procedure else ()

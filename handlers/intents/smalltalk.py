@@ -7,10 +7,16 @@ offered means none of them, "có" asks which one.
 
 from __future__ import annotations
 
-from handlers.replies import HELP_BUTTONS, help_reply, welcome
+from handlers.intents.officials import can_be_officials
+from handlers.replies import HELP_BUTTONS, dossier_help, help_reply, welcome
 from handlers.router import Context, router
 from handlers.types import Reply
+from knowledge.channels import PUSH_CHANNELS
 from knowledge.scope import small_talk
+
+
+def _help(ctx: Context) -> Reply:
+    return help_reply(ctx.lang, officials=can_be_officials(ctx), follow=ctx.incoming.channel in PUSH_CHANNELS)
 
 
 @router.detect(10, lambda ctx: small_talk(ctx.text) is not None)
@@ -19,7 +25,7 @@ async def chat(ctx: Context) -> list[Reply]:
     if kind == "greet":
         return [Reply(template="welcome", context={"lang": ctx.lang}, buttons=HELP_BUTTONS, kind="greet")]
     if kind == "help":
-        return [help_reply(ctx.lang)]
+        return [_help(ctx)]
     offered = ctx.state.get("candidates")
     if kind == "deny" and offered:
         ctx.state.pop("candidates", None)  # none of those: the next question starts afresh
@@ -30,12 +36,13 @@ async def chat(ctx: Context) -> list[Reply]:
 
 @router.payload("help")
 async def help_button(ctx: Context) -> list[Reply]:
-    return [help_reply(ctx.lang)]
+    """"help:dossier" is the "Tra cứu hồ sơ" button: how to look a dossier up, not the whole help."""
+    return [dossier_help() if ctx.args == "dossier" else _help(ctx)]
 
 
 @router.command("help", "huong_dan", "tro_giup")
 async def help_command(ctx: Context) -> list[Reply]:
-    return [help_reply(ctx.lang)]
+    return [_help(ctx)]
 
 
 @router.command("start")

@@ -87,6 +87,17 @@ def find_code(text: str | None) -> DossierCode | None:
     return codes[0] if codes else None
 
 
+def find_impossible_code(text: str | None) -> DossierCode | None:
+    """The first thing in a message written as a dossier code whose date part is no date (month 13,
+    day 32): ``find_code`` skips it, but the citizen meant a code and is told it is not a valid one
+    (handlers/intents/dossier.py), not answered with procedures its digits happen to match."""
+    for match in _FIND.finditer(clean(text)):
+        segments = [s.upper() for s in re.split(r"\s?\.\s?", match.group("agency"))]
+        if any(_UNIT.match(s) for s in segments) and _date(match.group("date")) is None:
+            return DossierCode(".".join(segments), match.group("date"), match.group("seq"))
+    return None
+
+
 def parse_code(value: str | None) -> DossierCode | None:
     """A value that is one dossier code and nothing else (a field of an import), or None."""
     text = clean(value)

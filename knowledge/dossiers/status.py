@@ -16,7 +16,7 @@ LABELS_FILE = Path(__file__).resolve().parent.parent / "data" / "dossier_statuse
 
 
 class Clock(StrEnum):
-    NOT_STARTED = "not_started"  # 1: submitted online, not yet accepted
+    NOT_STARTED = "not_started"  # 1: registered (usually online), not yet accepted
     NONE = "none"  # 3: not received, there is no clock
     RUNNING = "running"  # 2, 4
     PAUSED = "paused"  # 5, 6: waiting for the citizen
@@ -25,7 +25,7 @@ class Clock(StrEnum):
 
 
 STATUSES: dict[int, tuple[str, str, Clock]] = {
-    1: ("Mới đăng ký", "Submitted online, not yet accepted", Clock.NOT_STARTED),
+    1: ("Mới đăng ký", "Registered, not yet accepted", Clock.NOT_STARTED),  # how it came: the dossier's channel
     2: ("Được tiếp nhận", "Received", Clock.RUNNING),
     3: ("Không được tiếp nhận", "Not accepted", Clock.NONE),
     4: ("Đang xử lý", "Being processed", Clock.RUNNING),

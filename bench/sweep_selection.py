@@ -11,7 +11,7 @@ to Wed 11/03/2026 10:00), links one officer per demo agency and a head for the p
   escalation), the count and the first 15 dossiers (``db.sweep_repo.bucket``);
 - ``/tre_han page``: an official's first page of overdue dossiers with the total (scope: a commune
   and its police unit, ``db.scoped_dossiers.overdue_for``);
-- ``/thong_ke month``: that official's month statistics (``db.scoped_dossiers.month_stats_for``);
+- ``/thong_ke month``: that official's month statistics (``db.report_repo.month_stats_for``);
 - ``first sweep of the day``: ``handlers.sweep.run_sweep`` once, writes included (digests, one
   reminder row per dossier, apology drafts), then ``second sweep`` (plans nothing new).
 
@@ -42,7 +42,8 @@ from db.engine import Database  # noqa: E402
 from scratch_db import scratch_database  # noqa: E402  (bench/, the script's directory)
 from bot.dossier_demo import AGENCIES  # noqa: E402
 from db.officials_repo import create_invite, redeem_invite  # noqa: E402
-from db.scoped_dossiers import month_stats_for, overdue_for  # noqa: E402
+from db.report_repo import month_stats_for  # noqa: E402
+from db.scoped_dossiers import overdue_for  # noqa: E402
 from db.sweep_repo import bucket, running_agencies  # noqa: E402
 from handlers.reminder_settings import ReminderSettings  # noqa: E402
 from handlers.sweep import ranges, run_sweep  # noqa: E402

@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     reminders_ignore_quiet_hours: bool = False  # plan outside office hours too (tests, demonstrations)
     citizen_notify_hours: str = "07:00-21:00"  # the rating question and "due soon" only then (Vietnam time)
     apology_extra_days: int = 3  # default new appointment of an apology letter, in working days
+    # Feedback (PAKN, docs/feedback.md): working days to answer, counted from the day after receipt;
+    # an agency may set its own (`motcua feedback deadline`).
+    feedback_days: int = Field(10, ge=1, le=90)
     notify_poll_seconds: float = 2.0  # how often the status-event log is read for citizens' notices
     notify_safety_seconds: float = 60.0  # the event cursor trails by this much (see db/subscriptions_repo.py)
     outbox_poll_seconds: float = 1.0

@@ -46,6 +46,7 @@ def reminder_settings(settings: Settings) -> ReminderSettings:
         due_within_days=settings.reminder_due_within_days,
         escalate_after_days=settings.reminder_escalate_after_days,
         apology_extra_days=settings.apology_extra_days,
+        feedback_days=settings.feedback_days,
         citizen_hours=(citizen.opens, citizen.closes),
         ignore_quiet_hours=settings.reminders_ignore_quiet_hours,
     )

@@ -12,17 +12,16 @@ merged (``soonest_ids``).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select, text, union_all
+from sqlalchemy import and_, func, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.dossier_repo import DossierRecord, find_dossier
 from db.engine import Database
 from db.models.dossiers import Dossier
 from db.models.officials import Official
-from db.models.subscriptions import DossierRating
 from knowledge.agency import covers
 from knowledge.dossiers.code import DossierCode, parse_code
 
@@ -102,7 +101,8 @@ async def _running_page(db: Database, official: Official, *where, limit: int, of
 
 async def overdue_for(db: Database, official: Official, now: datetime, *, limit: int = 20, offset: int = 0) -> Page:
     """Running dossiers in scope past their (effective) due time, the longest overdue first. A
-    dossier whose new appointment is still ahead is not listed (/thong_ke still counts it late)."""
+    dossier whose new appointment is still ahead is not listed (/thong_ke still counts it late:
+    db.report_repo)."""
     return await _running_page(db, official, EFFECTIVE_DUE < now, limit=limit, offset=offset)
 
 
@@ -119,75 +119,6 @@ async def dossier_for(db: Database, official: Official, code: DossierCode) -> Do
     if record is None or not covers(official.agency_code, record.dossier.agency_code):
         return None
     return record
-
-
-@dataclass
-class MonthStats:
-    received: int = 0
-    by_status: dict[int, int] = field(default_factory=dict)  # dossiers received in the month, by status now
-    finished: int = 0  # finished (9/10) in the month with a due time
-    on_time: int = 0
-    late: int = 0  # finished late (an apology's new date does not make it on time)
-    late_with_apology: int = 0  # late ones (finished late in the month, or overdue now) with a new date set
-    late_without_apology: int = 0
-    overdue_now: int = 0  # running and overdue at the end of the period (this month: now)
-    ratings: dict[str, int] = field(default_factory=dict)  # satisfied / neutral / unsatisfied
-
-    @property
-    def on_time_rate(self) -> float | None:
-        return self.on_time / self.finished if self.finished else None
-
-    @property
-    def rated(self) -> int:
-        return sum(self.ratings.values())
-
-    @property
-    def satisfaction_rate(self) -> float | None:
-        return self.ratings.get("satisfied", 0) / self.rated if self.rated else None
-
-
-async def month_stats_for(db: Database, official: Official, start: datetime, end: datetime, now: datetime) -> MonthStats:
-    """Statistics of [start, end) in scope. "Overdue now" is counted when the period contains now."""
-    codes = await scope_codes(db, official)
-    stats = MonthStats()
-    in_scope = Dossier.agency_code.in_(codes)
-    late = or_(Dossier.finished_at > Dossier.due_at, Dossier.rescheduled_due_at.is_not(None))
-    moved = Dossier.rescheduled_due_at.is_not(None)
-    async with db.session() as session:
-        rows = await session.execute(
-            select(Dossier.status, func.count()).where(in_scope, Dossier.received_at >= start, Dossier.received_at < end)
-            .group_by(Dossier.status)
-        )
-        stats.by_status = {int(status): count for status, count in rows}
-        stats.received = sum(stats.by_status.values())
-        finished = (await session.execute(
-            select(
-                func.count(),
-                func.sum(case((late, 1), else_=0)),
-                func.sum(case((and_(late, moved), 1), else_=0)),
-            ).where(in_scope, Dossier.finished_at >= start, Dossier.finished_at < end, Dossier.due_at.is_not(None),
-                    Dossier.status.in_((9, 10)))
-        )).one()
-        stats.finished = finished[0] or 0
-        stats.late = finished[1] or 0
-        stats.on_time = stats.finished - stats.late
-        stats.late_with_apology = finished[2] or 0
-        stats.late_without_apology = stats.late - stats.late_with_apology
-        if start <= now < end:
-            overdue = (await session.execute(
-                select(func.count(), func.sum(case((moved, 1), else_=0)))
-                .where(RUNNING, in_scope, Dossier.due_at < now)
-            )).one()
-            stats.overdue_now = overdue[0] or 0
-            stats.late_with_apology += overdue[1] or 0
-            stats.late_without_apology += stats.overdue_now - (overdue[1] or 0)
-        rows = await session.execute(
-            select(DossierRating.level, func.count())
-            .where(DossierRating.agency_code.in_(codes), DossierRating.rated_at >= start, DossierRating.rated_at < end)
-            .group_by(DossierRating.level)
-        )
-        stats.ratings = {level: count for level, count in rows}
-    return stats
 
 
 async def dossier_by_id_for(db: Database, official: Official, dossier_id: int) -> DossierRecord | None:

@@ -7,7 +7,8 @@ from datetime import date, datetime
 
 from db.dossier_repo import DossierRecord
 from db.models.dossiers import Dossier
-from db.scoped_dossiers import MonthStats, Page
+from db.report_repo import MonthStats
+from db.scoped_dossiers import Page
 from handlers.dossier_view import judge, recompute, when
 from handlers.reminder_settings import ReminderSettings
 from handlers.types import Button, Reply
@@ -113,15 +114,16 @@ def _pct(value: float | None) -> str:
 
 
 def month_view(label: str, stats: MonthStats, *, current: bool) -> dict:
-    satisfied = stats.ratings.get("satisfied", 0)
+    """One month of /thong_ke: the report's figures (db.report_repo) and what was received."""
+    f = stats.figures
     return {
         "label": label, "received": stats.received, "current": current,
         "by_status": [{"name": statuses.name(s), "count": n} for s, n in sorted(stats.by_status.items())],
-        "finished": stats.finished, "on_time": stats.on_time, "late": stats.late, "on_time_rate": _pct(stats.on_time_rate),
-        "overdue_now": stats.overdue_now, "late_with_apology": stats.late_with_apology,
-        "late_without_apology": stats.late_without_apology, "rated": stats.rated, "satisfied": satisfied,
-        "satisfaction": _pct(stats.satisfaction_rate),
-        "below_target": stats.satisfaction_rate is not None and stats.satisfaction_rate < SATISFACTION_TARGET,
+        "finished": f.finished, "on_time": f.finished_on_time, "late": f.finished_late, "on_time_rate": _pct(f.on_time_rate),
+        "overdue_now": f.overdue_unfinished, "late_with_apology": f.apology_letters,
+        "late_without_apology": f.late - f.apology_letters, "rated": f.ratings, "satisfied": f.satisfied,
+        "satisfaction": _pct(f.satisfaction_rate),
+        "below_target": f.satisfaction_rate is not None and f.satisfaction_rate < SATISFACTION_TARGET,
     }
 
 

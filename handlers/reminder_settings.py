@@ -1,4 +1,4 @@
-"""The knobs of reminders and apology letters (from ``MOTCUA_*`` settings, see bot/config.py)."""
+"""The knobs of reminders, apology letters and feedback deadlines (``MOTCUA_*`` settings, bot/config.py)."""
 
 from __future__ import annotations
 
@@ -14,4 +14,5 @@ class ReminderSettings:
     digest_list: int = 15  # codes listed in one digest (the rest: a count and the command)
     page_size: int = 20  # dossiers per page of /tre_han and /sap_den_han
     citizen_hours: tuple[time, time] = (time(7), time(21))  # citizens hear from the bot unasked only then (Vietnam time)
+    feedback_days: int = 10  # working days to answer a citizen's feedback (PAKN), unless the agency set its own
     ignore_quiet_hours: bool = False  # send at any hour (demonstrations, tests): officials' and citizens' quiet hours

@@ -18,7 +18,9 @@ replicas one sweeps, the others skip):
    range over the official's agency codes), then the digest's outbox row and its reminder rows
    (unique per dossier, official, kind, working day; written by ``INSERT ... SELECT``) in ONE
    transaction;
-5. the citizens' "due on the next working day" notices for subscribed dossiers.
+5. the citizens' "due on the next working day" notices for subscribed dossiers;
+6. citizens' feedback (PAKN, ``handlers.feedback_sweep``): "due soon" and "overdue" reminders,
+   once each per item, and one digest per official per working day of the open items they see.
 
 Running it again the same day plans nothing new: every digest key exists.
 """
@@ -38,6 +40,7 @@ from db.subscriptions_repo import subscribed_due_between
 from db.sweep_repo import Bucket, bucket, draft_apologies_between, record_reminders_in, running_agencies
 from handlers.apology_letter import DEFAULT_REASON, close_of
 from handlers.citizen_notices import due_soon_notice
+from handlers.feedback_sweep import plan_feedback
 from handlers.official_view import digest_reply, dossier_item
 from handlers.quiet_hours import allowed_from
 from handlers.reminder_settings import ReminderSettings
@@ -69,10 +72,12 @@ class SweepReport:
     reminders: int = 0
     drafts: int = 0
     citizen_notices: int = 0
+    feedback_reminders: int = 0
+    feedback_digests: int = 0
 
     @property
     def planned(self) -> int:
-        return self.digests + self.citizen_notices
+        return self.digests + self.citizen_notices + self.feedback_reminders + self.feedback_digests
 
     def summary(self) -> str:
         if self.locked_out:
@@ -82,9 +87,11 @@ class SweepReport:
             return (f"Ngoài giờ làm việc: chưa lập nhắc việc nào (mở lại {opening}); dùng --ignore-quiet-hours để gửi ngay. "
                     f"/ Outside working hours: nothing planned (next opening {opening}).")
         return (f"Ngày {self.day:%d/%m/%Y}: {self.digests} bản nhắc ({self.reminders} lượt hồ sơ), {self.drafts} phiếu xin lỗi "
-                f"soạn sẵn, {self.citizen_notices} tin cho công dân; đã đọc {self.selected} hồ sơ của {self.agencies} cơ quan. "
+                f"soạn sẵn, {self.citizen_notices} tin cho công dân, {self.feedback_reminders + self.feedback_digests} tin "
+                f"về phản ánh, kiến nghị; đã đọc {self.selected} hồ sơ của {self.agencies} cơ quan. "
                 f"/ {self.digests} digests ({self.reminders} dossier reminders), {self.drafts} apology drafts, "
-                f"{self.citizen_notices} citizen notices planned; {self.selected} dossiers of {self.agencies} agencies read.")
+                f"{self.citizen_notices} citizen notices, {self.feedback_reminders} feedback reminders and "
+                f"{self.feedback_digests} feedback digests planned; {self.selected} dossiers of {self.agencies} agencies read.")
 
 
 def _kinds(o: OfficialWithChats) -> tuple[str, ...]:
@@ -126,6 +133,8 @@ async def _sweep(db: Database, calendar: WorkingCalendar, settings: ReminderSett
     if todo or any(o.official.muted for o in awake):
         await _plan_digests(db, calendar, settings, now, day, awake, everyone, todo, report, ignore_quiet_hours)
     await _plan_citizens(db, calendar, settings, now, day, ignore_quiet_hours, report)
+    report.feedback_reminders, report.feedback_digests = await plan_feedback(
+        db, calendar, settings, now, day, awake, everyone, digest_key=digest_key, ignore_quiet_hours=ignore_quiet_hours)
     return report
 
 

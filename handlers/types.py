@@ -37,7 +37,8 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One message to send: a template (rendered per dialect) or plain text, and its buttons."""
+    """One message to send: a template (rendered per dialect) or plain text, its buttons, and an
+    optional image."""
 
     template: str | None = None  # name under handlers/templates, without ".j2"
     context: dict[str, Any] = field(default_factory=dict)
@@ -47,10 +48,15 @@ class Reply:
     # Already rendered, by dialect: a reply planned in the outbox keeps its text, not its context
     # (contexts of answers hold domain objects).
     rendered: dict[str, str] | None = None
+    # A PNG image sent with the text as its caption (Telegram sendPhoto, Zalo's image message; the
+    # console saves it and shows the path). The bytes themselves, not a file name: the outbox row
+    # is then all a replica needs to send it (replicas share the database, not a disk).
+    image: bytes | None = None
 
     def rendered_as(self, dialect: Dialect) -> Reply:
         """The same reply with its text rendered now, in ``dialect``: JSON all the way."""
-        return Reply(text=self.text, buttons=self.buttons, kind=self.kind, rendered={dialect: self.render(dialect)})
+        return Reply(text=self.text, buttons=self.buttons, kind=self.kind, rendered={dialect: self.render(dialect)},
+                     image=self.image)
 
     def render(self, dialect: Dialect = "plain") -> str:
         from handlers.render import render_reply

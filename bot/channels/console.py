@@ -3,7 +3,7 @@ dialect.
 
 Ingress reads one line at a time; each is stored in the inbox and answered at once
 (``Pipeline.answer_now``, like a web chat message: the person typing waits for the answer), and
-egress (``send``) writes the replies. Interactively it shows a prompt, and a number presses the
+egress (``send``) writes the replies (an image is saved under the data directory and its path shown). Interactively it shows a prompt, and a number presses the
 matching button of the last answer. When standard input is not a terminal it reads one message per
 line and prints the replies of each, followed by an empty line, so that scripts can drive it.
 """
@@ -11,9 +11,11 @@ line and prints the replies of each, followed by an empty line, so that scripts 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import sys
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from bot.channels.base import Accepted, Channel
@@ -28,11 +30,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def render(replies: list[Reply]) -> str:
-    """The replies in plain text; buttons numbered across all of them, as ``say`` reads them."""
+def render(replies: list[Reply], images: dict[int, Path] | None = None) -> str:
+    """The replies in plain text; buttons numbered across all of them, as ``say`` reads them; where
+    a reply's image was saved (``images``: by the reply's position)."""
     blocks, n = [], 0
-    for reply in replies:
+    for position, reply in enumerate(replies):
         text = reply.render("plain")
+        if images and position in images:
+            text = f"🖼 Hình ảnh / image: {images[position]}\n{text}".rstrip()
         labels = []
         for button in reply.buttons:
             n += 1
@@ -103,8 +108,18 @@ class ConsoleChannel(Channel):
 
     # --- egress -----------------------------------------------------------------------------------
     async def send(self, chat_id: str, replies: list[Reply], *, skip_parts: int = 0) -> None:
-        self.stdout.write(render(replies) + "\n" + ("" if self.interactive else "\n"))
+        images = {n: self.save_image(r.image) for n, r in enumerate(replies) if r.image is not None}
+        self.stdout.write(render(replies, images) + "\n" + ("" if self.interactive else "\n"))
         self.stdout.flush()
+
+    def save_image(self, image: bytes) -> Path:
+        """A terminal shows no image: it is saved under the data directory, named by its content."""
+        folder = self.service.settings.data_dir / "images"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{hashlib.sha256(image).hexdigest()[:16]}.png"
+        if not path.exists():
+            path.write_bytes(image)
+        return path.resolve()
 
 
 ConsoleChat = ConsoleChannel.over  # ConsoleChat(deps): the console with a service of its own

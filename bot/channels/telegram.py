@@ -69,6 +69,7 @@ COMMANDS = {
         BotCommand("tra_cuu", "Tra cứu hồ sơ: /tra_cuu mã hồ sơ"),
         BotCommand("theo_doi", "Nhận thông báo khi hồ sơ thay đổi: /theo_doi mã hồ sơ"),
         BotCommand("huy_theo_doi", "Thôi nhận thông báo về hồ sơ"),
+        BotCommand("phan_anh", "Phản ánh, kiến nghị: /phan_anh nội dung"),
         BotCommand("help", "Hướng dẫn"),
     ],
     "en": [
@@ -77,6 +78,7 @@ COMMANDS = {
         BotCommand("tra_cuu", "Dossier status: /tra_cuu dossier code"),
         BotCommand("theo_doi", "Get notified when a dossier changes: /theo_doi code"),
         BotCommand("huy_theo_doi", "Stop dossier notifications"),
+        BotCommand("phan_anh", "Send feedback to the agency: /phan_anh text"),
         BotCommand("help", "Help"),
     ],
 }
@@ -335,7 +337,8 @@ class TelegramChannel(WebhookChannel):
 
     # --- outgoing -----------------------------------------------------------------------------
     async def send(self, chat_id: str, replies: list[Reply], *, skip_parts: int = 0) -> None:
-        """Send the replies (HTML, split at 4,096 characters, buttons on the last part).
+        """Send the replies (HTML, split at 4,096 characters, buttons on the last part; a reply's
+        image as a photo, ``sendPhoto``, captioned with its text when that fits).
 
         ``skip_parts``: the first parts (counted across the replies) were delivered before — a
         retry of a long message sends only the rest. Raises PermanentDeliveryError (bot blocked,
@@ -344,33 +347,49 @@ class TelegramChannel(WebhookChannel):
         delivered, those skipped included."""
         sent = 0
         for reply in replies:
-            text = reply.render("html").strip() or "…"
-            parts = split_text(text, MessageLimit.MAX_TEXT_LENGTH, html=True)
-            markup = keyboard(reply.buttons)
-            for n, part in enumerate(parts):
+            for part, photo, markup in self._parts(reply):
                 if sent < skip_parts:
                     sent += 1
                     continue
                 try:
-                    await self._send_part(chat_id, part, markup if n == len(parts) - 1 else None)
+                    await self._send_part(chat_id, part, markup, photo=photo)
                 except (PermanentDeliveryError, TransientDeliveryError) as exc:
                     exc.parts_sent = sent
                     raise
                 sent += 1
 
-    async def _send_part(self, chat_id: str, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    @staticmethod
+    def _parts(reply: Reply) -> list[tuple[str, bytes | None, InlineKeyboardMarkup | None]]:
+        """(text, photo, buttons) per message: the text split at 4,096 characters with the buttons on
+        the last part; an image first, as a photo whose caption is the text when it fits (1,024)."""
+        text = reply.render("html").strip()
+        markup = keyboard(reply.buttons)
+        if reply.image is not None and len(text) <= MessageLimit.CAPTION_LENGTH:
+            return [(text, reply.image, markup)]
+        parts = split_text(text or "…", MessageLimit.MAX_TEXT_LENGTH, html=True) if text or reply.image is None else []
+        messages: list[tuple[str, bytes | None, InlineKeyboardMarkup | None]] = (
+            [("", reply.image, None if parts else markup)] if reply.image is not None else [])
+        messages += [(part, None, markup if n == len(parts) - 1 else None) for n, part in enumerate(parts)]
+        return messages
+
+    async def _send_part(self, chat_id: str, text: str, markup: InlineKeyboardMarkup | None, *,
+                         photo: bytes | None = None) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.max_wait
         parse_mode: str | None = ParseMode.HTML
         while True:
             try:
-                await self.bot.send_message(
-                    chat_id=chat_id,
-                    text=text,
-                    parse_mode=parse_mode,
-                    reply_markup=markup,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                )
+                if photo is not None:
+                    await self.bot.send_photo(chat_id=chat_id, photo=photo, caption=text or None,
+                                              parse_mode=parse_mode if text else None, reply_markup=markup)
+                else:
+                    await self.bot.send_message(
+                        chat_id=chat_id,
+                        text=text,
+                        parse_mode=parse_mode,
+                        reply_markup=markup,
+                        link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    )
                 self.service.metrics.messages_out.labels(CHANNEL).inc()
                 return
             except RetryAfter as exc:

@@ -2,7 +2,8 @@
 opens the page in an iframe) and a JSON endpoint.
 
 ``POST /webchat/api/messages`` with ``{"session", "text" | "payload", "locale"}`` answers
-``{"replies": [{"html", "kind", "buttons": [{"title", "payload" | "url"}]}]}``. The session id is
+``{"replies": [{"html", "kind", "buttons": [{"title", "payload" | "url"}], "image"?}]}`` (``image``: a
+``data:image/png`` link, when the reply has one). The session id is
 random, made by the browser (kept in localStorage) and is nothing but a chat id: it grants no access
 to anything. Because the browser picks it, a script can rotate it: messages are limited per session
 AND per client IP (``Settings.webchat_per_ip_per_minute``; the IP from ``request.remote``, or from
@@ -25,6 +26,7 @@ only for the configured sites).
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import logging
 import re
@@ -98,7 +100,10 @@ def reply_json(reply: Reply) -> dict:
             buttons.append({"title": button.title, "url": button.url})
         elif button.payload:
             buttons.append({"title": button.title, "payload": button.payload})
-    return {"html": reply.render("html"), "kind": reply.kind, "buttons": buttons}
+    answer = {"html": reply.render("html"), "kind": reply.kind, "buttons": buttons}
+    if reply.image is not None:  # a data: link, self-contained like the rest of the answer
+        answer["image"] = "data:image/png;base64," + base64.b64encode(reply.image).decode("ascii")
+    return answer
 
 
 def _error(status: int, vi: str, en: str, **extra) -> web.Response:
@@ -149,6 +154,7 @@ class WebChat(Channel):
 
     def routes(self) -> list[Route]:
         return [Route("GET", "/", self.page), Route("GET", "/embed.js", self.embed),
+                Route("GET", "/favicon.ico", self.favicon),
                 Route("POST", "/webchat/api/messages", self.messages),
                 Route("OPTIONS", "/webchat/api/messages", self.preflight)]
 
@@ -157,6 +163,11 @@ class WebChat(Channel):
 
     async def page(self, request: web.Request) -> web.FileResponse:
         return web.FileResponse(STATIC / "index.html", headers=PAGE_HEADERS)
+
+    async def favicon(self, request: web.Request) -> web.FileResponse:
+        # Browsers ask for /favicon.ico whatever the page links: answer it rather than log a 404.
+        return web.FileResponse(STATIC / "favicon.ico", headers={
+            "Content-Type": "image/x-icon", "Cache-Control": "public, max-age=86400"})
 
     async def embed(self, request: web.Request) -> web.FileResponse:
         return web.FileResponse(

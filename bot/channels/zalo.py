@@ -9,6 +9,7 @@ the inbox worker answers it and the outbox sends the reply (``bot.pipeline``).
 Buttons are ``oa.query.hide`` buttons whose payload comes back as a ``user_send_text``; the payload
 is sent as ``PAYLOAD_PREFIX + Button.payload`` so it is recognised and handed to the core as
 ``Incoming.payload``. ``ZaloChannel.send(user_id, replies)`` is the sending API for notifications.
+A reply's image is uploaded (``/v2.0/oa/upload/image``) and sent as an image message naming it.
 """
 
 from __future__ import annotations
@@ -62,10 +63,24 @@ def zalo_button(button: Button) -> dict[str, Any] | None:
     return None
 
 
+def image_message(attachment_id: str, caption: str = "") -> dict[str, Any]:
+    """An image message: the uploaded image (``ZaloClient.upload_image``), captioned by ``text``."""
+    attachment = {"type": "template", "payload": {"template_type": "media", "elements": [
+        {"media_type": "image", "attachment_id": attachment_id}]}}
+    return {"text": caption, "attachment": attachment} if caption else {"attachment": attachment}
+
+
 def messages_for(reply: Reply) -> list[dict[str, Any]]:
     """One reply as Zalo messages: text parts of at most 2,000 characters (NFC), the buttons on the
-    last part, five at most per message (more go in follow-up messages)."""
-    text = unicodedata.normalize("NFC", reply.render("plain")).strip() or "…"
+    last part, five at most per message (more go in follow-up messages). A reply's image comes
+    first, as ``{"image": bytes}`` (uploaded when sent), captioned with the text when that is one
+    part without buttons."""
+    text = unicodedata.normalize("NFC", reply.render("plain")).strip()
+    if reply.image is not None:
+        if len(text) <= MAX_TEXT and not any(zalo_button(b) for b in reply.buttons):
+            return [{"image": reply.image, "text": text}]
+        return [{"image": reply.image, "text": ""}, *(messages_for(Reply(text=text, buttons=reply.buttons)) if text else [])]
+    text = text or "…"
     parts = split_text(text, MAX_TEXT)
     buttons = [b for b in (zalo_button(b) for b in reply.buttons) if b is not None]
     messages: list[dict[str, Any]] = [{"text": part} for part in parts]
@@ -149,7 +164,7 @@ class ZaloChannel(WebhookChannel):
             await self.client.refresh(stale=pair.access_token)
 
     async def send(self, user_id: str, replies: list[Reply], *, skip_parts: int = 0) -> None:
-        """Send the replies as plain text. Raises PermanentDeliveryError (e.g. -230: the user has
+        """Send the replies as plain text (an image: uploaded, then an image message). Raises PermanentDeliveryError (e.g. -230: the user has
         been silent for more than 7 days; not following; banned) or TransientDeliveryError, with
         ``parts_sent`` = the leading messages delivered; ``skip_parts`` of them were delivered
         before (a retry sends only the rest)."""
@@ -160,6 +175,9 @@ class ZaloChannel(WebhookChannel):
                     sent += 1
                     continue
                 try:
+                    if "image" in message:  # uploaded at each attempt: an attachment id is not kept
+                        attachment = await self.client.upload_image(message["image"])
+                        message = image_message(attachment, message["text"])
                     await self.client.send_message(user_id, message)
                 except DeliveryError as exc:
                     exc.parts_sent = sent

@@ -6,6 +6,8 @@
   back off and retry; -230 (user silent for more than 7 days), -213/-227/-232 (not following,
   banned, interaction expired), -201 (our bug) → PermanentDeliveryError; -211/-218 (quota) and
   anything unknown → TransientDeliveryError.
+- ``upload_image(png)``: ``POST /v2.0/oa/upload/image`` (multipart ``file``) → an ``attachment_id``,
+  which an image message (``attachment.payload.template_type = "media"``) then names.
 - The token pair lives in the database (``db.channels_repo``): seeded from the environment on
   first start, rotated by one replica at a time, stored before it is used.
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -39,6 +42,7 @@ PERMANENT = {
     -201: "invalid parameter (a bug in the message)",
 }
 QUOTA = {-211, -218}
+MAX_IMAGE_BYTES = 1024 * 1024  # an uploaded image: jpg/png up to 1 MB (docs/channels.md: check)
 
 
 class ZaloClient:
@@ -87,15 +91,38 @@ class ZaloClient:
     async def send_message(self, user_id: str, message: dict[str, Any]) -> str:
         """Send one message; returns Zalo's message_id."""
         body = {"recipient": {"user_id": str(user_id)}, "message": message}
+        data = await self._call(lambda token: self._post_json(f"{self.api_base}/v3.0/oa/message/cs", body, token))
+        return str(data.get("message_id", ""))
+
+    async def upload_image(self, image: bytes, filename: str = "image.png") -> str:
+        """Upload a PNG (``POST /v2.0/oa/upload/image``, multipart ``file``); returns the
+        ``attachment_id`` an image message names. Same errors as ``send_message``."""
+        if len(image) > MAX_IMAGE_BYTES:
+            raise PermanentDeliveryError(CHANNEL, f"image of {len(image)} bytes: Zalo takes at most {MAX_IMAGE_BYTES}")
+
+        async def post(token: str) -> dict:
+            form = aiohttp.FormData()
+            form.add_field("file", image, filename=filename, content_type="image/png")
+            return await self._post(f"{self.api_base}/v2.0/oa/upload/image", token, data=form)
+
+        data = await self._call(post)
+        attachment = str(data.get("attachment_id") or "")
+        if not attachment:
+            raise TransientDeliveryError(CHANNEL, "image upload answered without an attachment_id")
+        return attachment
+
+    async def _call(self, post: Callable[[str], Awaitable[dict]]) -> dict:
+        """``post(token)`` until Zalo says 0 (its ``data``): refresh the token once when refused, back
+        off on the rate limit, and raise the ``bot.delivery`` error of anything else."""
         token = await self.access_token()
         refreshed = False
         backoff = list(self.backoff)
         while True:
-            answer = await self._post_json(f"{self.api_base}/v3.0/oa/message/cs", body, token)
+            answer = await post(token)
             error = _error_code(answer)
             if error == 0:
-                data = answer.get("data") or {}
-                return str(data.get("message_id", ""))
+                data = answer.get("data")
+                return data if isinstance(data, dict) else {}
             message_text = str(answer.get("message", ""))
             if error in TOKEN_INVALID and not refreshed:
                 token = await self.refresh(stale=token)
@@ -155,9 +182,12 @@ class ZaloClient:
         return str(answer["access_token"]), str(answer["refresh_token"]), seconds
 
     async def _post_json(self, url: str, body: dict, token: str) -> dict:
+        return await self._post(url, token, json=body)
+
+    async def _post(self, url: str, token: str, **body: Any) -> dict:
         try:
             async with self.session.post(
-                url, json=body, headers={"access_token": token}, timeout=aiohttp.ClientTimeout(total=15)
+                url, headers={"access_token": token}, timeout=aiohttp.ClientTimeout(total=15), **body
             ) as response:
                 raw = await response.read()
                 status = response.status

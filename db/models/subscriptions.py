@@ -12,6 +12,9 @@ from db.models.base import Base, utcnow
 from db.models.dossiers import AGENCY_CODE, UTCDateTime
 
 LEVELS = ("satisfied", "neutral", "unsatisfied")  # Hài lòng / Bình thường / Không hài lòng
+# Counted as satisfied in the reports: "Rất hài lòng" or "Hài lòng" (issue #12). The bot asks the three
+# levels above; "very_satisfied" (Rất hài lòng, the top of the customary scale) counts if a source stores it.
+SATISFIED_LEVELS = ("very_satisfied", "satisfied")
 
 
 class DossierSubscription(Base):

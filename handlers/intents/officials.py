@@ -22,7 +22,8 @@ from db.models.officials import Official
 from db.officials_repo import active_officials, official_for_chat, redeem_invite, responsible, set_muted
 from db.outbox_repo import Planned
 from db.reminder_repo import plan_reminders, reminder_at
-from db.scoped_dossiers import dossier_for, due_for, month_stats_for, overdue_for
+from db.report_repo import month_stats_for
+from db.scoped_dossiers import dossier_for, due_for, overdue_for
 from db.subscriptions_repo import subscribers
 from handlers.official_view import detail_reply, dossier_item, list_reply, month_view, nudge_reply, stats_reply
 from handlers.quiet_hours import allowed_from

@@ -1,7 +1,7 @@
 """A local fake of the Telegram Bot API (``{base}/bot<TOKEN>/<method>``) for python-telegram-bot.
 
 It answers the methods the service calls with valid objects, records every call (method and
-decoded parameters), and can answer 429 (with ``retry_after``), 403 or 400 on demand, or delay
+decoded parameters; an uploaded file as its bytes), and can answer 429 (with ``retry_after``), 403 or 400 on demand, or delay
 its answers (a message still in flight).
 """
 
@@ -79,6 +79,11 @@ class FakeBotApi:
     def texts(self, chat_id: str | int | None = None) -> list[str]:
         return [p["text"] for p in self.sent(chat_id)]
 
+    def photos(self, chat_id: str | int | None = None) -> list[dict[str, Any]]:
+        """The parameters of every successful sendPhoto (to one chat): ``photo`` is the uploaded bytes."""
+        return [c.params for c in self.calls if c.method == "sendPhoto" and not c.params.get("_failed")
+                and (chat_id is None or str(c.params.get("chat_id")) == str(chat_id))]
+
     def called(self, method: str) -> list[dict[str, Any]]:
         return [c.params for c in self.calls if c.method == method]
 
@@ -112,10 +117,12 @@ class FakeBotApi:
         if request.content_type == "application/json":
             data = await request.json()
             return dict(data or {})
-        form = await request.post()
+        form = await request.post()  # form-encoded, or multipart when a file is attached (sendPhoto)
         params: dict[str, Any] = {}
         for key, value in form.items():
-            if isinstance(value, str) and value[:1] in "[{":
+            if isinstance(value, web.FileField):
+                value = value.file.read()  # the file's bytes
+            elif isinstance(value, str) and value[:1] in "[{":
                 try:
                     value = json.loads(value)
                 except ValueError:
@@ -156,6 +163,17 @@ class FakeBotApi:
 
     async def _m_editMessageText(self, params):
         return self._message(params)
+
+    async def _m_sendPhoto(self, params):
+        photo = params.get("photo")
+        size = len(photo) if isinstance(photo, bytes) else 0  # a file id or a URL otherwise
+        message = self._message(params, text="")
+        del message["text"]
+        message["photo"] = [{"file_id": f"photo{message['message_id']}", "file_unique_id": f"u{message['message_id']}",
+                             "width": 1600, "height": 960, "file_size": size}]
+        if params.get("caption"):
+            message["caption"] = params["caption"]
+        return message
 
     async def _m_getUpdates(self, params):
         timeout = float(params.get("timeout") or 0)

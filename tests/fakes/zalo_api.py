@@ -1,5 +1,6 @@
-"""A local fake of Zalo's OA API v3 (``/v3.0/oa/message/cs``) and OAuth server
-(``/v4/oa/access_token``), answering like Zalo does: HTTP 200 with an ``error`` field.
+"""A local fake of Zalo's OA API v3 (``/v3.0/oa/message/cs``, ``/v2.0/oa/upload/image``) and OAuth
+server (``/v4/oa/access_token``), answering like Zalo does: HTTP 200 with an ``error`` field. An image
+message must name an attachment uploaded before.
 
 Tokens are checked for real: a send with an unknown access token gets -216; each refresh token
 works once and rotates. Other errors (-230, -32, ...) are scripted per call.
@@ -37,6 +38,7 @@ class FakeZalo:
         self.valid_access = {access_token}
         self.valid_refresh = {refresh_token}
         self.sends: list[Sent] = []
+        self.uploads: dict[str, bytes] = {}  # attachment_id → the uploaded image
         self.refreshes: list[dict[str, str]] = []
         self.scripted: list[int] = []  # error codes for the next sends, in order
         self.on_send: Callable[[str], Awaitable[None]] | None = None  # sees the token of each send
@@ -44,6 +46,7 @@ class FakeZalo:
         self._ids = itertools.count(1)
         app = web.Application()
         app.router.add_post("/v3.0/oa/message/cs", self._send)
+        app.router.add_post("/v2.0/oa/upload/image", self._upload)
         app.router.add_post("/v4/oa/access_token", self._oauth)
         self.server = LocalServer(app)
 
@@ -67,6 +70,32 @@ class FakeZalo:
     def texts(self, user_id: str | None = None) -> list[str]:
         return [s.message.get("text", "") for s in self.delivered(user_id)]
 
+    def images(self, user_id: str | None = None) -> list[tuple[bytes, str]]:
+        """(the image's bytes, its caption) of every image message delivered (to one user)."""
+        found = []
+        for sent in self.delivered(user_id):
+            payload = (sent.message.get("attachment") or {}).get("payload") or {}
+            if payload.get("template_type") == "media":
+                for element in payload.get("elements") or []:
+                    found.append((self.uploads[element["attachment_id"]], sent.message.get("text", "")))
+        return found
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """``/v2.0/oa/upload/image``: multipart ``file``, an image of at most 1 MB."""
+        token = request.headers.get("access_token", "")
+        form = await request.post()
+        upload = form.get("file")
+        if token not in self.valid_access:
+            return web.json_response({"error": -216, "message": "Access token is invalid"})
+        if not isinstance(upload, web.FileField):
+            return web.json_response({"error": -201, "message": "file is missing"})
+        data = upload.file.read()
+        if len(data) > 1024 * 1024 or upload.content_type not in ("image/png", "image/jpeg"):
+            return web.json_response({"error": -201, "message": "image must be jpg/png up to 1MB"})
+        attachment = f"att{len(self.uploads) + 1}"
+        self.uploads[attachment] = data
+        return web.json_response({"error": 0, "message": "Success", "data": {"attachment_id": attachment}})
+
     async def _send(self, request: web.Request) -> web.Response:
         raw = await request.read()
         body = json.loads(raw)
@@ -80,12 +109,20 @@ class FakeZalo:
             error = self.scripted.pop(0)
             message = {-230: "User has not interacted with the OA in the last 7 days",
                        -32: "Request limit exceeded", -213: "User has not followed OA"}.get(error, "error")
+        elif not self._attachments_known(body["message"]):
+            error, message = -201, "attachment_id not found"
         else:
             error, message = 0, "Success"
         self.sends.append(Sent(user_id, body["message"], token, error, raw))
         if error:
             return web.json_response({"error": error, "message": message})
         return web.json_response({"error": 0, "message": "Success", "data": {"message_id": f"m{next(self._ids)}", "user_id": user_id}})
+
+    def _attachments_known(self, message: dict[str, Any]) -> bool:
+        payload = (message.get("attachment") or {}).get("payload") or {}
+        if payload.get("template_type") != "media":
+            return True
+        return all(e.get("attachment_id") in self.uploads for e in payload.get("elements") or [])
 
     async def _oauth(self, request: web.Request) -> web.Response:
         form = await request.post()

@@ -97,6 +97,20 @@ def test_notes_and_headings_printed_as_documents_are_not_documents():
     assert groups[1].title.startswith("Hồ sơ chứng minh nhân thân") and groups[1].items[0].name == "Bản sao giấy khai sinh"
 
 
+def test_an_instruction_for_a_case_or_a_moment_without_a_count_is_a_note():
+    group = DocumentGroup(items=[
+        Document(name="Đơn đăng ký (Mẫu số 01)", originals=1),
+        Document(name="Trong trường hợp nộp bằng hình thức trực tuyến thì tổ chức gửi bản chính Giấy đăng ký qua "
+                      "đường bưu điện."),
+        Document(name="Khi các cơ quan quản lý nhà nước hoàn thành việc kết nối, chia sẻ dữ liệu thì không được yêu "
+                      "cầu người đề nghị cung cấp hồ sơ giấy."),
+        Document(name="Khi cần, bản sao hợp đồng lao động", copies=1),  # counted: a document, whatever its words
+    ])
+    (tidy,) = tidy_documents([group])
+    assert [d.name for d in tidy.items] == ["Đơn đăng ký (Mẫu số 01)", "Khi cần, bản sao hợp đồng lao động"]
+    assert [n[:14] for n in tidy.notes] == ["Trong trường h", "Khi các cơ qua"]
+
+
 def test_legal_numbers_are_whole_and_listed_once():
     docs = unique_legal([LegalDoc(code="136/2025/NĐ-CPQUY", name="ĐỊNH VỀ PHÂN CẤP"), LegalDoc(code="118/2025/NĐ-C"),
                          LegalDoc(code="Luật 33/2009/QH12"), LegalDoc(code="33/2009/QH12", name="Luật Ngân hàng")])

@@ -528,3 +528,11 @@ def test_methods_the_record_s_own_text_names_beyond_its_channel_rows():
                                      steps=["Bước 3: Trả kết quả trực tiếp hoặc qua dịch vụ bưu chính.",
                                             "Bước 1: Cá nhân nộp thuế trực tuyến."])
     assert only_result.other_methods == []
+
+
+def test_portal_raw_legal_cell_ends_where_the_pages_next_section_is_run_into_it():
+    from knowledge.catalogue.importers.portal_raw import parse_legal_basis
+
+    docs = parse_legal_basis("Tên văn bản pháp lýMã văn bảnNghị quyết 56/2010/QH1256/2010/QH12Cơ quan thực hiện"
+                             "Tòa án nhân dân tỉnh, thành phố trực thuộc trung ương")
+    assert docs == [{"code": "56/2010/QH12", "name": "Nghị quyết 56/2010/QH12"}]

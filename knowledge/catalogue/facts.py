@@ -61,9 +61,11 @@ _NOTE = re.compile(
     # what the agency does, and within what time ("Cơ quan chủ quản xác nhận … trong vòng 15 …")
     r"(?:cơ quan|ủy ban|ubnd|sở|phòng|bộ phận)\b.{0,150}\btrong (?:vòng|thời hạn)\s+\d)",
     re.IGNORECASE)
-# An instruction for a case, without a count of its own ("Trường hợp gửi hồ sơ qua bưu chính thì
-# phải gửi kèm…"): a note, not a document.
-_CONDITIONAL = re.compile(r"^(?:trường hợp|nếu)\b.{3,}?\sthì\s", re.IGNORECASE)
+# An instruction for a case or a moment, without a count of its own ("Trường hợp gửi hồ sơ qua bưu
+# chính thì phải gửi kèm…", "Khi các cơ quan … hoàn thành việc kết nối … không được yêu cầu …"):
+# a note, not a document.
+_CONDITIONAL = re.compile(r"^(?:trong\s+)?(?:trường hợp|nếu)\b.{3,}?\sthì\s"
+                          r"|^(?:khi|sau khi)\s.{20,}?\b(?:không được|phải|được)\s", re.IGNORECASE)
 _HEADING = re.compile(r"(?:gồm|bao gồm|các giấy tờ sau(?: đây)?|như sau|sau đây)\s*:?\s*$|:\s*$", re.IGNORECASE)
 _RESIDUE = re.compile(r"^[\s;,.:)\]}\-–•*+]+")
 _NOTE_TITLE = re.compile(r"^\W*(lưu ý|ghi chú|chú ý|số (?:lượng|bộ) hồ sơ)\b", re.IGNORECASE)

@@ -330,11 +330,16 @@ _BARE_CELL = re.compile(rf"^({_KINDS})\s?(\d{{1,4}})(?=[A-ZĐ])")
 _NAMED_LAW = re.compile(rf"(?<=[.;])\s?({_KINDS} [^.;\d]{{2,60}}(?:\d{{4}})?)$")
 
 
+_NEXT_SECTION = re.compile(r"(?<=\S)(?:Cơ quan thực hiện|Cơ quan có thẩm quyền|Yêu cầu, điều kiện|Trình tự thực hiện"
+                           r"|Thành phần hồ sơ|Kết quả thực hiện|Đối tượng thực hiện)(?=\S)")
+
+
 def parse_legal_basis(text: str) -> list[dict]:
     """Title and number cells glued: "...Luật Hộ tịch123/2015/NĐ-CPNghị định..." — a number ends an
     entry when it is glued to the title before it or to the next title after it."""
     text = tidy(text)
     text = text[len(_LAW_HEADER):] if text.startswith(_LAW_HEADER) else text
+    text = _NEXT_SECTION.split(text, 1)[0]  # the page's next section run into the cell ("…QH12Cơ quan thực hiện…")
     if not text_or_empty(text):
         return []
     docs, pos = [], 0

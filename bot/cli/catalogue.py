@@ -1,20 +1,25 @@
-"""``motcua catalogue import|sync``: fill the configured database with the procedure catalogue."""
+"""``motcua catalogue import|sync|check``: fill the configured database with the procedure catalogue.
+
+Its libraries (rich, the importers, the database) are imported inside the commands: ``--help``
+stays as fast as the other commands'."""
 
 from __future__ import annotations
 
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from yarl import URL
 
 from bot.cli.common import open_database, run
-from db.catalogue_repo import UpsertStats, count_procedures, upsert_procedures
-from knowledge.catalogue.importers import ImportReport, import_paths
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from db.catalogue_repo import UpsertStats
+    from knowledge.catalogue.importers import ImportReport
 
 
 @click.group("catalogue")
@@ -23,10 +28,15 @@ def catalogue_group() -> None:
 
 
 def _console() -> Console:
+    from rich.console import Console
+
     return Console(soft_wrap=True)
 
 
 def _progress() -> Progress:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     # On stderr, and only drawn on a terminal: the summary on stdout stays clean for scripts.
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                     console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty())
@@ -38,6 +48,8 @@ def _stored_line(stats: UpsertStats) -> str:
 
 
 def print_import_summary(console: Console, report: ImportReport, stats: UpsertStats | None, seconds: float) -> None:
+    from rich.table import Table
+
     table = Table(title="Nguồn / Sources")
     for column in ("nguồn / source", "đọc / read", "dùng / used", "bị thay / superseded"):
         table.add_column(column, justify="left" if column.startswith("nguồn") else "right")
@@ -70,6 +82,9 @@ def import_command(paths: tuple[Path, ...]) -> None:
 
     Idempotent: importing the same files again changes nothing; a record from a poorer source never
     replaces a richer one. Exits non-zero only when nothing usable was found."""
+    from db.catalogue_repo import upsert_procedures
+    from knowledge.catalogue.importers import import_paths
+
     console = _console()
     started = time.perf_counter()
     with _progress() as bar:
@@ -93,11 +108,15 @@ def import_command(paths: tuple[Path, ...]) -> None:
 
 def _safe_url(url: str) -> str:
     """The URL without its password, for printing."""
+    from yarl import URL
+
     parsed = URL(url)
     return str(parsed.with_password("***")) if parsed.password else url
 
 
 def _http_url(_ctx, _param, value: str) -> str:
+    from yarl import URL
+
     try:
         url = URL(value)
     except (ValueError, TypeError):
@@ -121,7 +140,10 @@ def sync_command(base_url: str, concurrency: int, codes_file, timeout: float, re
     """Đồng bộ từ API / Sync procedures from a portal-API endpoint (resumable).
 
     See bot/catalogue_sync.py for the endpoint contract."""
+    from rich.table import Table
+
     from bot.catalogue_sync import SyncOptions, sync_catalogue  # aiohttp only for this command
+    from db.catalogue_repo import count_procedures
 
     console = _console()
     codes = [line.strip() for line in codes_file if line.strip() and not line.startswith("#")] if codes_file else None
@@ -171,6 +193,8 @@ def check_command(as_json: bool, sample: int | None, seed: int) -> None:
     import json
     import random
     import statistics
+
+    from rich.table import Table
 
     from bot.preview import preview
     from bot.wiring import core_deps

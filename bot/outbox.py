@@ -143,6 +143,7 @@ class OutboxDispatcher:
             for n, row in enumerate(chat_rows):
                 await self._pace(row.channel, row.chat_id)  # waiting for the chat's pace holds no slot
                 async with self._slots:
+                    self._last_send[(row.channel, row.chat_id)] = time.monotonic()  # the pace counts from the send
                     if self.stopping or time.monotonic() > deadline:
                         await release(self.db, [r.id for r in chat_rows[n:]], token)
                         return

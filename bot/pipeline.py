@@ -103,6 +103,7 @@ class Pipeline:
         self._accepting = Batcher(self._accept_batch)
         self._finishing = Batcher(self._finish_batch)
         self._inflight: set[asyncio.Task] = set()
+        self._sending: set[asyncio.Task] = set()  # replies being sent (their inbox rows are done)
         self._reserved = 0  # slots promised to rows being claimed as they are accepted
         # Rows accepted here and not claimed yet (behind their chat's row in flight, or no free
         # slot): a finished row wakes the worker only then. Other replicas' rows: the poll finds them.
@@ -181,6 +182,8 @@ class Pipeline:
                     log.warning("inbox claim failed: %r", exc)
                     self.service.metrics.errors.labels("service", "inbox_claim").inc()
                 self._queued = max(0, self._queued - len(rows)) if rows or self._inflight else 0
+                if len(rows) == free:  # a full claim: more may be waiting (a backlog, another replica's)
+                    self._queued = max(self._queued, 1)
                 self._start(rows)
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
             await asyncio.wait(waiters, timeout=self.poll, return_when=asyncio.FIRST_COMPLETED)
@@ -189,6 +192,8 @@ class Pipeline:
         self.running = False
         if self._inflight:
             await asyncio.wait(list(self._inflight), timeout=30)
+        if self._sending:
+            await asyncio.wait(list(self._sending), timeout=30)
 
     def _start(self, rows: list[InboxMessage]) -> None:
         for row in rows:
@@ -236,14 +241,28 @@ class Pipeline:
             return
         dispatcher = self.service.dispatcher
         if sending and dispatcher is not None:
-            # Claimed in the settling transaction: sent from here (a failure is planned again and
-            # retried by the dispatcher's rounds, like any outbox row).
-            await dispatcher.send_claimed(sending, self._sending_token)
-        elif caps.can_push and dispatcher is not None:
+            # Claimed in the settling transaction: sent by a task of its own, so that this inbox slot
+            # answers the next message while the reply waits for a send slot, the chat's pace or the
+            # platform's retry_after (a failure is planned again and retried by the dispatcher).
+            task = asyncio.get_running_loop().create_task(self._send(dispatcher, sending, row), name=f"reply {row.id}")
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+            return
+        if caps.can_push and dispatcher is not None:
             dispatcher.wake.set()  # the chat has an earlier message still to go: the dispatcher's turn
-        received = row.received_at
-        if received is not None:
-            self.service.metrics.latency.labels(incoming.channel).observe(max(0.0, (utcnow() - received).total_seconds()))
+        self._observe(row)
+
+    async def _send(self, dispatcher, rows: list, row: InboxMessage) -> None:
+        try:
+            await dispatcher.send_claimed(rows, self._sending_token)
+        except Exception:  # the rows stay claimed: their lease runs out and the dispatcher sends them
+            log.exception("the reply to inbox row %s could not be sent now", row.id)
+        self._observe(row)
+
+    def _observe(self, row: InboxMessage) -> None:
+        if row.received_at is not None:
+            seconds = max(0.0, (utcnow() - row.received_at).total_seconds())
+            self.service.metrics.latency.labels(row.channel).observe(seconds)
 
     async def _finish_batch(self, items: list[Finished]) -> list[tuple[bool, list]]:
         dispatcher = self.service.dispatcher

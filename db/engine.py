@@ -36,7 +36,8 @@ class _WriterLock:
     The turn is a ``threading.Lock``: ``Database.run_write`` takes it in its worker thread, only
     for as long as SQLite works; the async transactions (``begin``, ``transaction``) take it for
     their whole block, one task after another (``_queue``), reentrant within a task, so a
-    repository that opens a transaction inside another one's cannot deadlock."""
+    repository that opens a transaction inside another one's cannot deadlock. A grouped write
+    (``db.batch``) flushes in a task of its own: never await one while holding a transaction."""
 
     def __init__(self) -> None:
         self.turn = threading.Lock()

@@ -43,8 +43,10 @@ def province_level(agency_code: str) -> bool:
 
 
 def sees(official: Official, item: Feedback) -> bool:
-    if item.agency_code and covers(official.agency_code, item.agency_code):
-        return True
+    """An item of an agency: the officials whose agency covers it (its province's included). An
+    item of no agency: the province-level officials. Never another province's or a ministry's item."""
+    if item.agency_code:
+        return covers(official.agency_code, item.agency_code)
     return item.routed_province and province_level(official.agency_code)
 
 
@@ -55,6 +57,9 @@ def route(officials: Sequence[OfficialWithChats], agency_code: str | None) -> tu
         found = responsible(linked, agency_code)
         if found:
             return found, False
+        # Nobody of the agency itself: the province-level officials over it, and only those.
+        return [o for o in linked if province_level(o.official.agency_code)
+                and covers(o.official.agency_code, agency_code)], True
     return [o for o in linked if province_level(o.official.agency_code)], True
 
 
@@ -154,8 +159,8 @@ async def _open_agencies(session: AsyncSession) -> list[str]:
 def _scope(official: Official, codes: Sequence[str]):
     mine = [c for c in codes if covers(official.agency_code, c)]
     clauses = [Feedback.agency_code.in_(mine)] if mine else []
-    if province_level(official.agency_code):
-        clauses.append(Feedback.routed_province.is_(True))
+    if province_level(official.agency_code):  # items of no agency (those of an agency: covered above)
+        clauses.append(and_(Feedback.routed_province.is_(True), Feedback.agency_code.is_(None)))
     return or_(*clauses) if clauses else None
 
 

@@ -440,7 +440,7 @@ def build_view(p: Procedure, variants: list[Procedure] = (), full: bool = False,
     must not change the view it gets."""
     key = (id(p), tuple(v.code for v in variants), full, today, case, tuple(sections))
     kept = _views.get(key)
-    if kept is not None and kept[0] is p:  # the same object, not another one at a recycled id
+    if kept is not None:  # the entry holds its record, so no other object can have that id
         _views.move_to_end(key)
         return kept[1]
     view = _compose(p, variants, full, today, case, tuple(sections))

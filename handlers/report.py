@@ -70,8 +70,9 @@ async def monthly_report(db: Database, month: Month, *, now: datetime, agency: s
     the ``trend_months`` months ending with it."""
     scope = await scope_for(db, agency)
     figures = await month_figures(db, month.start(tz), month.end(tz), now=now, scope=scope)
-    earlier = [month.shifted(-n) for n in range(trend_months - 1, 0, -1)]
-    earlier = [m for m in earlier if m.year >= MIN_YEAR]
+    # The trend's months before the calendar's first year do not exist (Month refuses them).
+    back = min(trend_months - 1, (month.year - MIN_YEAR) * 12 + month.month - 1)
+    earlier = [month.shifted(-n) for n in range(back, 0, -1)]
     totals = await trend(db, [(m.start(tz), m.end(tz)) for m in earlier], now=now, scope=scope)
     months = [(m.label, t) for m, t in zip(earlier, totals)] + [(month.label, figures.total)]
     return Report(month, figures, months)

@@ -407,3 +407,24 @@ async def test_a_chat_files_at_most_five_a_day_and_forged_buttons_are_harmless(s
         await other.press(payload)
         assert other.text.strip() and "Mã theo dõi" not in other.text, payload
     assert len(await list_feedback(seeded.db)) == 5
+
+
+def test_another_provinces_or_a_ministrys_officials_never_see_or_get_an_item():
+    from db.feedback_repo import route, sees
+    from db.models.feedback import Feedback
+    from db.models.officials import Official, OfficialChat
+    from db.officials_repo import OfficialWithChats
+
+    def official(code: str) -> OfficialWithChats:
+        return OfficialWithChats(Official(agency_code=code, name=code), [OfficialChat(channel="telegram", chat_id=code)])
+
+    province, other_province, ministry = (official(c) for c in ("000.00.00.H26", "000.00.00.H29", "000.00.00.G01"))
+    everyone = [province, other_province, ministry]
+    # An agency with no official of its own: its province's officials only.
+    told, _ = route(everyone, "000.00.22.H26")
+    assert told == [province]
+    item = Feedback(agency_code="000.00.22.H26", routed_province=True)
+    assert [o for o in everyone if sees(o.official, item)] == [province]
+    # No agency at all: the province-level officials.
+    loose = Feedback(agency_code=None, routed_province=True)
+    assert sees(province.official, loose) and not sees(official("000.00.22.H26").official, loose)

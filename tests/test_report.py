@@ -273,3 +273,13 @@ def test_month_bounds_are_vietnam_midnights():
     assert march.start().isoformat() == "2026-03-01T00:00:00+07:00" and march.end() == Month(2026, 4).start()
     assert Month(2026, 1).shifted(-1) == Month(2025, 12) and Month(2025, 12).shifted(13) == Month(2027, 1)
     assert Month.of(at("2026-03-31T23:30:00")) == march and Month.of(datetime.fromisoformat("2026-03-31T17:30:00+00:00")) == Month(2026, 4)
+
+
+async def test_a_month_at_the_calendars_start_has_a_shorter_trend_not_an_error(db):
+    from datetime import datetime, timezone
+
+    from handlers.report import monthly_report
+    from knowledge.months import Month
+
+    report = await monthly_report(db, Month(2000, 3), now=datetime(2026, 12, 3, tzinfo=timezone.utc))
+    assert [label for label, _ in report.months] == ["01/2000", "02/2000", "03/2000"]

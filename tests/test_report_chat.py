@@ -194,3 +194,19 @@ def test_zalo_sends_a_long_text_or_buttons_after_the_image():
     assert long[0] == {"image": png, "text": ""} and len(long) >= 3 and all(len(m["text"]) <= 2000 for m in long)
     buttons = messages_for(Reply(text="Biểu đồ", image=png, buttons=(Button("Chi tiết", payload="x:1"),)))
     assert buttons[0] == {"image": png, "text": ""} and buttons[1]["attachment"]["payload"]["buttons"]
+
+
+async def test_an_image_zalo_refuses_for_good_still_delivers_its_figures(deps, sqlite_url):
+    zalo = await FakeZalo(app_id=APP_ID, app_secret=APP_SECRET, access_token="access-0", refresh_token="refresh-0").start()
+    settings = Settings(database_url=sqlite_url, zalo_app_id=APP_ID, zalo_oa_secret_key=OA_SECRET,
+                        zalo_app_secret=APP_SECRET, zalo_access_token="access-0", zalo_refresh_token="refresh-0",
+                        zalo_api_base=zalo.url, zalo_oauth_base=zalo.url, reminder_sweep_seconds=0)
+    user = "5521772797175877301234568"
+    too_big = PNG_SIGNATURE + bytes(2 * 1024 * 1024)  # over Zalo's 1 MB
+    try:
+        async with running_service(settings, deps=deps) as running:
+            channel = running.service.channels["zalo"]
+            await channel.send(user, [Reply(text="📊 Báo cáo tháng 03/2026: 12 hồ sơ, 11 đúng hạn", image=too_big)])
+    finally:
+        await zalo.stop()
+    assert zalo.images(user) == [] and zalo.texts(user) == ["📊 Báo cáo tháng 03/2026: 12 hồ sơ, 11 đúng hạn"]

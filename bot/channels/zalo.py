@@ -27,7 +27,7 @@ from aiohttp import web
 from bot.channels.base import Accepted, Rejected, WebhookChannel
 from bot.channels.zalo_api import CHANNEL, ZaloClient
 from bot.config import Settings
-from bot.delivery import DeliveryError
+from bot.delivery import DeliveryError, PermanentDeliveryError
 from bot.service import Service
 from bot.split import split_text
 from db.channels_repo import load_zalo_token
@@ -176,14 +176,23 @@ class ZaloChannel(WebhookChannel):
                     continue
                 try:
                     if "image" in message:  # uploaded at each attempt: an attachment id is not kept
-                        attachment = await self.client.upload_image(message["image"])
-                        message = image_message(attachment, message["text"])
-                    await self.client.send_message(user_id, message)
+                        message = await self._image_or_text(message)
+                    if message is not None:
+                        await self.client.send_message(user_id, message)
                 except DeliveryError as exc:
                     exc.parts_sent = sent
                     raise
                 sent += 1
                 self.service.metrics.messages_out.labels(CHANNEL).inc()
+
+    async def _image_or_text(self, message: dict[str, Any]) -> dict[str, Any] | None:
+        """The image message; when Zalo refuses the image for good (over 1 MB, a format it does not
+        take), its caption alone — the figures still reach the official — or nothing."""
+        try:
+            return image_message(await self.client.upload_image(message["image"]), message["text"])
+        except PermanentDeliveryError as exc:
+            log.warning("zalo: image refused (%s); sending its text only", exc)
+            return messages_for(Reply(text=message["text"]))[0] if message["text"] else None
 
     def verify(self, request: web.Request, raw: bytes, data: Any) -> None:
         if not isinstance(data, dict):

@@ -46,24 +46,11 @@ from handlers.deps import Deps  # noqa: E402
 from knowledge.catalogue.bundled import load_bundled  # noqa: E402
 from knowledge.channels import capabilities  # noqa: E402
 from scratch_db import scratch_database  # noqa: E402  (bench/, the script's directory)
-from tests.fuzz_inputs import harvest, message, vocabulary  # noqa: E402
+from tests.fuzz_inputs import LoggedErrors, harvest, message, vocabulary  # noqa: E402
 from tests.official_data import COMMUNE, DISTRICT, official, seed, standard_dossiers  # noqa: E402
 
 CHANNELS = tuple(RENDER)  # every channel a reply can be rendered for
 OFFICIALS = [("telegram", "701"), ("zalo", "702")]
-OURS = {"bot", "handlers", "db", "knowledge"}
-
-
-class Caught(logging.Handler):
-    """Errors our code logs: the core logs the exception it turned into the "busy" reply."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.name.split(".")[0] in OURS:
-            self.records.append(record)
 
 
 def questions() -> list[str]:
@@ -117,7 +104,7 @@ async def run(db: Database, args) -> None:
     print(f"{len(vocab.questions)} questions to mutate, {len(vocab.payloads)} real buttons' payloads to forge, "
           f"seed {args.seed}", flush=True)
 
-    caught = Caught()
+    caught = LoggedErrors()
     root = logging.getLogger()
     root.addHandler(caught)
     root.setLevel(logging.ERROR)  # nothing printed: counted here

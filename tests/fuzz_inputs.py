@@ -10,6 +10,7 @@ are forged (real prefixes and codes, with digits of other scripts, huge numbers,
 
 from __future__ import annotations
 
+import logging
 import random
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -307,3 +308,22 @@ def message(rng: random.Random, vocab: Vocabulary) -> Message:
         return Message("dossier", dossier_code(rng, vocab))
     probe = rng.choice(vocab.probes)
     return Message("probe", rng.choice(MUTATIONS)(probe, rng) if rng.random() < 0.5 else probe)
+
+
+OURS = {"bot", "handlers", "db", "knowledge"}
+
+
+class LoggedErrors(logging.Handler):
+    """The errors our code logs (the core logs the exception it turned into the "busy" reply;
+    aiohttp logs a request that is not HTTP, a 400, as an error: not ours)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.split(".")[0] in OURS:
+            self.records.append(record)
+
+    def report(self) -> str:  # printable: a message may hold the lone surrogates it was sent
+        return "\n".join(self.format(r) for r in self.records).encode("utf-8", "backslashreplace").decode()

@@ -42,7 +42,16 @@ from knowledge.channels import capabilities
 from tests.fakes.service import running_service
 from tests.fakes.telegram_api import callback_update, text_update
 from tests.fakes.zalo_api import text_event
-from tests.fuzz_inputs import NUMBERS, ODD_DIGITS, OTHER_DECIMALS, QUESTIONS, harvest, message, vocabulary
+from tests.fuzz_inputs import (
+    NUMBERS,
+    ODD_DIGITS,
+    OTHER_DECIMALS,
+    QUESTIONS,
+    LoggedErrors,
+    harvest,
+    message,
+    vocabulary,
+)
 from tests.official_data import COMMUNE, DISTRICT, official, seed, standard_dossiers
 from tests.test_telegram import HEADERS as TELEGRAM_HEADERS
 from tests.test_telegram import settings_for as telegram_settings
@@ -130,28 +139,12 @@ web_bodies = st.one_of(web_templates, mutated(web_templates), json_values)
 
 
 # --- checks ---------------------------------------------------------------------------------------
-OURS = {"bot", "handlers", "db", "knowledge"}
-
-
-class _Failures(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.name.split(".")[0] in OURS:  # aiohttp logs a request that is not HTTP (a 400) as an error
-            self.records.append(record)
-
-    def report(self) -> str:  # printable: a message may hold the lone surrogates it was sent
-        return "\n".join(self.format(r) for r in self.records).encode("utf-8", "backslashreplace").decode()
-
-
 @contextmanager
 def no_failures_logged():
     """Fails when our code logs an error meanwhile: the core turns its own exceptions into the
     "busy" reply, the pipeline into a failed inbox row, so they are seen here (an exception the
     application does not catch is a 500: the status says so)."""
-    failures = _Failures()
+    failures = LoggedErrors()
     failures.setFormatter(logging.Formatter("%(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(failures)

@@ -23,8 +23,8 @@
 Guarantee: **at-least-once after the 200.** A crash leaves the rows being answered "working";
 they are claimed again when their lease runs out. Their replies were not planned (that happens in
 the same transaction as "done"), so they are not doubled by it — the only duplicates are the
-outbox messages in flight (at most the worker's and the dispatcher's concurrency). What is held in memory is at most
-one claimed batch: a burst waits in the database.
+sends in flight, the worker's and the dispatcher's together (at most the dispatcher's concurrency: they
+share its send slots). What is held in memory is at most one claimed batch: a burst waits in the database.
 """
 
 from __future__ import annotations

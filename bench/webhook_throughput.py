@@ -47,6 +47,7 @@ from bot.config import Settings  # noqa: E402
 from bot.wiring import core_deps  # noqa: E402
 from db.catalogue_repo import upsert_procedures  # noqa: E402
 from db.engine import Database  # noqa: E402
+import knowledge.search  # noqa: E402
 from knowledge.catalogue.importers import import_paths  # noqa: E402
 from telegram.ext import Application  # noqa: E402
 from telegram.request import HTTPXRequest  # noqa: E402
@@ -188,7 +189,11 @@ async def main() -> None:
     parser.add_argument("--database-url", help="motcua's database (default: a fresh SQLite file, as a fresh install)")
     parser.add_argument("--catalogue", type=Path, help="import this catalogue folder (e.g. the national one) into "
                         "each fresh SQLite database first; default: the bundled procedures only")
+    parser.add_argument("--cold", action="store_true", help="every question analysed and searched afresh "
+                        "(no question cache: each message as if nobody had asked it before)")
     args = parser.parse_args()
+    if args.cold:
+        knowledge.search.QUESTIONS_KEPT = 0
     context = multiprocessing.get_context("spawn")
     ours_end, load_end = context.Pipe()
     load = context.Process(target=load_process, args=(load_end, args.messages, args.users), daemon=True)

@@ -60,6 +60,7 @@ AGE_MISMATCH = 0.5
 ACTION_MATCH = 1.2  # the name does what the situation asks ("bị mất" and "Cấp lại …")
 ACTION_MISMATCH = 0.75  # it does something else ("bị mất" and "Cấp đổi …")
 RECORDS_DECODED = 512  # records kept decoded (the ones being answered about)
+CANDIDATES = 200  # documents ranked in full per question (the rest cannot reach the top)
 COVERAGE_FLOOR = 0.5  # a name the question does not explain at all keeps this share of its score
 ALIAS_COVERAGE = 0.9  # an everyday name explained in full explains the procedure a little less than
 # its official name would: the citizen who adds "ở khu vực biên giới" to "đăng ký kết hôn" means
@@ -239,17 +240,35 @@ class SearchIndex:
         self.rare_idf = math.log(1 + (n - 0.5) / 1.5)  # a term found in one record: the unit of scores
         self._name_pairs = frozenset(name_pairs)
         self._name_words = frozenset(k for fields in per_doc for k in fields["name"] if " " not in k)
-        # What names each document, its official name and its everyday names, as (term, idf) pairs
-        # with their idf total: the coverage factor's input, computed once.
-        self._titles: list[list[tuple[tuple[tuple[str, float], ...], float]]] = []
-        for p in records:
-            titles = []
-            for title in (p.name, *aliases.get(p.code, ())):
-                pairs = tuple((t, float(self._idf[self._term[t]])) for t in {recall(w) for w in words(title)}
-                              if t in self._term)
-                if pairs:
-                    titles.append((pairs, sum(idf for _, idf in pairs)))
-            self._titles.append(titles)
+        # What names each document, its official name and its everyday names: for the coverage
+        # factor, each title's terms with their share of its idf total (an everyday name's shares
+        # scaled by ALIAS_COVERAGE), inverted (term -> titles), so that a question's coverage of
+        # every name is a few vector additions; titles are numbered in document order.
+        title_entries: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        title_doc: list[int] = []
+        self._title_sets: list[list[frozenset[str]]] = []
+        for d, p in enumerate(records):
+            sets = []
+            for alias, title in enumerate((p.name, *aliases.get(p.code, ()))):
+                terms = {t for t in {recall(w) for w in words(title)} if t in self._term}
+                if not terms:
+                    continue
+                total = sum(float(self._idf[self._term[t]]) for t in terms)
+                for t in terms:
+                    share = float(self._idf[self._term[t]]) / total * (ALIAS_COVERAGE if alias else 1.0)
+                    title_entries[t].append((len(title_doc), share))
+                title_doc.append(d)
+                sets.append(frozenset(terms))
+            self._title_sets.append(sets)
+        self._title_term = {t: i for i, t in enumerate(title_entries)}
+        tsizes = [len(v) for v in title_entries.values()]
+        self._title_term_starts = np.concatenate(([0], np.cumsum(tsizes))).astype(np.int64)
+        self._title_ids = np.array([i for v in title_entries.values() for i, _ in v], dtype=np.int32)
+        self._title_shares = np.array([w for v in title_entries.values() for _, w in v], dtype=np.float64)
+        self._title_count = len(title_doc)
+        title_doc_array = np.array(title_doc, dtype=np.int32)
+        self._titled = np.unique(title_doc_array)  # documents with a title (ascending)
+        self._titled_first = np.searchsorted(title_doc_array, self._titled)  # each one's first title
         self._unigrams = sorted(k for k in self._term if " " not in k)
 
         # How each folded name term is spelled in which names, for accent precision.
@@ -271,18 +290,32 @@ class SearchIndex:
             self._groups.append(tuple(members))
             for d in members:
                 self._group_of[d] = gid
+        self._group_array = np.array(self._group_of, dtype=np.int32)
         self._prior = [self._prior_of(p) for p in records]
         self._prior_array = np.array(self._prior, dtype=np.float64)
-        self._ages = {d: r for d, p in enumerate(records) if (r := age_range(p.name))}
-        self._actions = {d: a for d, p in enumerate(records) if (a := name_actions(p.name))}
+        # The age a name is for ("người dưới 14 tuổi"), and what its name does (cấp lại, gia hạn…),
+        # as arrays over the documents that have one.
+        ages = {d: r for d, p in enumerate(records) if (r := age_range(p.name))}
+        self._age_docs = np.fromiter(ages, dtype=np.int32, count=len(ages))
+        self._age_limits = np.array([ages[d] for d in ages], dtype=np.float64).reshape(-1, 2)
+        does = {d: a for d, p in enumerate(records) if (a := name_actions(p.name))}
+        self._has_action = np.zeros(n, dtype=bool)
+        self._has_action[list(does)] = True
+        by_action: dict[str, list[int]] = defaultdict(list)
+        for d, acts in does.items():
+            for a in acts:
+                by_action[a].append(d)
+        self._action_docs = {a: np.array(ds, dtype=np.int32) for a, ds in by_action.items()}
         # The records themselves, compressed: an answer decodes the few it shows (cached).
         self._codes = [p.code for p in records]
         self._names = [p.name for p in records]
         self._stored = [zlib.compress(p.model_dump_json().encode(), 6) for p in records]
         self._decoded: dict[int, Procedure] = {}
         self._misspelled: dict[tuple[str, str], np.ndarray | None] = {}
+        self._analysed: dict[str, Query] = {}
+        self._searched: dict[tuple[str, int], list[Hit]] = {}
 
-    _CACHES = ("_decoded", "_misspelled")  # rebuilt as questions come, never stored
+    _CACHES = ("_decoded", "_misspelled", "_analysed", "_searched")  # rebuilt as questions come, never stored
 
     def __getstate__(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if k not in self._CACHES}
@@ -333,8 +366,7 @@ class SearchIndex:
 
     def names_all(self, code: str, terms: Iterable[str]) -> bool:
         """Whether every one of ``terms`` is in the procedure's official or everyday names."""
-        titles = self._titles[self.by_code[code]]
-        return any(all(t in {k for k, _ in pairs} for t in terms) for pairs, _ in titles)
+        return any(all(t in title for t in terms) for title in self._title_sets[self.by_code[code]])
 
     # --- lookups -----------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -367,7 +399,14 @@ class SearchIndex:
     # --- search ------------------------------------------------------------------------------
     def analyse(self, text: str) -> Query:
         """The weighted terms of a question; an English one is searched in the catalogue's words
-        (``knowledge.english``), its own text kept for what is read from it (ages, actions)."""
+        (``knowledge.english``), its own text kept for what is read from it (ages, actions).
+        Kept per text (citizens ask the same questions all day): the caller must not change it."""
+        query = self._analysed.get(text)
+        if query is None:
+            query = _kept(self._analysed, text, self._analyse(text))
+        return query
+
+    def _analyse(self, text: str) -> Query:
         if (vietnamese := in_vietnamese(text)) is not None:
             query = analyse(vietnamese, self.vocabulary, self)
             query.text, query.english = text, True
@@ -390,12 +429,17 @@ class SearchIndex:
         age, as one array (0 where nothing matched): a vector sum per query term, so a common
         syllable's few thousand postings cost microseconds. ``search_query`` finishes only the
         documents that can still reach the top."""
-        scores = np.zeros(len(self._codes), dtype=np.float64)
+        docs, weights = [], []
         for key, qweight in query.weights.items():
-            entry = self._posting(key)
-            if entry is not None:
-                docs, sats, idf = entry
-                scores[docs] += (qweight * idf) * sats  # a posting lists each document once
+            i = self._term.get(key)
+            if i is not None:
+                start, end = self._starts[i], self._starts[i + 1]
+                docs.append(self._docs[start:end])
+                weights.append(self._sats[start:end] * (qweight * float(self._idf[i])))
+        if not docs:
+            return np.zeros(len(self._codes), dtype=np.float64)
+        # One pass over every posting of the question's terms.
+        scores = np.bincount(np.concatenate(docs), np.concatenate(weights), minlength=len(self._codes))
         # Accents typed by the citizen: a name with the same letters but another tone ("lái xe"
         # for "lại xe") matched only by accident.
         for key, typed in query.spelled.items():
@@ -423,18 +467,6 @@ class SearchIndex:
         cache[(key, typed)] = mask
         return mask
 
-    def _finish(self, query: Query, d: int, raw: float, found: set[str], ages: tuple[int, int] | None,
-                actions: frozenset[str]) -> float:
-        """The final score of a document from its term score: coverage of its name, the prior,
-        the age condition, the action. At most ``raw * prior * BOUND`` (the bound that prunes)."""
-        s = raw * (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * self._coverage(d, found)) * self._prior[d]
-        if ages and (limits := self._ages.get(d)):
-            # "con 14 tuổi" is not "người dưới 14 tuổi" but "người từ đủ 14 tuổi trở lên"
-            s *= AGE_MATCH if limits[0] < ages[1] and ages[0] < limits[1] else AGE_MISMATCH
-        if actions and (does := self._actions.get(d)):
-            s *= ACTION_MATCH if actions & does else ACTION_MISMATCH
-        return s
-
     def _misspelled_in_name(self, key: str, typed: str) -> frozenset[int]:
         """Documents whose name has ``key`` only in spellings the typed one cannot be."""
         spellings = self._spellings.get(key)
@@ -450,72 +482,88 @@ class SearchIndex:
                 wrong |= docs
         return wrong - right
 
-    def _coverage(self, d: int, found: set[str]) -> float:
-        """How much of its name (rarity-weighted) the question accounts for: "Đăng ký khai sinh"
-        is fully explained by "làm khai sinh cho con", "Đăng ký khai sinh cho trẻ em sinh ra ở
-        nước ngoài" only in part. The best of the official and the everyday names counts."""
-        best = 0.0
-        for n, (pairs, total) in enumerate(self._titles[d]):
-            share = sum(idf for t, idf in pairs if t in found) / total * (ALIAS_COVERAGE if n else 1.0)
-            best = max(best, share)
-        return best
+    def _coverages(self, found: set[str]) -> np.ndarray:
+        """Per document, how much of its name (rarity-weighted) the question accounts for: "Đăng
+        ký khai sinh" is fully explained by "làm khai sinh cho con", "Đăng ký khai sinh cho trẻ em
+        sinh ra ở nước ngoài" only in part. The best of the official and the everyday names counts."""
+        shares = np.zeros(self._title_count, dtype=np.float64)
+        for t in found:
+            i = self._title_term.get(t)
+            if i is not None:
+                start, end = self._title_term_starts[i], self._title_term_starts[i + 1]
+                shares[self._title_ids[start:end]] += self._title_shares[start:end]
+        coverage = np.zeros(len(self._codes), dtype=np.float64)
+        if len(self._titled):
+            coverage[self._titled] = np.maximum.reduceat(shares, self._titled_first)
+        return coverage
+
+    def _factors(self, query: Query, docs: np.ndarray) -> np.ndarray:
+        """The age condition and the action, for each of ``docs``: "con 14 tuổi" is not "người
+        dưới 14 tuổi" but "người từ đủ 14 tuổi trở lên"; "bị mất" asks for "Cấp lại …", not
+        "Cấp đổi …"."""
+        factor = np.ones(len(self._codes), dtype=np.float64)
+        if (ages := age_range(query.text)) and len(self._age_docs):
+            lo, hi = self._age_limits[:, 0], self._age_limits[:, 1]
+            factor[self._age_docs] = np.where((lo < ages[1]) & (ages[0] < hi), AGE_MATCH, AGE_MISMATCH)
+        if actions := question_actions(query.text):
+            act = np.where(self._has_action, ACTION_MISMATCH, 1.0)
+            for a in actions & self._action_docs.keys():
+                act[self._action_docs[a]] = ACTION_MATCH
+            factor *= act
+        return factor[docs]
 
     def search(self, text: str, top: int = 5) -> list[Hit]:
         return self.search_query(self.analyse(text), top)
 
     def search_query(self, query: Query, top: int = 5) -> list[Hit]:
+        # Kept for the queries ``analyse`` keeps (a query made otherwise is searched afresh).
+        if self._analysed.get(query.text) is not query:
+            return self._search(query, top)
+        hits = self._searched.get((query.text, top))
+        if hits is None:
+            hits = _kept(self._searched, (query.text, top), self._search(query, top))
+        return list(hits)
+
+    def _search(self, query: Query, top: int) -> list[Hit]:
         if query.empty:
             return []
         raw = self.scores(query)
-        found = {k for k in query.weights if " " not in k}
-        ages = age_range(query.text)
-        actions = question_actions(query.text)
-        bound = AGE_MATCH * ACTION_MATCH
-        # Finish documents in order of their best possible final score; stop when the next cannot
-        # beat the top-th group found so far (nor, then, any better member of a group above it).
-        matched = np.flatnonzero(raw > 0)
-        if not len(matched):
+        docs = np.flatnonzero(raw > 0)
+        if not len(docs):
             return []
-        upper = raw[matched] * self._prior_array[matched] * bound
-        final: dict[int, float] = {}
-        best: dict[int, int] = {}  # group -> best document
-        kth = -math.inf  # the top-th best group score so far (it only grows)
-        for d, limit in self._descending(matched, upper):
-            if limit < kth:
-                break
-            final[d] = f = self._finish(query, d, float(raw[d]), found, ages, actions)
-            g = self._group_of[d]
-            b = best.get(g)
-            if b is None or (f, self._prior[d]) > (final[b], self._prior[b]):
-                best[g] = d
-                if len(best) >= top and f > kth:
-                    kth = sorted((final[m] for m in best.values()), reverse=True)[top - 1]
-        ranked = sorted(best.values(), key=lambda d: (-final[d], self._codes[d]))[:top]
+        coverage = self._coverages({k for k in query.weights if " " not in k})
+        final = (raw[docs] * (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * coverage[docs]) * self._prior_array[docs]
+                 * self._factors(query, docs))
+        # Only the documents at or above the CANDIDATES-th best score can be the best of a top
+        # group, when they hold enough groups (a group's best below them loses to those groups).
+        if len(docs) > CANDIDATES:
+            above = final >= np.partition(final, len(final) - CANDIDATES)[len(final) - CANDIDATES]
+            if len(np.unique(self._group_array[docs[above]])) >= top:
+                docs, final = docs[above], final[above]
+        # The best document of each group (ties: the higher prior, then the first code), then the
+        # groups by their best (ties by code: documents are numbered in code order).
+        order = np.lexsort((docs, -self._prior_array[docs], -final))
+        _, first = np.unique(self._group_array[docs[order]], return_index=True)
+        best = order[first]
+        best = best[np.lexsort((docs[best], -final[best]))][:top]
         hits = []
-        for d in ranked:
+        for i in best.tolist():
+            d = int(docs[i])
             others = tuple(self._codes[m] for m in self._groups[self._group_of[d]] if m != d)
-            hits.append(Hit(self._codes[d], self._names[d], final[d], others, self._coverage(d, found)))
+            hits.append(Hit(self._codes[d], self._names[d], float(final[i]), others, float(coverage[d])))
         return hits
 
 
-    @staticmethod
-    def _descending(docs: np.ndarray, limits: np.ndarray, head: int = 256):
-        """(document, bound) pairs by decreasing bound (ties in the documents' order), converted to
-        Python a few at a time: the loop above usually stops within the first hundred, so the
-        best ``head`` are sorted first and the rest only if it goes on."""
-        if len(docs) > 2 * head:
-            part = np.argpartition(-limits, head)
-            top = np.sort(part[:head])  # the documents' order first: the stable sort then breaks ties by it
-            top = top[np.argsort(-limits[top], kind="stable")]
-            yield from zip(docs[top].tolist(), limits[top].tolist())
-            rest = np.sort(part[head:])
-            docs, limits = docs[rest], limits[rest]
-        order = np.argsort(-limits, kind="stable")
-        docs, limits = docs[order], limits[order]
-        chunk = 64
-        for start in range(0, len(docs), chunk):
-            yield from zip(docs[start : start + chunk].tolist(), limits[start : start + chunk].tolist())
-            chunk *= 4
+QUESTIONS_KEPT = 4096  # questions whose analysis and hits are kept (0: none, to measure without)
+
+
+def _kept(cache: dict, key, value):
+    """``value``, kept in ``cache`` (emptied when full: the questions asked all day come back)."""
+    if QUESTIONS_KEPT:
+        if len(cache) >= QUESTIONS_KEPT:
+            cache.clear()
+        cache[key] = value
+    return value
 
 
 def lookup_code(index: SearchIndex, text: str) -> Procedure | None:

@@ -133,6 +133,7 @@ class Vocabulary:
     asks: PhraseTable
     document_cues: PhraseTable
     goal_cues: PhraseTable
+    _fillers: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)  # phrase -> is_filler
 
     def spell_out(self, text: str) -> str:
         """The official words for the abbreviations a catalogue text itself uses ("BHYT", "TNLĐ"),
@@ -153,6 +154,13 @@ class Vocabulary:
         """Whether these words are entirely question words or fillers."""
         covered = sum(end - start for table in (self.stop, self.asks) for start, end, _ in table.matches(spelled))
         return bool(spelled) and covered >= len(spelled)
+
+    def filler_phrase(self, phrase: str) -> bool:
+        """``is_filler`` of a synonym's official words, kept (the same few come back in every question)."""
+        found = self._fillers.get(phrase)
+        if found is None:
+            found = self._fillers[phrase] = self.is_filler(words(phrase))
+        return found
 
     @classmethod
     def load(cls, synonyms_file: Path | None = None, question_file: Path | None = None) -> Vocabulary:
@@ -295,10 +303,9 @@ def _normalise_shorthand(raw: list[str], vocabulary: Vocabulary) -> list[str]:
     out: list[str] = []
     i = 0
     for start, end, officials in vocabulary.synonyms.matches(raw):
-        readings = [words(o.words) for o in officials]
-        if all(vocabulary.is_filler(r) for r in readings):
+        if all(vocabulary.filler_phrase(o.words) for o in officials):
             out.extend(raw[i:start])
-            out.extend(readings[0])
+            out.extend(words(officials[0].words))
             i = end
     out.extend(raw[i:])
     return out
@@ -306,18 +313,19 @@ def _normalise_shorthand(raw: list[str], vocabulary: Vocabulary) -> list[str]:
 
 def _add_sequence(query: Query, raw: list[str], vocabulary: Vocabulary, scale: float, lexicon) -> None:
     seq = [recall(w) for w in raw]
-    for _, _, kinds in vocabulary.asks.matches(raw, seq):
+    asked = vocabulary.asks.matches(raw, seq)
+    fillers = vocabulary.stop.matches(raw, seq)
+    for _, _, kinds in asked:
         for kind in kinds:
             if kind not in query.asks:
                 query.asks.append(kind)
 
     # Which positions are question words or fillers (not searched).
     dropped = [False] * len(seq)
-    for table in (vocabulary.asks, vocabulary.stop):
-        for start, end, _ in table.matches(raw, seq):
-            dropped[start:end] = [True] * (end - start)
+    for start, end, _ in (*asked, *fillers):
+        dropped[start:end] = [True] * (end - start)
     if lexicon is not None:
-        stops = {i for start, end, _ in vocabulary.stop.matches(raw, seq) if end - start == 1 for i in (start,)}
+        stops = {start for start, end, _ in fillers if end - start == 1}
         # A question typed with accents spells its fillers exactly: only a compound rescues one.
         # Typed without accents, "di" may be "đi" or "di" (di chúc): a pair in a name rescues it.
         pair = lexicon.compound if any(has_diacritics(w) for w in raw) else lexicon.names_pair
@@ -344,7 +352,7 @@ def _add_sequence(query: Query, raw: list[str], vocabulary: Vocabulary, scale: f
     # alias expanded into a long official name should not outweigh the rest of the question.
     aliased = [False] * len(seq)
     for start, end, officials in vocabulary.synonyms.matches(raw, seq):
-        officials = [o for o in officials if not vocabulary.is_filler(words(o.words))]
+        officials = [o for o in officials if not vocabulary.filler_phrase(o.words)]
         if not officials:  # shorthand for a filler ("bn" → "bao nhiêu"): nothing to search
             continue
         # An alias the catalogue itself uses in names ("chứng minh nhân dân") keeps its weight.

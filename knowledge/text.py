@@ -16,7 +16,9 @@ import unicodedata
 
 # Zero-width and invisible characters that arrive from copy-paste, Word and chat apps, and exotic
 # spaces. (Regular expressions: str.translate is slow on long non-ASCII texts.)
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")  # and C0 controls
+# Also C0 controls, and lone surrogates (a JSON "\ud83d" escape without its pair: no
+# encoding can store or send one).
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]+")
 # Old encoding conversions write the Icelandic eth for "đ": the same letter to a reader.
 _LOOKALIKES = str.maketrans({"\u00d0": "\u0110", "\u00f0": "\u0111"})
 _SPACES = re.compile("[ \u00a0\u2007\u202f\u3000\t\r\f\v]{2,}|[\u00a0\u2007\u202f\u3000\t\r\f\v]")

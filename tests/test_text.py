@@ -49,3 +49,10 @@ def test_fold_is_idempotent_and_ascii_for_vietnamese(s):
 def test_control_characters_are_dropped_and_the_eth_lookalike_is_đ():
     assert clean("Đăng\x00 ký\x07 khai\x1b sinh") == "Đăng ký khai sinh"
     assert clean("Ðăng ký") == "Đăng ký" and fold("Ðăng ký") == "dang ky"
+
+
+def test_a_lone_surrogate_is_dropped_and_a_paired_emoji_kept():
+    # json.loads('"\\ud83d"') gives a lone surrogate: SQLite and every platform refuse to encode it.
+    cleaned = clean("gặp cán bộ \udce1ạ 😀")
+    assert cleaned == "gặp cán bộ ạ 😀"
+    cleaned.encode("utf-8")

@@ -27,6 +27,7 @@ from sqlalchemy import text
 
 from bot import channels as platforms
 from bot.config import Settings, get_settings
+from bot.dashboard import setup_dashboard
 from bot.scheduler import setup_reminders
 from bot.service import Service
 from bot.wiring import core_deps
@@ -66,6 +67,7 @@ async def create_app(
             app.router.add_route(route.method, route.path, route.handler)
         if hasattr(channel, "add_static"):
             channel.add_static(app)
+    setup_dashboard(app, service)  # /dashboard, when MOTCUA_PUBLIC_URL and MOTCUA_DASHBOARD_SECRET are set
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
 

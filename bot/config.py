@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     # comma-separated); the service's own origin is always allowed.
     webchat_origins: str = ""
 
+    # The officials' web view (/dashboard, docs/officials.md "Dashboard"): the service's public base URL
+    # (the links the bot sends start with it) and the secret that signs the links and the session
+    # cookies — the same on every replica. Both unset (or either): no links are offered, no /dashboard.
+    public_url: str | None = None  # e.g. https://motcua.example.gov.vn
+    dashboard_secret: SecretStr | None = None  # at least 32 characters (`openssl rand -hex 32`)
+    dashboard_session_hours: float = Field(8.0, gt=0, le=24)
+
     # Officials' reminders, citizens' notices and the outbox (docs/officials.md)
     reminder_sweep_seconds: float = 300.0  # how often `motcua run` sweeps (0: never; `motcua reminders sweep` then)
     reminder_due_within_days: int = 1  # "due soon": within N working days
@@ -80,6 +87,12 @@ class Settings(BaseSettings):
     # Feedback (PAKN, docs/feedback.md): working days to answer, counted from the day after receipt;
     # an agency may set its own (`motcua feedback deadline`).
     feedback_days: int = Field(10, ge=1, le=90)
+    # Live handoffs to an official (/can_bo, docs/officials.md "Handoff"): minutes a request waits for
+    # an official to take it before it becomes a PAKN item; idle minutes that end a live one; how
+    # often `motcua run` checks both (0: never).
+    handoff_wait_minutes: int = Field(3, ge=1, le=60)
+    handoff_idle_minutes: int = Field(15, ge=1, le=240)
+    handoff_sweep_seconds: float = 20.0
     notify_poll_seconds: float = 2.0  # how often the status-event log is read for citizens' notices
     notify_safety_seconds: float = 60.0  # the event cursor trails by this much (see db/subscriptions_repo.py)
     outbox_poll_seconds: float = 1.0
@@ -89,6 +102,10 @@ class Settings(BaseSettings):
     outbox_per_chat_seconds: float = 1.0  # at most one message per chat per this many seconds
     outbox_max_attempts: int = 10
     outbox_backoff_seconds: float = 5.0  # first retry delay, doubled each attempt (at most an hour)
+
+    @property
+    def dashboard_enabled(self) -> bool:
+        return bool(self.public_url and self.dashboard_secret and self.dashboard_secret.get_secret_value())
 
     @property
     def resolved_database_url(self) -> str:

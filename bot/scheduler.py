@@ -1,4 +1,4 @@
-"""The background work of reminders inside ``motcua run``: three loops started with the application
+"""The background work of reminders inside ``motcua run``: four loops started with the application
 and stopped before the channels are.
 
 - **sweep** every ``MOTCUA_REMINDER_SWEEP_SECONDS`` (``handlers.sweep.run_sweep``; the advisory lock
@@ -6,7 +6,9 @@ and stopped before the channels are.
 - **status notices** every ``MOTCUA_NOTIFY_POLL_SECONDS`` and at once after an in-process status
   change (``handlers.status_notices``: the event log with a stored cursor, so changes ingested by
   another replica or imported from a file are seen too);
-- **outbox dispatcher** (``bot.outbox``), woken when something is planned in this process.
+- **outbox dispatcher** (``bot.outbox``), woken when something is planned in this process;
+- **handoffs** every ``MOTCUA_HANDOFF_SWEEP_SECONDS`` (``handlers.handoff_sweep``: requests nobody
+  took become PAKN items, idle conversations end).
 
 On shutdown the loops are told to stop; the dispatcher finishes its round, sends what is due for
 up to ``DRAIN_SECONDS`` more (the replies just planned), then gives the rest back.
@@ -27,6 +29,7 @@ from bot.config import Settings
 from bot.outbox import OutboxDispatcher
 from bot.service import Service
 from db.dossier_repo import on_status_change
+from handlers.handoff_sweep import sweep_handoffs
 from handlers.quiet_hours import allowed_from
 from handlers.status_notices import plan_status_notices
 from handlers.sweep import run_sweep
@@ -86,6 +89,10 @@ def setup_reminders(app: web.Application, service: Service, settings: Settings) 
                                      settings=deps.reminders):
             dispatcher.wake.set()
 
+    async def handoffs() -> None:
+        if (await sweep_handoffs(deps.db, deps.calendar, deps.reminders, deps.clock())).changed:
+            dispatcher.wake.set()
+
     async def ctx(_app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()
         changed = asyncio.Event()
@@ -102,6 +109,8 @@ def setup_reminders(app: web.Application, service: Service, settings: Settings) 
             tasks.append(loop.create_task(_every(stop, settings.reminder_sweep_seconds, sweep,
                                                  first_after=min(settings.reminder_sweep_seconds, 5.0)),
                                           name="reminder-sweep"))
+        if settings.handoff_sweep_seconds > 0:
+            tasks.append(loop.create_task(_every(stop, settings.handoff_sweep_seconds, handoffs), name="handoffs"))
         try:
             yield
         finally:

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from bot.backend import backend_from_settings
 from bot.config import Settings, get_settings
+from bot.dashboard import auth_from_settings
 from db.engine import Database
 from handlers.catalogue import Catalogue, IndexCache
 from handlers.deps import Deps
@@ -28,7 +29,7 @@ async def core_deps(settings: Settings | None = None) -> AsyncIterator[Deps]:
         backend = backend_from_settings(settings)  # MOTCUA_BACKEND_URL: pull unknown dossiers
         try:
             yield Deps(db=db, catalogue=catalogue, calendar=calendar, backend=backend,
-                       reminders=reminder_settings(settings))
+                       reminders=reminder_settings(settings), dashboard=auth_from_settings(settings))
         finally:
             if backend is not None:
                 await backend.close()
@@ -47,6 +48,8 @@ def reminder_settings(settings: Settings) -> ReminderSettings:
         escalate_after_days=settings.reminder_escalate_after_days,
         apology_extra_days=settings.apology_extra_days,
         feedback_days=settings.feedback_days,
+        handoff_wait_minutes=settings.handoff_wait_minutes,
+        handoff_idle_minutes=settings.handoff_idle_minutes,
         citizen_hours=(citizen.opens, citizen.closes),
         ignore_quiet_hours=settings.reminders_ignore_quiet_hours,
     )

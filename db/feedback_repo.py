@@ -93,19 +93,26 @@ async def file_feedback(db: Database, new: NewFeedback, plan: Callable[[Feedback
     """Store the item under a new code and, in the same transaction, the officials' notices
     ``plan(item)`` makes (so an item is never stored without its notices, nor notified twice)."""
     now = now or utcnow()
-    day = to_local(new.received_at, VN_TZ).date()
     async with db.transaction() as session:
-        number = await _next_number(session, db, day)
-        item = Feedback(
-            code=format_code(day, number), channel=new.channel, chat_id=new.chat_id, topic=new.topic,
-            content=new.content, dossier_code=new.dossier_code, procedure_code=new.procedure_code,
-            agency_code=new.agency_code, agency_name=new.agency_name, routed_province=new.routed_province,
-            status="open", received_at=new.received_at, due_days=new.due_days, due_at=new.due_at,
-            answered_by_name="", created_at=now,
-        )
-        session.add(item)
-        await session.flush()
-        await enqueue_in(session, db, plan(item), now)
+        return await file_in(session, db, new, plan, now)
+
+
+async def file_in(session: AsyncSession, db: Database, new: NewFeedback, plan: Callable[[Feedback], list[Planned]],
+                  now: datetime) -> Feedback:
+    """``file_feedback`` inside the caller's transaction (a handoff nobody took becomes an item in
+    the transaction that closes it: ``db.handoff_repo.fall_back``)."""
+    day = to_local(new.received_at, VN_TZ).date()
+    number = await _next_number(session, db, day)
+    item = Feedback(
+        code=format_code(day, number), channel=new.channel, chat_id=new.chat_id, topic=new.topic,
+        content=new.content, dossier_code=new.dossier_code, procedure_code=new.procedure_code,
+        agency_code=new.agency_code, agency_name=new.agency_name, routed_province=new.routed_province,
+        status="open", received_at=new.received_at, due_days=new.due_days, due_at=new.due_at,
+        answered_by_name="", created_at=now,
+    )
+    session.add(item)
+    await session.flush()
+    await enqueue_in(session, db, plan(item), now)
     return item
 
 

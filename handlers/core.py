@@ -7,10 +7,11 @@ import logging
 import re
 from datetime import datetime, timedelta
 
-from handlers import intents  # noqa: F401  (registers every feature's handlers on the router)
 from handlers.deps import Deps
+from handlers.intents import router
+from handlers.i18n import localise
 from handlers.replies import busy, empty_message, truncated_notice, unknown_command, welcome
-from handlers.router import Context, router
+from handlers.router import Context
 from handlers.state import load_state, save_state
 from handlers.types import Incoming, Reply
 from knowledge.text import clean
@@ -36,7 +37,7 @@ async def handle(incoming: Incoming, deps: Deps) -> list[Reply]:
     before = copy.deepcopy(state)
     ctx = Context(incoming=incoming, deps=deps, state=state, text=text)
     try:
-        replies = await _dispatch(ctx)
+        replies = localise(await _dispatch(ctx), ctx)
     except Exception:
         log.exception("handler failed (channel=%s)", incoming.channel)
         return [busy()]
@@ -44,7 +45,7 @@ async def handle(incoming: Incoming, deps: Deps) -> list[Reply]:
     if isinstance(pending, dict) and pending != before.get("pending"):
         pending["since"] = ctx.now().isoformat()
     if truncated:
-        replies.insert(0, truncated_notice(MAX_TEXT))
+        replies.insert(0, truncated_notice(MAX_TEXT, ctx.lang))
     if ctx.state != before:
         try:
             await save_state(deps.db, incoming.channel, incoming.chat_id, ctx.state, before)
@@ -74,10 +75,10 @@ async def _dispatch(ctx: Context) -> list[Reply]:
         # A command cancels whatever step was waiting for an answer (an apology reason being
         # edited, the 4 digits being asked): its handler sets a new one if it needs one.
         ctx.state.pop("pending", None)
-        handler = router.commands.get(ctx.command)
-        if handler is None:
+        command = router.commands.get(ctx.command)
+        if command is None:
             return [unknown_command(ctx.lang)]
-        replies = await handler(ctx)
+        replies = await command.handler(ctx)
         return replies if replies is not None else [unknown_command(ctx.lang)]
     return await dispatch_text(ctx, ctx.text)
 
@@ -89,9 +90,14 @@ async def dispatch_text(ctx: Context, text: str) -> list[Reply]:
     if isinstance(pending, dict) and _lapsed(pending, ctx.now()):
         ctx.state.pop("pending", None)
         pending = None
-    if isinstance(pending, dict) and (handler := router.pendings.get(pending.get("kind"))):
-        replies = await handler(ctx)
-        if replies is not None:
+    if pending is not None:
+        name = pending.get("kind") if isinstance(pending, dict) else None
+        kind, handler = router.pendings.get(name if isinstance(name, str) else "", (None, None))
+        step = kind.from_dict(pending) if kind is not None else None
+        if step is None:  # a kind no feature has (any longer), or its fields garbled: dropped
+            log.warning("dropped a pending step no feature can read (kind=%.40r)", name)  # never its content
+            ctx.state.pop("pending", None)
+        elif (replies := await handler(ctx, step)) is not None:
             return replies
     for _, predicate, handler in router.detectors:
         if predicate(ctx):

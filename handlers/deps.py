@@ -26,3 +26,5 @@ class Deps:
     clock: Callable[[], datetime] = vietnam_now  # aware, Vietnam time; tests pass a fixed one
     backend: Any = None  # a one-stop system to pull dossiers from (optional per deployment)
     reminders: ReminderSettings = field(default_factory=ReminderSettings)  # officials' reminders, apologies
+    # The officials' web view: signs and stores one-time links (handlers.dashboard); None when not configured.
+    dashboard: Any = None

@@ -67,6 +67,7 @@ class HistoryLine:
     at: str
     status: str
     note: str
+    status_en: str = ""
 
 
 def build_view(
@@ -112,7 +113,7 @@ def build_view(
             phone=mask_digits(d.applicant_phone),
             id_number=mask_digits(d.applicant_id_number),
             history=[
-                HistoryLine(when(e.at, calendar), statuses.name(e.status), e.note) for e in record.history
+                HistoryLine(when(e.at, calendar), statuses.name(e.status), e.note, statuses.english(e.status)) for e in record.history
             ],
         )
     return view

@@ -26,6 +26,19 @@ UNIT_LABEL = {
     TimeUnit.MONTH: "tháng",
 }
 LEVEL_LABEL = {"xã": "cấp xã", "tỉnh": "cấp tỉnh", "bộ": "cấp trung ương", "khác": "cơ quan khác"}
+# English answers: the labels and the sentences we compose in English; the record's own words
+# (documents, fees, agencies, notes) stay as published, in Vietnamese.
+METHOD_LABEL_EN = {Method.ONLINE: "Online", Method.POSTAL: "By post", Method.DIRECT: "In person"}
+UNIT_LABEL_EN = {
+    TimeUnit.WORKING_DAY: "working days",
+    TimeUnit.DAY: "days",
+    TimeUnit.HOUR: "hours",
+    TimeUnit.WORKING_HOUR: "working hours",
+    TimeUnit.MONTH: "months",
+}
+LEVEL_LABEL_EN = {"xã": "commune level", "tỉnh": "provincial level", "bộ": "central level", "khác": "other body"}
+WHAT_EN = {"mức phí, lệ phí": "fees", "thời hạn": "times", "cơ quan": "agencies", "địa chỉ": "addresses"}
+NO_INFO = {"vi": "Không có thông tin", "en": "No information"}
 CONCISE_TEXT = 160  # characters of one document, heading, fee or time on the first screen
 TITLE = 110  # characters of the short title; the full official name is in the full view
 _BULLET = re.compile(r"^[\s*+\-•–]+")
@@ -45,23 +58,26 @@ ATTACHED = re.compile(r"\b(chi tiết tại|theo) (văn bản|biểu phí|biểu
                       re.IGNORECASE)
 
 
-def rest(count: int, what: str, button: str) -> str:
+def rest(count: int, what: str, button: str, lang: str = "vi") -> str:
     """What the first answer leaves out, said plainly, with the button that shows it."""
+    if lang == "en":
+        return f"… and {count} more {WHAT_EN.get(what, what)} — tap «{BUTTON_EN[button]}» to see them all"
     return f"… và {count} {what} khác — bấm «{button}» để xem đủ"
 
 
-def fee_text(fees: list[Fee], limit: int, today: date, keep: int | None = None) -> str:
+def fee_text(fees: list[Fee], limit: int, today: date, keep: int | None = None, lang: str = "vi") -> str:
     """The channel's fees in force today; ``keep``: at most this many, and how many are left."""
     if not fees:
-        return "Không có thông tin"
+        return NO_INFO[lang]
     whole = list(dict.fromkeys(" ".join(in_force(fee, today).split()).rstrip(" ;") for fee in fees))
     short = [shorten(line, limit) for line in whole]
     lines = [s if short.count(s) == 1 else w for s, w in zip(short, whole, strict=True)]  # never two alike
     if keep is not None and len(lines) > keep:
-        lines = [*lines[:keep], rest(len(lines) - keep, "mức phí, lệ phí", FEE_BUTTON)]
+        lines = [*lines[:keep], rest(len(lines) - keep, "mức phí, lệ phí", FEE_BUTTON, lang)]
     text = "; ".join(lines)
     if ATTACHED.search(text):  # the table it points to is not in the record
-        text += " (biểu phí này không có trong dữ liệu thủ tục: xem trang nguồn bên dưới)"
+        text += (" (the fee table is not in the procedure's record: see the source page below)" if lang == "en"
+                 else " (biểu phí này không có trong dữ liệu thủ tục: xem trang nguồn bên dưới)")
     return text
 
 
@@ -90,58 +106,68 @@ def _adds_to(note: str, main: str) -> bool:
     return len(rest.split()) >= 3
 
 
-def time_text(time: ProcessingTime | None, limit: int) -> str:
+def time_text(time: ProcessingTime | None, limit: int, lang: str = "vi") -> str:
+    en = lang == "en"
     if time is None:
-        return "Không có thông tin"
+        return NO_INFO[lang]
     note = shorten(time.text, limit) if time.text else ""
     if time.quantity is not None and note.replace(",", ".") in (f"{time.quantity:g}", f"{time.quantity:g} ngày", ""):
         note = ""  # a bare number repeated as text
     if time.unit == TimeUnit.SAME_DAY:
-        return "Trong ngày" + (f" ({note})" if note and "trong ngày" not in note.lower() else "")
+        same_day = "The same day" if en else "Trong ngày"
+        return same_day + (f" ({note})" if note and "trong ngày" not in note.lower() else "")
     if time.quantity == 0:
-        return note if note and not re.fullmatch(r"0\s*\w*(\s\w+)?", note) else "Ngay khi nhận đủ hồ sơ (nguồn ghi 0)"
+        if note and not re.fullmatch(r"0\s*\w*(\s\w+)?", note):
+            return note
+        return ("As soon as the dossier is complete (the source says 0)" if en
+                else "Ngay khi nhận đủ hồ sơ (nguồn ghi 0)")
     if time.quantity is not None and time.unit in UNIT_LABEL:
         qty = int(time.quantity) if float(time.quantity).is_integer() else str(time.quantity).replace(".", ",")
-        main = f"{qty} {UNIT_LABEL[time.unit]}"
-        return main + (f" ({note})" if note and _adds_to(note, main) else "")
+        main = f"{qty} {UNIT_LABEL[time.unit]}"  # compared with the Vietnamese note
+        shown = f"{qty} {UNIT_LABEL_EN[time.unit]}" if en else main
+        return shown + (f" ({note})" if note and _adds_to(note, main) else "")
     if note and not re.fullmatch(r"[\d.,]+", note):
         return note
     if time.quantity is not None:
-        return f"{time.quantity:g} (nguồn chỉ ghi con số, không ghi đơn vị)"
-    return "Không có thông tin"
+        return f"{time.quantity:g} " + ("(the source gives a number, no unit)" if en
+                                        else "(nguồn chỉ ghi con số, không ghi đơn vị)")
+    return NO_INFO[lang]
 
 
-def channel_times(channel: Channel, limit: int, keep: int | None = None, case_limit: int = 110) -> str:
+def channel_times(channel: Channel, limit: int, keep: int | None = None, case_limit: int = 110,
+                  lang: str = "vi") -> str:
     """The channel's time; with its further stages, cases or extensions, each with what it is for
     (``keep``: at most this many, and how many are left)."""
     times = [t for t in (channel.time, *channel.more_times) if t is not None]
     if not times and re.search(r"\b(ngày|tháng|giờ|quý|năm)\b", channel.note, re.IGNORECASE):
         return shorten(channel.note, limit)  # a rule, not a duration ("chậm nhất vào ngày 20 …")
     if len(times) <= 1:
-        return time_text(channel.time, limit)
+        return time_text(channel.time, limit, lang)
     # One entry per time and case (channels repeat them, a final "." apart); two cases that would
     # read the same once shortened are shown whole rather than merged.
     entries: dict[tuple, ProcessingTime] = {}
     for t in times:
-        entries.setdefault((t.added, time_text(t, limit), " ".join(t.case.split()).rstrip(" .;")), t)
+        entries.setdefault((t.added, time_text(t, limit, lang), " ".join(t.case.split()).rstrip(" .;")), t)
     short = [shorten(t.case, case_limit) for t in entries.values()]
     parts = []
     for ((_, value, _), t), case in zip(entries.items(), short, strict=True):
         said = f" — {case if short.count(case) == 1 else t.case}" if t.case else ""
-        parts.append((("thêm " if t.added else "") + value + said).rstrip(" ;."))  # joined with "; " below
+        added = ("plus " if lang == "en" else "thêm ") if t.added else ""
+        parts.append((added + value + said).rstrip(" ;."))  # joined with "; " below
     if keep is not None and len(parts) > keep:
-        parts = [*parts[:keep], rest(len(parts) - keep, "thời hạn", TIME_BUTTON)]
+        parts = [*parts[:keep], rest(len(parts) - keep, "thời hạn", TIME_BUTTON, lang)]
     return "; ".join(parts)
 
 
-def _by_channel(channels: list[Channel], render) -> list[tuple[str, str]]:
+def _by_channel(channels: list[Channel], render, lang: str = "vi") -> list[tuple[str, str]]:
     """[(channels label, value)], channels with the same value collapsed into one line."""
+    labels = METHOD_LABEL_EN if lang == "en" else METHOD_LABEL
     grouped: dict[str, list[str]] = {}
     for channel in channels:
-        grouped.setdefault(render(channel), []).append(METHOD_LABEL[channel.method])
+        grouped.setdefault(render(channel), []).append(labels[channel.method])
     if len(grouped) == 1 and len(channels) > 1:
         ((value, _),) = grouped.items()
-        return [("Mọi hình thức nộp", value)]
+        return [("Every way of submitting" if lang == "en" else "Mọi hình thức nộp", value)]
     return [(", ".join(methods), value) for value, methods in grouped.items()]
 
 
@@ -191,6 +217,12 @@ class ProcedureView:
 
 
 PORTAL = "https://dichvucong.gov.vn"
+SOURCE_EN = {
+    "Cổng Dịch vụ công quốc gia": "National Public Service Portal",
+    "bản sao công khai dữ liệu thủ tục (chưa có trang trên Cổng DVC)":
+        "a public copy of the procedure data (no page on the national portal yet)",
+    "Cổng Dịch vụ công quốc gia (tra cứu theo mã thủ tục)": "National Public Service Portal (search by procedure code)",
+}
 
 
 def source_link(p: Procedure) -> tuple[str, str]:
@@ -205,12 +237,13 @@ def source_link(p: Procedure) -> tuple[str, str]:
     return PORTAL, "Cổng Dịch vụ công quốc gia (tra cứu theo mã thủ tục)"
 
 
-def _count(originals: int | None, copies: int | None) -> str:
+def _count(originals: int | None, copies: int | None, lang: str = "vi") -> str:
+    en = lang == "en"
     parts = []
     if originals:
-        parts.append(f"{originals} bản chính")
+        parts.append(f"{originals} original" + ("s" if originals > 1 else "") if en else f"{originals} bản chính")
     if copies:
-        parts.append(f"{copies} bản sao")
+        parts.append(f"{copies} cop" + ("ies" if copies > 1 else "y") if en else f"{copies} bản sao")
     return ", ".join(parts)
 
 
@@ -261,7 +294,7 @@ def case_labels(titles: list[str], limit: int) -> list[str]:
 _NOTES_TITLE = re.compile(r"^(lưu ý|ghi chú|chú ý)\b", re.IGNORECASE)
 
 
-def _group_view(group, limit: int, room: int | None) -> tuple[DocumentGroupView, int]:
+def _group_view(group, limit: int, room: int | None, lang: str = "vi") -> tuple[DocumentGroupView, int]:
     title = _BULLET.sub("", group.title).rstrip(":").strip()
     notes, items = group.notes, group.items
     if _NOTES_TITLE.match(title):  # what a "Lưu ý" heading lists are notes, not documents
@@ -272,7 +305,7 @@ def _group_view(group, limit: int, room: int | None) -> tuple[DocumentGroupView,
     for item in items:
         if room is not None and len(view.items) >= room:
             break
-        view.items.append(DocumentLine(shorten(item.name, limit), _count(item.originals, item.copies)))
+        view.items.append(DocumentLine(shorten(item.name, limit), _count(item.originals, item.copies, lang)))
     return view, len(items) - len(view.items)
 
 
@@ -281,6 +314,8 @@ def _is_addition(group) -> bool:
 
 
 DOCUMENTS_BUTTON, FEE_BUTTON, TIME_BUTTON, PLACE_BUTTON = "📄 Giấy tờ", "💰 Lệ phí", "⏱ Thời hạn", "📍 Nơi nộp"
+BUTTON_EN = {DOCUMENTS_BUTTON: "📄 Documents", FEE_BUTTON: "💰 Fees", TIME_BUTTON: "⏱ Processing time",
+             PLACE_BUTTON: "📍 Where to submit"}  # the same buttons in an English answer (handlers.i18n)
 FIRST_SECTIONS = ("documents", "fee", "time", "place")  # what a first answer shows
 MESSAGE_TARGET = 1200  # characters of a first answer (plain text, title and source link included)
 BODY_TARGET = 1200  # characters of its sections (title, code line and source link apart)
@@ -318,7 +353,7 @@ HARD_STEPS = (("times", 1), ("documents", 2), ("documents", 1), ("case_label", 4
               ("agency", 100), ("address", 80), ("list_cases", False))
 
 
-def first_items(text: str, limit: int, what: str, button: str) -> tuple[str, str]:
+def first_items(text: str, limit: int, what: str, button: str, lang: str = "vi") -> tuple[str, str]:
     """``text`` (items joined by "; ", e.g. agencies) cut to whole items within ``limit``, and
     the line saying how many are left ("" if none); a single item too long is shortened at a word."""
     text = " ".join(text.split())
@@ -330,10 +365,11 @@ def first_items(text: str, limit: int, what: str, button: str) -> tuple[str, str
         if len("; ".join([*kept, item])) > limit:
             break
         kept.append(item)
-    return shorten("; ".join(kept), limit), rest(len(items) - len(kept), what, button)
+    return shorten("; ".join(kept), limit), rest(len(items) - len(kept), what, button, lang)
 
 
-def _documents(p: Procedure, fit: Fit, case: int | None, cases: list[int]) -> tuple[list[DocumentGroupView], int, str]:
+def _documents(p: Procedure, fit: Fit, case: int | None, cases: list[int],
+               lang: str = "vi") -> tuple[list[DocumentGroupView], int, str]:
     """(groups shown, documents left out, the line that says what is left out). The first answer
     shows the documents for every case and those of the case chosen, in the record's order, then
     additions ("Trường hợp ủy quyền…") — but not before the question which case: then they are
@@ -352,7 +388,7 @@ def _documents(p: Procedure, fit: Fit, case: int | None, cases: list[int]) -> tu
     left = notes = 0
     room = fit.documents
     for n in shown:
-        view, more = _group_view(p.documents[n], fit.text, room)
+        view, more = _group_view(p.documents[n], fit.text, room, lang)
         if room is not None:
             room = max(0, room - len(view.items))
         if not full:
@@ -364,12 +400,20 @@ def _documents(p: Procedure, fit: Fit, case: int | None, cases: list[int]) -> tu
     kinds = list(dict.fromkeys(m.group(0).lower() for n in added if (m := _EXTRA.search(p.documents[n].title[:60]))))
     left += sum(len(p.documents[n].items) for n in added)
     notes += sum(len(p.documents[n].notes) for n in added)
-    return groups, left, _documents_rest(left, notes, kinds, asking)
+    return groups, left, _documents_rest(left, notes, kinds, asking, lang)
 
 
-def _documents_rest(left: int, notes: int, kinds: list[str], asking: bool) -> str:
+def _documents_rest(left: int, notes: int, kinds: list[str], asking: bool, lang: str = "vi") -> str:
     if not left and not notes:
         return ""
+    if lang == "en":
+        what = [f"{left} more document{'s' if left > 1 else ''}" if left else "",
+                f"{notes} note{'s' if notes > 1 else ''}" if notes else ""]
+        text = ", ".join(w for w in what if w)
+        if kinds:
+            text += f" (including documents for: {', '.join(kinds)})"
+        lead = "There are also" if asking or not left else "… and"
+        return f"{lead} {text} — tap «{BUTTON_EN[DOCUMENTS_BUTTON]}» to see them all."
     what = [f"{left} giấy tờ khác" if left else "", f"{notes} lưu ý" if notes else ""]
     text = ", ".join(w for w in what if w)
     if kinds:
@@ -378,14 +422,16 @@ def _documents_rest(left: int, notes: int, kinds: list[str], asking: bool) -> st
     return f"{lead} {text} — bấm «{DOCUMENTS_BUTTON}» để xem đủ."
 
 
-def _view(p: Procedure, variants, fit: Fit, today: date, case: int | None) -> ProcedureView:
+def _view(p: Procedure, variants, fit: Fit, today: date, case: int | None, lang: str = "vi") -> ProcedureView:
     full = fit == FULL
     limit = 2000 if full else CONCISE_TEXT
     cases = case_groups(p)
-    groups, left, rest_line = _documents(p, fit, case, cases)
-    methods = [METHOD_LABEL[m] for m in p.methods]  # the channel rows' first, then those only the text names
-    agency, agency_rest = first_items(p.executing_agency or "", fit.agency, "cơ quan", PLACE_BUTTON)
-    address, address_rest = first_items(p.submit_address, fit.address, "địa chỉ", PLACE_BUTTON)
+    en = lang == "en"
+    groups, left, rest_line = _documents(p, fit, case, cases, lang)
+    # the channel rows' first, then those only the text names
+    methods = [(METHOD_LABEL_EN if en else METHOD_LABEL)[m] for m in p.methods]
+    agency, agency_rest = first_items(p.executing_agency or "", fit.agency, "cơ quan", PLACE_BUTTON, lang)
+    address, address_rest = first_items(p.submit_address, fit.address, "địa chỉ", PLACE_BUTTON, lang)
     return ProcedureView(
         code=p.code,
         name=p.name if full else short_title(p.name),
@@ -397,12 +443,12 @@ def _view(p: Procedure, variants, fit: Fit, today: date, case: int | None) -> Pr
         cases=[] if full or case in cases else case_labels([p.documents[n].title for n in cases], fit.case_label),
         cases_listed=fit.list_cases,
         province=p.province or "",
-        fees=_by_channel(p.channels, lambda c: fee_text(c.fees, limit, today, fit.fees)),
-        times=_by_channel(p.channels, lambda c: channel_times(c, limit, fit.times, fit.time_case)),
+        fees=_by_channel(p.channels, lambda c: fee_text(c.fees, limit, today, fit.fees, lang), lang),
+        times=_by_channel(p.channels, lambda c: channel_times(c, limit, fit.times, fit.time_case, lang), lang),
         time_conflicts=list(p.time_conflicts),
         agency=agency,
         agency_rest=agency_rest,
-        levels=", ".join(LEVEL_LABEL.get(level, level) for level in p.levels),
+        levels=", ".join((LEVEL_LABEL_EN if en else LEVEL_LABEL).get(level, level) for level in p.levels),
         address=address,
         address_rest=address_rest,
         methods=", ".join(methods).lower().capitalize() if methods else "",
@@ -412,15 +458,16 @@ def _view(p: Procedure, variants, fit: Fit, today: date, case: int | None) -> Pr
         steps=[shorten(s, 2000 if full else 400) for s in p.steps],
         results=shorten("; ".join(p.results), 300),
         source_url=source_link(p)[0],
-        source_label=source_link(p)[1],
+        source_label=SOURCE_EN.get(source_link(p)[1], source_link(p)[1]) if en else source_link(p)[1],
         retrieved=p.retrieved_at.strftime("%d/%m/%Y") if p.retrieved_at else "",
         variants=[(v.code, v.name) for v in variants if v.code != p.code][:6],
     )
 
 
-def rendered_length(view: ProcedureView, sections=FIRST_SECTIONS) -> int:
+def rendered_length(view: ProcedureView, sections=FIRST_SECTIONS, lang: str = "vi") -> int:
     """Characters of the answer as the plain channels send it (Zalo: NFC), buttons apart."""
-    reply = Reply(template="procedure", context={"v": view, "sections": list(sections), "full": False, "lang": "vi"})
+    reply = Reply(template="procedure", context={"v": view, "sections": list(sections), "full": False, "lang": lang},
+                  lang=lang)
     return len(unicodedata.normalize("NFC", render_reply(reply, "plain")))
 
 
@@ -429,7 +476,7 @@ _views: OrderedDict[tuple, tuple[Procedure, ProcedureView]] = OrderedDict()
 
 
 def build_view(p: Procedure, variants: list[Procedure] = (), full: bool = False, *, today: date,
-               case: int | None = None, sections=FIRST_SECTIONS) -> ProcedureView:
+               case: int | None = None, sections=FIRST_SECTIONS, lang: str = "vi") -> ProcedureView:
     """``case``: the document group the citizen chose (``case_groups``); None shows the documents
     that apply to every case and asks which case, when there are several. The first answer
     (``full`` False) is composed to the targets when it can be, never over CEILING (``sections``:
@@ -438,30 +485,31 @@ def build_view(p: Procedure, variants: list[Procedure] = (), full: bool = False,
     Composing measures rendered drafts, so the views are kept: a view is a function of the record
     object (a catalogue re-import makes new ones), its variants, the day and the case. The caller
     must not change the view it gets."""
-    key = (id(p), tuple(v.code for v in variants), full, today, case, tuple(sections))
+    key = (id(p), tuple(v.code for v in variants), full, today, case, tuple(sections), lang)
     kept = _views.get(key)
     if kept is not None:  # the entry holds its record, so no other object can have that id
         _views.move_to_end(key)
         return kept[1]
-    view = _compose(p, variants, full, today, case, tuple(sections))
+    view = _compose(p, variants, full, today, case, tuple(sections), lang)
     _views[key] = (p, view)
     while len(_views) > VIEWS_KEPT:
         _views.popitem(last=False)
     return view
 
 
-def _compose(p: Procedure, variants, full: bool, today: date, case: int | None, sections) -> ProcedureView:
+def _compose(p: Procedure, variants, full: bool, today: date, case: int | None, sections,
+             lang: str = "vi") -> ProcedureView:
     if full:
-        return _view(p, variants, FULL, today, case)
+        return _view(p, variants, FULL, today, case, lang)
     fit = Fit()
-    view = _view(p, variants, fit, today, case)
-    frame = rendered_length(view, ())  # title, code line and source: the same at every rung
+    view = _view(p, variants, fit, today, case, lang)
+    frame = rendered_length(view, (), lang)  # title, code line and source: the same at every rung
     # Never decreasing, so the first rung within its limit ends the climb.
     limits = ([MESSAGE_TARGET] * len(LIGHT_STEPS) + [min(frame + BODY_TARGET, CEILING)] * len(SOFT_STEPS)
               + [CEILING] * len(HARD_STEPS))
     for (knob, value), limit in zip(LIGHT_STEPS + SOFT_STEPS + HARD_STEPS, limits, strict=True):
-        if rendered_length(view, sections) <= limit:
+        if rendered_length(view, sections, lang) <= limit:
             break
         fit = replace(fit, **{knob: value})
-        view = _view(p, variants, fit, today, case)
+        view = _view(p, variants, fit, today, case, lang)
     return view

@@ -73,7 +73,9 @@ def render_reply(reply: Reply, dialect: Dialect) -> str:
     if reply.template is None:
         text = reply.text or ""
         return str(escape(text)) if dialect == "html" else text
-    template = _environment(dialect).get_template(f"{reply.template}.j2")
+    # English replies use the English twin (templates/en/); a template without one stays Vietnamese.
+    names = [f"en/{reply.template}.j2"] if reply.lang == "en" else []
+    template = _environment(dialect).select_template([*names, f"{reply.template}.j2"])
     text = template.render(**reply.context)
     # Templates stay readable with blank lines; messages should not carry runs of them.
     lines = [line.rstrip() for line in text.strip().splitlines()]

@@ -42,8 +42,8 @@ def unknown_command(lang: str) -> Reply:
     return Reply(template="unknown_command", context={"lang": lang}, kind="help")
 
 
-def truncated_notice(limit: int) -> Reply:
-    return Reply(template="truncated", context={"limit": limit}, kind="notice")
+def truncated_notice(limit: int, lang: str | None = None) -> Reply:
+    return Reply(template="truncated", context={"limit": limit}, kind="notice", lang=lang)
 
 
 # What a conversation turn was, from the kind of its first reply that says so (``motcua ask``).

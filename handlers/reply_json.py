@@ -18,6 +18,7 @@ def reply_to_json(reply: Reply) -> dict:
         "kind": reply.kind,
         **({"rendered": reply.rendered} if reply.rendered else {}),
         **({"image": base64.b64encode(reply.image).decode("ascii")} if reply.image else {}),
+        **({"lang": reply.lang} if reply.lang else {}),
     }
 
 
@@ -30,6 +31,7 @@ def reply_from_json(data: dict) -> Reply:
         kind=data.get("kind") or "notice",
         rendered=dict(data["rendered"]) if data.get("rendered") else None,
         image=base64.b64decode(data["image"]) if data.get("image") else None,
+        lang=data.get("lang"),
     )
 
 

@@ -90,7 +90,7 @@ def report_image(report: Report) -> bytes:
     return summary(report.total, report.rows, report.month.label, report.months, heading(report))
 
 
-def _view(f: Figures) -> dict:
+def figures_view(f: Figures) -> dict:
     return {
         "name": "Tất cả / All" if f.agency_code == "ALL" else (f.agency_name or f.agency_code or "(chưa rõ cơ quan)"),
         "code": "" if f.agency_code == "ALL" else f.agency_code,
@@ -110,7 +110,7 @@ async def report_reply(report: Report) -> Reply:
     image = await asyncio.to_thread(report_image, report)
     rows = report.rows
     # One agency: its own name; several: the total first, then each.
-    blocks = [_view(f) for f in ([report.total, *rows[:MAX_ROWS_IN_TEXT]] if len(rows) > 1 else rows or [report.total])]
+    blocks = [figures_view(f) for f in ([report.total, *rows[:MAX_ROWS_IN_TEXT]] if len(rows) > 1 else rows or [report.total])]
     return Reply(template="official_report", context={
         "month": report.month.label, "current": report.current, "scope": report.figures.scope.agency or "",
         "blocks": blocks, "more": max(0, len(rows) - MAX_ROWS_IN_TEXT), "on_time_target": pct(ON_TIME_TARGET),

@@ -52,11 +52,14 @@ class Reply:
     # console saves it and shows the path). The bytes themselves, not a file name: the outbox row
     # is then all a replica needs to send it (replicas share the database, not a disk).
     image: bytes | None = None
+    # "vi" | "en": which templates render it (handlers/templates/en/ for English). None: not said —
+    # the core gives a conversation's replies the chat's language (``handlers.i18n``); else Vietnamese.
+    lang: str | None = None
 
     def rendered_as(self, dialect: Dialect) -> Reply:
         """The same reply with its text rendered now, in ``dialect``: JSON all the way."""
         return Reply(text=self.text, buttons=self.buttons, kind=self.kind, rendered={dialect: self.render(dialect)},
-                     image=self.image)
+                     image=self.image, lang=self.lang)
 
     def render(self, dialect: Dialect = "plain") -> str:
         from handlers.render import render_reply

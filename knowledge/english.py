@@ -57,3 +57,24 @@ def in_vietnamese(text: str) -> str | None:
     if typed is None:
         return None
     return " . ".join(v for _, _, values in _table().matches(typed) for v in values[:1])
+
+
+# English words that are also Vietnamese syllables typed without accents ("the can cuoc" is "thẻ
+# căn cước", "no" is "nợ"): they do not tell the language of a message apart.
+_SYLLABLES = frozenset("""
+a am an ban bang be bit bo can co con dan do em ha hang he hi ho in la long ma man me mo no on pin
+sang so son tan the tin to top van
+""".split())
+
+
+def language_of(text: str) -> str | None:
+    """"en" for a message in English, "vi" for one with Vietnamese accents, None when it does not
+    say (unaccented Vietnamese, a code, "ok"). Stricter than the search's test: the answer's
+    language follows, so it takes two English words that no Vietnamese syllable spells."""
+    typed = [w.lower() for w in words(text)]
+    if any(has_diacritics(w) for w in typed):
+        return "vi"
+    english = _english(text)
+    if english is not None and sum(w in _english_words() and w not in _SYLLABLES for w in english) >= 2:
+        return "en"
+    return None

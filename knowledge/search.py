@@ -410,6 +410,10 @@ class SearchIndex:
         if (vietnamese := in_vietnamese(text)) is not None:
             query = analyse(vietnamese, self.vocabulary, self)
             query.text, query.english = text, True
+            # What it asks (fee, time, place, documents) is read from the English itself: the
+            # question words have no place in the catalogue's words.
+            english = [kind for _, _, kinds in self.vocabulary.asks.matches(words(text)) for kind in kinds]
+            query.asks[:] = list(dict.fromkeys([*english, *query.asks]))
             return query
         query = analyse(text, self.vocabulary, self)
         self._correct_typos(query)

@@ -86,7 +86,7 @@ class Vocabulary:
 
 def vocabulary(index, *, dossier_codes: Iterable[str] = (), questions: Iterable[str] = ()) -> Vocabulary:
     """From the catalogue's search index and the core's router: nothing listed by hand here."""
-    from handlers.core import router  # the import registers every feature's handlers
+    from handlers.intents import router  # every feature's, combined
 
     procedures = [index.get(code) for code in sorted(index.by_code)]
     return Vocabulary(

@@ -33,7 +33,7 @@ async def test_a_message_goes_through_inbox_worker_outbox_and_dispatcher(deps):
     assert (sent.channel, sent.chat_id, sent.status, sent.attempts) == ("test", "c1", "sent", 1)
     # What send received is the planned reply, rendered in the channel's dialect (HTML).
     assert [r.render("html") for r in replies] == [r.render("html") for r in replies_from_json(sent.replies)]
-    assert "Mã thủ tục 1.004194" in replies[0].render("html")  # Đăng ký tạm trú
+    assert "Procedure code 1.004194" in replies[0].render("html")  # Đăng ký tạm trú, answered in English
     assert all(set(r.rendered) == {"html"} for r in replies)
     await channel.press("c1", "help")  # a payload, the next message of the same chat
     assert len(await outbox_rows(deps.db, kind="reply", status="sent")) == 2

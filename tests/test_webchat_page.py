@@ -33,10 +33,10 @@ async def open_chat(browser, url: str, width: int, height: int):
     return page
 
 
-async def ask_long_question(page) -> None:
+async def ask_long_question(page, code_line: str = "Mã thủ tục 1.004194") -> None:
     await page.locator("#text").fill(LONG_QUESTION)
     await page.keyboard.press("Enter")
-    await page.locator(".msg.bot", has_text="Mã thủ tục 1.004194").wait_for()
+    await page.locator(".msg.bot", has_text=code_line).wait_for()
     await page.wait_for_function("document.getElementById('send').disabled === false")
     await page.wait_for_timeout(300)  # let smooth scrolling settle before measuring
 
@@ -195,7 +195,8 @@ async def test_no_serious_accessibility_violations(service, browser, axe_script,
     page = await open_chat(browser, service.url, 390, 800)
     if locale == "en":
         await page.get_by_role("button", name="Chuyển sang tiếng Anh").click()
-    await ask_long_question(page)  # an answer with its buttons and links on the page
+    # An answer with its buttons and links on the page, in the language chosen.
+    await ask_long_question(page, "Procedure code 1.004194" if locale == "en" else "Mã thủ tục 1.004194")
     assert await page.locator(".msg.bot .buttons button").count() > 0
     assert await serious_violations(page, axe_script) == []
 

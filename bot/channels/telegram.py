@@ -51,6 +51,7 @@ from bot.delivery import PermanentDeliveryError, TransientDeliveryError
 from bot.service import Service
 from bot.split import split_text
 from handlers import Incoming, Reply
+from handlers.intents import router as commands
 from handlers.types import Button
 from knowledge.calendar import VN_TZ
 
@@ -62,26 +63,12 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 MAX_CALLBACK_BYTES = 64
 _TAG = re.compile(r"<[^>]+>")
 
-COMMANDS = {
-    None: [  # the default menu: Vietnamese
-        BotCommand("start", "Bắt đầu"),
-        BotCommand("thu_tuc", "Tìm thủ tục: /thu_tuc câu hỏi"),
-        BotCommand("tra_cuu", "Tra cứu hồ sơ: /tra_cuu mã hồ sơ"),
-        BotCommand("theo_doi", "Nhận thông báo khi hồ sơ thay đổi: /theo_doi mã hồ sơ"),
-        BotCommand("huy_theo_doi", "Thôi nhận thông báo về hồ sơ"),
-        BotCommand("phan_anh", "Phản ánh, kiến nghị: /phan_anh nội dung"),
-        BotCommand("help", "Hướng dẫn"),
-    ],
-    "en": [
-        BotCommand("start", "Start"),
-        BotCommand("thu_tuc", "Find a procedure: /thu_tuc question"),
-        BotCommand("tra_cuu", "Dossier status: /tra_cuu dossier code"),
-        BotCommand("theo_doi", "Get notified when a dossier changes: /theo_doi code"),
-        BotCommand("huy_theo_doi", "Stop dossier notifications"),
-        BotCommand("phan_anh", "Send feedback to the agency: /phan_anh text"),
-        BotCommand("help", "Help"),
-    ],
-}
+
+def command_menus() -> dict[str | None, list[BotCommand]]:
+    """The citizens' command menu as the features register it (``handlers.intents``): Vietnamese by
+    default, English for an English client."""
+    listed = commands.listed()
+    return {None: [BotCommand(c.name, c.vi) for c in listed], "en": [BotCommand(c.name, c.en) for c in listed]}
 
 
 def retry_seconds(exc: RetryAfter) -> float:
@@ -277,9 +264,9 @@ class TelegramChannel(WebhookChannel):
     async def _start(self) -> None:
         await self.app.initialize()  # getMe: fails here, loudly, on a wrong token
         await self.app.start()
-        for language, commands in COMMANDS.items():
+        for language, menu in command_menus().items():
             try:
-                await self.bot.set_my_commands(commands, language_code=language)
+                await self.bot.set_my_commands(menu, language_code=language)
             except TelegramError as exc:
                 log.warning("could not set the command menu (%s): %s", language or "default", exc)
         if self.mode == "polling":

@@ -1,7 +1,19 @@
-"""Every feature's handlers; importing this package registers them on ``handlers.router.router``.
-One module per feature, each with its own entry points."""
+"""Every feature's handlers, one module per feature, each with its own ``Router``; ``router`` is
+them combined, the one the core dispatches on. A feature is added here, in the list below: the
+order is the command menu's; a command, payload prefix, pending kind or detector priority claimed
+twice is a ``RouterClash`` at import."""
 
-from handlers.intents import dossier, procedure, smalltalk  # noqa: F401
-from handlers.intents import apology, officials, subscriptions  # noqa: F401  (after dossier: /ho_so is the officials')
-from handlers.intents import feedback  # noqa: F401  (PAKN: citizens file, officials answer with /tra_loi)
-from handlers.intents import report  # noqa: F401  (/bao_cao: the monthly report with its charts)
+from handlers.intents import apology, dossier, feedback, handoff, officials, procedure, report, smalltalk, subscriptions
+from handlers.router import Router
+
+router = Router.combine(
+    smalltalk.router,  # /start, /help, small talk
+    procedure.router,  # procedure questions (the fallback for free text)
+    dossier.router,  # dossier status by code, its second factor
+    subscriptions.router,  # /theo_doi and the satisfaction rating
+    feedback.router,  # PAKN: citizens file, officials answer with /tra_loi
+    handoff.router,  # /can_bo: a live conversation with an official, else PAKN
+    officials.router,  # /lienket and the officials' commands
+    apology.router,  # /xin_loi
+    report.router,  # /bao_cao: the monthly report with its charts
+)

@@ -12,6 +12,7 @@ outbox to every chat that follows the dossier. Officials only, their scope only.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from db.apology_repo import apology_by_id, apology_for, approve, draft_apologies, update_draft
 from db.dossier_repo import AlreadyRescheduled, get_dossier
@@ -34,9 +35,27 @@ from handlers.apology_letter import (
 from handlers.dossier_view import when
 from handlers.intents.officials import current_official, dossier_named, official_only, refusal
 from handlers.reply_json import replies_to_json
-from handlers.router import Context, router
+from handlers.router import Context, Pending, Router
 from handlers.types import Button, Reply
 from knowledge.reminder_windows import windows
+
+router = Router(name="apology")
+
+
+@dataclass(kw_only=True)
+class NewReason(Pending):
+    """The next message is the new reason of this draft apology."""
+
+    kind = "apology_reason"
+    apology: int
+
+
+@dataclass(kw_only=True)
+class NewDate(Pending):
+    """The next message is the new date of this draft apology."""
+
+    kind = "apology_date"
+    apology: int
 
 
 def _state(what: str, **context) -> Reply:
@@ -98,7 +117,8 @@ async def _open(ctx: Context, official: Official, d: Dossier) -> list[Reply]:
     return await _view(ctx, d, apology)
 
 
-@router.command("xin_loi", "xinloi")
+@router.command("xin_loi", "xinloi", vi="Thư xin lỗi, hẹn lại ngày trả: /xin_loi mã hồ sơ",
+                en="Apology letter and new date: /xin_loi code", officials=True)
 @official_only
 async def apology_command(ctx: Context, official: Official) -> list[Reply]:
     record = await dossier_named(ctx, official, ctx.args, "/xin_loi")
@@ -133,10 +153,10 @@ async def apology_button(ctx: Context, official: Official) -> list[Reply] | None
         return [_state("already_sent", code=d.code, by=apology.approved_by_name)]
     cal = ctx.deps.calendar
     if action == "r":
-        ctx.state["pending"] = {"kind": "apology_reason", "apology": apology.id}
+        ctx.wait_for(NewReason(apology=apology.id))
         return [_state("ask_reason", min=REASON_MIN, max=REASON_MAX, reason=apology.reason)]
     if action == "d":
-        ctx.state["pending"] = {"kind": "apology_date", "apology": apology.id}
+        ctx.wait_for(NewDate(apology=apology.id))
         return [_state("ask_date", due=when(d.due_at, cal), date=when(apology.new_due_at, cal))]
     if action == "s":
         if mark != draft_mark(apology):  # edited since this button was shown: show what would be sent
@@ -169,14 +189,13 @@ async def _send(ctx: Context, official: Official, apology: Apology, d: Dossier) 
     return [_state("sent", code=d.code, date=when(apology.new_due_at, cal), recipients=len(letters))]
 
 
-async def _pending_draft(ctx: Context) -> tuple[Apology, Dossier] | list[Reply]:
+async def _pending_draft(ctx: Context, step: NewReason | NewDate) -> tuple[Apology, Dossier] | list[Reply]:
     """The draft an edit step is about, still a draft and still the linked official's to edit."""
-    pending = ctx.state.get("pending") or {}
     official = await current_official(ctx)
     if official is None:
         ctx.state.pop("pending", None)
         return [refusal()]
-    found = await _in_scope(ctx, official, int(pending.get("apology") or 0))
+    found = await _in_scope(ctx, official, step.apology)
     if found is None or found[0].status != "draft":
         ctx.state.pop("pending", None)
         return [_state("gone")]
@@ -191,9 +210,9 @@ async def _store_edit(ctx: Context, apology: Apology, d: Dossier, **edit) -> lis
     return await _view(ctx, d, await apology_by_id(ctx.deps.db, apology.id))
 
 
-@router.pending("apology_reason")
-async def new_reason(ctx: Context) -> list[Reply]:
-    found = await _pending_draft(ctx)
+@router.pending(NewReason)
+async def new_reason(ctx: Context, step: NewReason) -> list[Reply]:
+    found = await _pending_draft(ctx, step)
     if not isinstance(found, tuple):
         return found
     apology, d = found
@@ -203,9 +222,9 @@ async def new_reason(ctx: Context) -> list[Reply]:
     return await _store_edit(ctx, apology, d, reason=reason)
 
 
-@router.pending("apology_date")
-async def new_date(ctx: Context) -> list[Reply]:
-    found = await _pending_draft(ctx)
+@router.pending(NewDate)
+async def new_date(ctx: Context, step: NewDate) -> list[Reply]:
+    found = await _pending_draft(ctx, step)
     if not isinstance(found, tuple):
         return found
     apology, d = found

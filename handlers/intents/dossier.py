@@ -26,6 +26,7 @@ import asyncio
 import logging
 import math
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 from db.dossier_chat_repo import (
@@ -51,7 +52,7 @@ from db.dossier_repo import (
 from handlers.backend import BackendUnavailable
 from handlers.dossier_view import build_view, has_clock, recompute, when
 from handlers.replies import busy
-from handlers.router import Context, router
+from handlers.router import Context, Pending, Router
 from handlers.types import Button, Reply
 from knowledge.dossiers.code import EXAMPLE, DossierCode, find_code, find_impossible_code
 from knowledge.dossiers.privacy import matches, second_factor
@@ -70,6 +71,16 @@ ACCESS_FOR = timedelta(minutes=30)
 BACKEND_BUDGET = 2.8  # seconds: with the database and the reply, the citizen hears back within 3 s
 REFRESH_AFTER = timedelta(minutes=5)  # a dossier pulled from the backend is asked again after this
 _PROCEDURE_CODE = re.compile(r"(?<![\w.])\d\.\d{6}(?:\.[0-9A-Za-z.]+)?(?![\w])")
+
+router = Router(name="dossier")
+
+
+@dataclass(kw_only=True)
+class Verify(Pending):
+    """The last 4 digits of the phone or ID number registered with this dossier."""
+
+    kind = "verify"
+    code: str
 
 
 def _where(ctx: Context) -> tuple[str, str]:
@@ -161,8 +172,8 @@ async def show(ctx: Context, record: DossierRecord, *, stale: bool = False) -> l
     if not verified and view["can_verify"] and (wait := await _code_wait(ctx, d.code)):
         view.update(can_verify=False, locked=True, wait=wait)
     if not verified and (view["can_verify"] or view["locked"]):  # digits sent in the delay get its answer
-        ctx.state["pending"] = {"kind": "verify", "code": d.code}
-    elif isinstance(ctx.state.get("pending"), dict) and ctx.state["pending"].get("kind") == "verify":
+        ctx.wait_for(Verify(code=d.code))
+    elif Verify.from_dict(ctx.state.get("pending")) is not None:
         ctx.state.pop("pending")
     buttons = []
     if has_clock(d.status) and (d.due_at is not None or d.processing_unit is not None):
@@ -179,7 +190,8 @@ async def dossier_in_text(ctx: Context) -> list[Reply] | None:
     return _invalid(impossible) if impossible is not None else None
 
 
-@router.command("tra_cuu", "tracuu")  # /ho_so is the officials' full view (handlers.intents.officials)
+# /ho_so is the officials' full view (handlers.intents.officials)
+@router.command("tra_cuu", "tracuu", vi="Tra cứu hồ sơ: /tra_cuu mã hồ sơ", en="Dossier status: /tra_cuu dossier code")
 async def lookup_command(ctx: Context) -> list[Reply]:
     code = find_code(ctx.args)
     if code is not None:
@@ -192,9 +204,8 @@ async def lookup_command(ctx: Context) -> list[Reply]:
     return [Reply(template="dossier_format", context=context, buttons=buttons, kind="help")]
 
 
-@router.pending("verify")
-async def verify(ctx: Context) -> list[Reply] | None:
-    pending = ctx.state.get("pending") or {}
+@router.pending(Verify)
+async def verify(ctx: Context, step: Verify) -> list[Reply] | None:
     digits = second_factor(ctx.text) if len(ctx.text) <= 40 else None
     if digits is None or find_code(ctx.text) is not None:
         ctx.state.pop("pending", None)  # something else: let it through
@@ -210,7 +221,7 @@ async def verify(ctx: Context) -> list[Reply] | None:
         ctx.state.pop("pending", None)
         return [Reply(template="dossier_limited", context={"what": "client", "limit": MAX_CLIENT_FAILURES},
                       kind="limited")]
-    record = await get_dossier(db, str(pending.get("code", "")))
+    record = await get_dossier(db, step.code)
     if record is None:
         ctx.state.pop("pending", None)
         return None

@@ -25,9 +25,12 @@ Steps waiting for an answer are ``pending`` kinds: ``feedback_content``, ``feedb
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from db.dossier_repo import find_dossier
+from db.engine import Database
 from db.feedback_repo import (
     NewFeedback,
     answer_feedback,
@@ -61,10 +64,12 @@ from handlers.feedback_view import (
 from handlers.intents.officials import current_official, official_only, refusal
 from handlers.intents.procedure import answer
 from handlers.quiet_hours import allowed_from
+from handlers.reminder_settings import ReminderSettings
 from handlers.reply_json import replies_to_json
-from handlers.router import Context, router
+from handlers.router import Context, Pending, Router
 from handlers.types import Button, Reply
 from knowledge.agency import normalise
+from knowledge.calendar import WorkingCalendar
 from knowledge.channels import PUSH_CHANNELS
 from knowledge.dossiers.code import EXAMPLE as DOSSIER_EXAMPLE
 from knowledge.dossiers.code import find_code
@@ -91,6 +96,58 @@ MAX_PER_DAY = 5  # items one chat may file in 24 hours (a family's worth, not a 
 ANSWER_MIN = 10  # characters of an official's answer
 DRAFT_FOR = timedelta(minutes=30)  # the core's PENDING_FOR: a button pressed later finds the draft gone
 _CANCEL = {"huy", "thoi", "khong", "bo", "cancel", "stop", "huy bo", "thoi khong"}
+router = Router(name="feedback")
+
+
+@dataclass(kw_only=True)
+class AskContent(Pending):
+    """The next message is the feedback's content."""
+
+    kind = "feedback_content"
+
+
+@dataclass(kw_only=True)
+class _Draft(Pending):
+    """A citizen's feedback not filed yet: it lives in the step, nowhere else."""
+
+    content: str
+    topic: str | None = None
+    dossier: str | None = None
+    procedure: str | None = None
+
+    def draft(self) -> dict:
+        return {k: v for k, v in self.to_dict().items() if k != "kind"}
+
+
+@dataclass(kw_only=True)
+class AskTopic(_Draft):
+    """Which topic (it doubles as the confirmation)."""
+
+    kind = "feedback_topic"
+
+
+@dataclass(kw_only=True)
+class AskDossier(_Draft):
+    """The dossier code the feedback is about (or "skip")."""
+
+    kind = "feedback_dossier"
+
+
+@dataclass(kw_only=True)
+class OfferFeedback(_Draft):
+    """A complaint was pointed to its procedure; its buttons may still file it as feedback."""
+
+    kind = "feedback_legal"
+
+
+@dataclass(kw_only=True)
+class AskAnswer(Pending):
+    """An official's next message is the answer to this item."""
+
+    kind = "feedback_answer"
+    code: str
+
+
 _TOPIC_WORDS = {"1": "dossier", "2": "procedure", "3": "desk", "4": "other", "ho so": "dossier",
                 "thu tuc": "procedure", "mot cua": "desk", "phuc vu": "desk", "thai do": "desk", "khac": "other"}
 
@@ -102,15 +159,15 @@ def _where(ctx: Context) -> tuple[str, str]:
 def _draft(ctx: Context) -> dict | None:
     """The citizen's draft (the pending step holding it), unless it lapsed."""
     pending = ctx.state.get("pending")
-    if not isinstance(pending, dict) or not str(pending.get("kind", "")).startswith("feedback_") \
-            or pending.get("kind") == "feedback_answer":
+    step = next((s for kind in (AskTopic, AskDossier, OfferFeedback) if (s := kind.from_dict(pending))), None)
+    if step is None:
         return None
     try:
         if ctx.now() - datetime.fromisoformat(pending["since"]) > DRAFT_FOR:
             return None
     except (KeyError, TypeError, ValueError):
         pass  # set by this very message: not dated yet
-    return pending
+    return step.draft()
 
 
 def _cancelled(text: str) -> bool:
@@ -138,7 +195,7 @@ async def _limited(ctx: Context) -> Reply | None:
 async def _ask_content(ctx: Context) -> list[Reply]:
     if (limited := await _limited(ctx)) is not None:
         return [limited]
-    ctx.state["pending"] = {"kind": "feedback_content"}
+    ctx.wait_for(AskContent())
     return [Reply(template="feedback_ask", context={"what": "content"}, kind="feedback")]
 
 
@@ -146,7 +203,7 @@ async def _take_content(ctx: Context, content: str, *, confirm: bool) -> list[Re
     """The content is known: file it when clear (and not ``confirm``), else ask the topic."""
     content = clean(content)
     if substance(content) < MIN_WORDS:
-        ctx.state["pending"] = {"kind": "feedback_content"}
+        ctx.wait_for(AskContent())
         return [Reply(template="feedback_ask", context={"what": "short", "min_words": MIN_WORDS}, kind="feedback")]
     if (limited := await _limited(ctx)) is not None:
         return [limited]
@@ -154,7 +211,7 @@ async def _take_content(ctx: Context, content: str, *, confirm: bool) -> list[Re
     if (kind := legal_kind(content)) is not None and not confirm:
         # Asked for feedback, but it reads as a complaint or a denunciation: say which procedure is
         # meant for it, and let the citizen still send it as feedback.
-        ctx.state["pending"] = {"kind": "feedback_legal", **draft}
+        ctx.wait_for(OfferFeedback(**draft))
         return _legal(ctx, kind, content, offer=True)
     if draft.get("topic") and not confirm:
         return await _file(ctx, draft)
@@ -162,16 +219,15 @@ async def _take_content(ctx: Context, content: str, *, confirm: bool) -> list[Re
 
 
 def _ask_topic(ctx: Context, draft: dict) -> list[Reply]:
-    ctx.state["pending"] = {**draft, "kind": "feedback_topic"}
+    ctx.wait_for(AskTopic(**draft))
     excerpt = draft["content"] if len(draft["content"]) <= 300 else draft["content"][:299].rsplit(" ", 1)[0] + "…"
     return [Reply(template="feedback_topic", context={"excerpt": excerpt}, buttons=topic_buttons(), kind="feedback")]
 
 
 async def _topic_chosen(ctx: Context, draft: dict, topic: str) -> list[Reply]:
-    draft = {k: v for k, v in draft.items() if k not in ("kind", "since")}
-    draft["topic"] = topic
+    draft = {**draft, "topic": topic}
     if topic == "dossier" and not draft.get("dossier"):
-        ctx.state["pending"] = {**draft, "kind": "feedback_dossier"}
+        ctx.wait_for(AskDossier(**draft))
         return [Reply(template="feedback_ask", context={"what": "dossier", "example": DOSSIER_EXAMPLE},
                       buttons=(Button("⏭ Bỏ qua / Skip", payload="pa:s"),), kind="feedback")]
     if topic == "procedure" and not draft.get("procedure") and ctx.state.get("procedure"):
@@ -179,7 +235,8 @@ async def _topic_chosen(ctx: Context, draft: dict, topic: str) -> list[Reply]:
     return await _file(ctx, draft)
 
 
-@router.command("phan_anh", "phananh", "kien_nghi", "kiennghi", "gop_y", "gopy", "pakn")
+@router.command("phan_anh", "phananh", "kien_nghi", "kiennghi", "gop_y", "gopy", "pakn",
+                vi="Phản ánh, kiến nghị: /phan_anh nội dung", en="Send feedback to the agency: /phan_anh text")
 async def feedback_command(ctx: Context) -> list[Reply]:
     if not ctx.args:
         return await _ask_content(ctx)
@@ -193,7 +250,7 @@ async def legal_in_text(ctx: Context) -> list[Reply] | None:
     kind = legal_kind(ctx.text)
     offer = asks_feedback(ctx.text) is not None
     if offer:
-        ctx.state["pending"] = {"kind": "feedback_legal", "content": ctx.text, **_links(ctx, ctx.text)}
+        ctx.wait_for(OfferFeedback(content=ctx.text, **_links(ctx, ctx.text)))
     return _legal(ctx, kind, ctx.text, offer=offer)
 
 
@@ -207,8 +264,8 @@ async def feedback_in_text(ctx: Context) -> list[Reply] | None:
     return await _take_content(ctx, ctx.text, confirm=True)  # the whole message, as written
 
 
-@router.pending("feedback_content")
-async def content_step(ctx: Context) -> list[Reply] | None:
+@router.pending(AskContent)
+async def content_step(ctx: Context, step: AskContent) -> list[Reply] | None:
     if find_feedback_code(ctx.text) is not None:
         ctx.state.pop("pending", None)
         return None  # a tracking code: its status, not a new item
@@ -218,10 +275,10 @@ async def content_step(ctx: Context) -> list[Reply] | None:
     return await _take_content(ctx, ctx.text, confirm=False)
 
 
-@router.pending("feedback_topic")
-async def topic_step(ctx: Context) -> list[Reply] | None:
+@router.pending(AskTopic)
+async def topic_step(ctx: Context, step: AskTopic) -> list[Reply] | None:
     """Channels without buttons (or a citizen who prefers typing): the topic by number or word."""
-    draft = ctx.state.get("pending") or {}
+    draft = step.draft()
     typed = fold(ctx.text).strip(" .!")
     if _cancelled(ctx.text):
         ctx.state.pop("pending", None)
@@ -232,9 +289,9 @@ async def topic_step(ctx: Context) -> list[Reply] | None:
     return None
 
 
-@router.pending("feedback_dossier")
-async def dossier_step(ctx: Context) -> list[Reply] | None:
-    draft = {k: v for k, v in (ctx.state.get("pending") or {}).items() if k not in ("kind", "since")}
+@router.pending(AskDossier)
+async def dossier_step(ctx: Context, step: AskDossier) -> list[Reply] | None:
+    draft = step.draft()
     if (code := find_code(ctx.text)) is not None:
         return await _file(ctx, {**draft, "dossier": code.canonical})
     typed = fold(ctx.text).strip(" .!")
@@ -247,8 +304,8 @@ async def dossier_step(ctx: Context) -> list[Reply] | None:
                   buttons=(Button("⏭ Bỏ qua / Skip", payload="pa:s"),), kind="feedback")]
 
 
-@router.pending("feedback_legal")
-async def legal_step(ctx: Context) -> None:
+@router.pending(OfferFeedback)
+async def legal_step(ctx: Context, step: OfferFeedback) -> None:
     ctx.state.pop("pending", None)  # the buttons answer this step; a message is something new
     return None
 
@@ -267,36 +324,34 @@ async def feedback_button(ctx: Context) -> list[Reply] | None:
     if action == "t" and rest in TOPICS:
         return await _topic_chosen(ctx, draft, rest)
     if action == "s":
-        return await _file(ctx, {k: v for k, v in draft.items() if k not in ("kind", "since")})
+        return await _file(ctx, draft)
     if action == "l":
-        clean_draft = {k: v for k, v in draft.items() if k not in ("kind", "since")}
-        return await _file(ctx, clean_draft) if clean_draft.get("topic") else _ask_topic(ctx, clean_draft)
+        return await _file(ctx, draft) if draft.get("topic") else _ask_topic(ctx, draft)
     return None
 
 
 # --- filing ----------------------------------------------------------------------------------------
-async def _agency_of(ctx: Context, dossier: str | None) -> tuple[str | None, str | None, str]:
+async def agency_of(db: Database, dossier: str | None) -> tuple[str | None, str | None, str]:
     """(the dossier's stored code, its agency, the agency's name): the stored dossier's when it is
     known, else the agency part of the code as typed."""
     code = find_code(dossier) if dossier else None
     if code is None:
         return None, None, ""
-    record = await find_dossier(ctx.deps.db, code, with_history=False)
+    record = await find_dossier(db, code, with_history=False)
     if record is not None:
         d = record.dossier
         return d.code, d.agency_code, d.agency_name or ""
     return code.canonical, normalise(code.agency), ""
 
 
-async def _file(ctx: Context, draft: dict) -> list[Reply]:
-    if (limited := await _limited(ctx)) is not None:
-        return [limited]
-    db, calendar, settings, now = ctx.deps.db, ctx.deps.calendar, ctx.deps.reminders, ctx.now()
-    dossier, agency, agency_name = await _agency_of(ctx, draft.get("dossier"))
+async def prepare(db: Database, calendar: WorkingCalendar, settings: ReminderSettings, now: datetime, channel: str,
+                  chat_id: str, draft: dict) -> tuple[NewFeedback, Callable[[Feedback], list[Planned]], list]:
+    """An item of ``draft`` (content, topic, dossier, procedure) ready to file: (the item, its
+    officials' notices, the officials told) — its agency, routing and deadline."""
+    dossier, agency, agency_name = await agency_of(db, draft.get("dossier"))
     targets, province = route(await active_officials(db), agency)
     days = days_for(await deadlines(db), agency, settings.feedback_days)
     due = due_date(now, days, Unit.WORKING, calendar=calendar, office_hours=calendar.office_hours(agency)).due_at
-    channel, chat_id = _where(ctx)
     topic = draft.get("topic") if draft.get("topic") in TOPICS else "other"
 
     def notices(item: Feedback) -> list[Planned]:
@@ -306,18 +361,34 @@ async def _file(ctx: Context, draft: dict) -> list[Reply]:
                         not_before=allowed_from(calendar, settings, "feedback_new", now, o.official.agency_code))
                 for o in targets]
 
-    item = await file_feedback(db, NewFeedback(
+    new = NewFeedback(
         channel=channel, chat_id=chat_id, topic=topic, content=draft["content"], received_at=now, due_days=days,
         due_at=due, routed_province=province, dossier_code=dossier, procedure_code=draft.get("procedure"),
         agency_code=agency, agency_name=agency_name,
-    ), notices, now)
+    )
+    return new, notices, targets
+
+
+async def _file(ctx: Context, draft: dict) -> list[Reply]:
+    if (limited := await _limited(ctx)) is not None:
+        return [limited]
+    now = ctx.now()
+    new, notices, targets = await prepare(ctx.deps.db, ctx.deps.calendar, ctx.deps.reminders, now, *_where(ctx), draft)
+    item = await file_feedback(ctx.deps.db, new, notices, now)
+    topic = new.topic
     ctx.state.pop("pending", None)
     # No content, no contact in the log: the code, the topic and who was told.
     log.info("feedback %s filed (topic=%s, agency=%s, officials told=%d%s)", item.code, topic, item.agency_code or "-",
-             len(targets), ", province level" if province else "")
+             len(targets), ", province level" if new.routed_province else "")
     if not targets:
         log.warning("feedback %s: no linked official to tell (agency=%s)", item.code, item.agency_code or "-")
-    return [filed_reply(item, calendar)]
+    return [filed_reply(item, ctx.deps.calendar)]
+
+
+async def file_content(ctx: Context, content: str) -> list[Reply]:
+    """File ``content`` as written, at once (a handoff that falls back to PAKN): about the dossier
+    or procedure it names, else "other"."""
+    return await _file(ctx, {"content": clean(content), **_links(ctx, content)})
 
 
 # --- complaints and denunciations ------------------------------------------------------------------
@@ -401,7 +472,7 @@ async def _ask_answer(ctx: Context, official: Official, code: str) -> list[Reply
         return [item]
     if item.status != "open":
         return [_already(item, ctx)]
-    ctx.state["pending"] = {"kind": "feedback_answer", "code": item.code}
+    ctx.wait_for(AskAnswer(code=item.code))
     return [state("ask_answer", code=item.code, min=ANSWER_MIN)]
 
 
@@ -415,7 +486,7 @@ async def _answer(ctx: Context, official: Official, code: str, text: str) -> lis
         return [_already(item, ctx)]
     answer = clean(text)
     if len(answer) < ANSWER_MIN:
-        ctx.state["pending"] = {"kind": "feedback_answer", "code": item.code}
+        ctx.wait_for(AskAnswer(code=item.code))
         return [state("answer_short", code=item.code, min=ANSWER_MIN)]
     calendar, now = ctx.deps.calendar, ctx.now()
     pushed = item.channel in PUSH_CHANNELS
@@ -436,7 +507,8 @@ async def _answer(ctx: Context, official: Official, code: str, text: str) -> lis
     return [state("answered_ok", code=item.code, pushed=pushed, channel=CHANNEL_NAMES.get(item.channel, item.channel))]
 
 
-@router.command("tra_loi", "traloi")
+@router.command("tra_loi", "traloi", vi="Trả lời phản ánh: /tra_loi mã PA nội dung",
+                en="Answer feedback: /tra_loi code text", officials=True)
 @official_only
 async def answer_command(ctx: Context, official: Official) -> list[Reply]:
     """/tra_loi <mã> <nội dung>; /tra_loi <mã> asks for the text; /tra_loi alone lists."""
@@ -459,9 +531,9 @@ async def answer_button(ctx: Context, official: Official) -> list[Reply] | None:
     return await _ask_answer(ctx, official, code) if code is not None and code == ctx.args else None
 
 
-@router.pending("feedback_answer")
-async def answer_step(ctx: Context) -> list[Reply] | None:
-    code = str((ctx.state.get("pending") or {}).get("code", ""))
+@router.pending(AskAnswer)
+async def answer_step(ctx: Context, step: AskAnswer) -> list[Reply] | None:
+    code = step.code
     if find_feedback_code(ctx.text) is not None and substance(ctx.text) < MIN_WORDS:
         ctx.state.pop("pending", None)
         return None  # a tracking code sent to look at it, not an answer

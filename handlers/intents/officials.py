@@ -28,7 +28,7 @@ from db.subscriptions_repo import subscribers
 from handlers.official_view import detail_reply, dossier_item, list_reply, month_view, nudge_reply, stats_reply
 from handlers.quiet_hours import allowed_from
 from handlers.reply_json import replies_to_json
-from handlers.router import Context, router
+from handlers.router import Context, Router
 from handlers.types import Reply
 from knowledge.calendar import to_local
 from knowledge.channels import OFFICIAL_CHANNELS
@@ -38,6 +38,8 @@ from knowledge.reminder_windows import day_of, windows
 OfficialHandler = Callable[[Context, Official], Awaitable[list[Reply] | None]]
 _INTS = re.compile(r"\d{1,4}")
 MAX_WITHIN = 10
+
+router = Router(name="officials")
 
 
 # Where a chat can be an official's: Telegram and Zalo (reminders reach them), one-to-one, and the
@@ -98,7 +100,8 @@ async def dossier_named(ctx: Context, official: Official, typed: str, command: s
     return record if record is not None else not_in_scope(official, code.canonical)
 
 
-@router.command("lienket", "lien_ket")
+@router.command("lienket", "lien_ket", vi="Liên kết tài khoản cán bộ: /lienket mã", en="Link an official's account: /lienket code",
+                officials=True)
 async def link(ctx: Context) -> list[Reply]:
     if not can_be_officials(ctx):
         return [refusal()]  # the code is not even looked at: it stays usable where it belongs
@@ -152,7 +155,7 @@ async def _due_page(ctx: Context, official: Official, within: int, page_no: int)
     return [list_reply("due", page, page_no, settings, scope_label(official), ctx.deps.calendar, now, within=within)]
 
 
-@router.command("tre_han", "trehan", "qua_han")
+@router.command("tre_han", "trehan", "qua_han", vi="Hồ sơ trễ hạn", en="Overdue dossiers", officials=True)
 @official_only
 async def overdue(ctx: Context, official: Official) -> list[Reply]:
     """/tre_han [page]: running dossiers in scope past their due time, by code."""
@@ -160,7 +163,8 @@ async def overdue(ctx: Context, official: Official) -> list[Reply]:
     return await _overdue_page(ctx, official, numbers[0] if numbers else 1)
 
 
-@router.command("sap_den_han", "sapdenhan")
+@router.command("sap_den_han", "sapdenhan", vi="Hồ sơ sắp đến hạn: /sap_den_han [số ngày]",
+                en="Dossiers due soon: /sap_den_han [days]", officials=True)
 @official_only
 async def due_soon(ctx: Context, official: Official) -> list[Reply]:
     """/sap_den_han [N] [page]: due today and within N working days (default from the settings)."""
@@ -181,7 +185,7 @@ async def list_page(ctx: Context, official: Official) -> list[Reply] | None:
     return await _due_page(ctx, official, numbers[0], numbers[1])
 
 
-@router.command("ho_so", "hoso")
+@router.command("ho_so", "hoso", vi="Hồ sơ đầy đủ: /ho_so mã hồ sơ", en="A dossier in full: /ho_so code", officials=True)
 @official_only
 async def dossier_detail(ctx: Context, official: Official) -> list[Reply]:
     """/ho_so CODE: the whole dossier (personal data, history), for the official's scope only."""
@@ -205,7 +209,8 @@ def _month_start(moment: datetime, months: int = 0) -> datetime:
     return datetime.combine(date(index // 12, index % 12 + 1, 1), time(0), moment.tzinfo)
 
 
-@router.command("thong_ke", "thongke")
+@router.command("thong_ke", "thongke", vi="Thống kê tháng này và tháng trước", en="This month's and last month's figures",
+                officials=True)
 @official_only
 async def statistics(ctx: Context, official: Official) -> list[Reply]:
     """/thong_ke: this month and last month in the official's scope."""
@@ -221,14 +226,14 @@ async def statistics(ctx: Context, official: Official) -> list[Reply]:
     return [stats_reply(scope_label(official), months)]
 
 
-@router.command("tat_nhac", "tatnhac")
+@router.command("tat_nhac", "tatnhac", vi="Tắt nhắc việc", en="Mute reminders", officials=True)
 @official_only
 async def mute(ctx: Context, official: Official) -> list[Reply]:
     await set_muted(ctx.deps.db, official.id, True)
     return [Reply(template="official_mute", context={"muted": True, "head": official.role == "head"}, kind="official")]
 
 
-@router.command("bat_nhac", "batnhac")
+@router.command("bat_nhac", "batnhac", vi="Bật lại nhắc việc", en="Unmute reminders", officials=True)
 @official_only
 async def unmute(ctx: Context, official: Official) -> list[Reply]:
     await set_muted(ctx.deps.db, official.id, False)
@@ -264,7 +269,8 @@ async def _nudge(ctx: Context, official: Official, typed: str) -> list[Reply]:
                                                        "nobody": not targets}, kind="official")]
 
 
-@router.command("nhac")
+@router.command("nhac", vi="Nhắc cán bộ xử lý hồ sơ: /nhac mã hồ sơ", en="Remind who handles a dossier: /nhac code",
+                officials=True)
 @official_only
 async def nudge(ctx: Context, official: Official) -> list[Reply]:
     """/nhac CODE: remind the dossier's responsible official(s) now (once per working day each)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from handlers.procedure_view import SECTIONS, build_view, case_groups, shorten, source_link
-from handlers.router import Context, router
+from handlers.router import Context, Router
 from handlers.types import Button, Reply
 from knowledge.catalogue.model import Procedure
 from knowledge.decision import Decision, decide
@@ -27,6 +27,8 @@ SECTION_LABELS = {
     "all": "📋 Đầy đủ",
 }
 _MORE = re.compile(r"^(xem )?(chi tiet|day du|them|xem them|chi tiet hon|full)( \w+)?$")
+
+router = Router(name="procedure")
 
 
 def answer(
@@ -47,19 +49,21 @@ def answer(
     else:
         sections = asks + [s for s in ("documents", "fee", "time", "place") if s not in asks]
     variants = ctx.index.variants(p.code)
-    view = build_view(p, variants, full=full, today=ctx.now().date(), case=case, sections=sections)
-    context = {"v": view, "sections": sections, "full": full, "lang": ctx.lang}
+    lang = ctx.lang  # the view's composed labels and the template in the same language
+    view = build_view(p, variants, full=full, today=ctx.now().date(), case=case, sections=sections, lang=lang)
+    context = {"v": view, "sections": sections, "full": full, "lang": lang}
     return [Reply(template="procedure", context=context, buttons=_case_buttons(p, view.cases) + _buttons(p),
-                  kind="answer")]
+                  kind="answer", lang=lang)]
 
 
 def answer_section(ctx: Context, p: Procedure, section: str) -> list[Reply]:
     if section == "all" or section not in SECTIONS:
         return answer(ctx, p, full=True)
     ctx.state["procedure"] = p.code
-    view = build_view(p, ctx.index.variants(p.code), full=True, today=ctx.now().date())
-    context = {"v": view, "sections": [section], "full": True, "lang": ctx.lang}
-    return [Reply(template="procedure", context=context, buttons=_buttons(p), kind="answer")]
+    lang = ctx.lang
+    view = build_view(p, ctx.index.variants(p.code), full=True, today=ctx.now().date(), lang=lang)
+    context = {"v": view, "sections": [section], "full": True, "lang": lang}
+    return [Reply(template="procedure", context=context, buttons=_buttons(p), kind="answer", lang=lang)]
 
 
 def _case_buttons(p: Procedure, shown: list[str]) -> tuple[Button, ...]:
@@ -144,7 +148,7 @@ async def question(ctx: Context) -> list[Reply]:
     return await answer_text(ctx, ctx.text)
 
 
-@router.command("thu_tuc", "thutuc", "tim")
+@router.command("thu_tuc", "thutuc", "tim", vi="Tìm thủ tục: /thu_tuc câu hỏi", en="Find a procedure: /thu_tuc question")
 async def question_command(ctx: Context) -> list[Reply]:
     if not ctx.args:
         return [Reply(template="empty", context={"lang": ctx.lang}, kind="help")]

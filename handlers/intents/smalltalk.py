@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from handlers.intents.officials import can_be_officials
 from handlers.replies import HELP_BUTTONS, dossier_help, help_reply, welcome
-from handlers.router import Context, router
+from handlers.router import Context, Router
 from handlers.types import Reply
 from knowledge.channels import PUSH_CHANNELS
 from knowledge.scope import small_talk
+
+router = Router(name="smalltalk")
 
 
 def _help(ctx: Context) -> Reply:
@@ -40,12 +42,7 @@ async def help_button(ctx: Context) -> list[Reply]:
     return [dossier_help() if ctx.args == "dossier" else _help(ctx)]
 
 
-@router.command("help", "huong_dan", "tro_giup")
-async def help_command(ctx: Context) -> list[Reply]:
-    return [_help(ctx)]
-
-
-@router.command("start")
+@router.command("start", vi="Bắt đầu", en="Start")
 async def start(ctx: Context) -> list[Reply]:
     """/start, with an optional deep-link payload (a dossier code, a procedure code or a question):
     answered as if the citizen had typed it. Telegram allows only [A-Za-z0-9_-] there, so "_"
@@ -57,10 +54,19 @@ async def start(ctx: Context) -> list[Reply]:
     return await dispatch_text(ctx, ctx.args.replace("_", "."))
 
 
+@router.command("help", "huong_dan", "tro_giup", vi="Hướng dẫn", en="Help")
+async def help_command(ctx: Context) -> list[Reply]:
+    return [_help(ctx)]
+
+
 @router.command("lang", "ngon_ngu")
 async def language(ctx: Context) -> list[Reply]:
     from knowledge.text import fold
 
     choice = fold(ctx.args)[:2]
     ctx.state["lang"] = "en" if choice == "en" else "vi"
-    return [Reply(text="Đã chuyển sang tiếng Anh cho các hướng dẫn. / Help texts now in English." if choice == "en" else "Đã chuyển sang tiếng Việt. / Switched to Vietnamese.")]
+    if choice == "en":  # pinned until /lang vi: every answer, whatever language a message is in
+        return [Reply(text="Switched to English: answers, labels and buttons are in English; official details stay "
+                           "quoted in Vietnamese. /lang vi switches back. (Đã chuyển sang tiếng Anh.)", lang="en")]
+    return [Reply(text="Đã chuyển sang tiếng Việt. /lang en để chuyển sang tiếng Anh. (Switched to Vietnamese.)",
+                  lang="vi")]

@@ -8,6 +8,8 @@ as a pending step)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from db.dossier_chat_repo import has_access
 from db.dossier_repo import find_dossier
 from knowledge.channels import PUSH_CHANNELS
@@ -24,7 +26,7 @@ from db.subscriptions_repo import (
 )
 from handlers.citizen_notices import RATING_LEVELS
 from handlers.intents.dossier import lookup, lookup_command
-from handlers.router import Context, router
+from handlers.router import Context, Pending, Router
 from handlers.types import Button, Reply
 from knowledge.dossiers import status as statuses
 from knowledge.dossiers.code import DossierCode, find_code
@@ -34,6 +36,16 @@ from knowledge.text import clean, fold
 
 MAX_COMMENT = 1000
 ALL = {"tat ca", "tat_ca", "tatca", "all", "het", "tat ca ho so"}
+
+router = Router(name="subscriptions")
+
+
+@dataclass(kw_only=True)
+class RatingComment(Pending):
+    """After a rating: the next message may be a comment on this dossier's service."""
+
+    kind = "rating_comment"
+    dossier: int
 
 
 def _say(what: str, **context) -> Reply:
@@ -82,7 +94,8 @@ def _push_only(ctx: Context) -> list[Reply] | None:
     return [_say("push_only", code=code.canonical if code else "")]
 
 
-@router.command("theo_doi", "theodoi")
+@router.command("theo_doi", "theodoi", vi="Nhận thông báo khi hồ sơ thay đổi: /theo_doi mã hồ sơ",
+                en="Get notified when a dossier changes: /theo_doi code")
 async def follow_command(ctx: Context) -> list[Reply]:
     if (refused := _push_only(ctx)) is not None:
         return refused
@@ -116,7 +129,8 @@ async def _stop(ctx: Context, typed: str) -> list[Reply]:
     return [_say("unsubscribed", code=record.dossier.code)]
 
 
-@router.command("huy_theo_doi", "huytheodoi", "bo_theo_doi")
+@router.command("huy_theo_doi", "huytheodoi", "bo_theo_doi", vi="Thôi nhận thông báo về hồ sơ",
+                en="Stop dossier notifications")
 async def unfollow_command(ctx: Context) -> list[Reply]:
     return await _stop(ctx, ctx.args) if ctx.args else await _listing(ctx)
 
@@ -146,14 +160,14 @@ async def rating_button(ctx: Context) -> list[Reply] | None:
                            "Only a follower of a finished dossier can rate it.", kind="rating")]
     level, vi, en = RATING_LEVELS[letter]
     await rate(db, d, channel, chat_id, level, ctx.now())
-    ctx.state["pending"] = {"kind": "rating_comment", "dossier": dossier_id}
+    ctx.wait_for(RatingComment(dossier=dossier_id))
     return [Reply(template="rating_thanks", context={"level_vi": vi, "level_en": en, "limit": MAX_COMMENT},
                   buttons=(Button("Bỏ qua / Skip", payload=f"rt:{dossier_id}:skip"),), kind="rating")]
 
 
-@router.pending("rating_comment")
-async def rating_comment(ctx: Context) -> list[Reply] | None:
-    pending = ctx.state.pop("pending", None) or {}
+@router.pending(RatingComment)
+async def rating_comment(ctx: Context, step: RatingComment) -> list[Reply] | None:
+    ctx.state.pop("pending", None)
     if find_code(ctx.text) is not None:
         return None  # a dossier code: let the dossier feature answer it
     if small_talk(ctx.text) in ("deny", "thank", "goodbye", "affirm"):
@@ -163,5 +177,5 @@ async def rating_comment(ctx: Context) -> list[Reply] | None:
     if not comment:
         return None
     channel, chat_id = _where(ctx)
-    await comment_rating(ctx.deps.db, int(pending.get("dossier") or 0), channel, chat_id, comment)
+    await comment_rating(ctx.deps.db, step.dossier, channel, chat_id, comment)
     return [Reply(template="rating_done", context={"comment": True}, kind="rating")]

@@ -26,6 +26,7 @@ ANSWER_LEAD = 1.5  # the best hit answers alone when it scores this much above t
 ANSWER_COVERAGE = 0.4  # … and the question explains this share of its name
 CANDIDATE_SHARE = 0.5  # candidates offered: those within this share of the best score
 MAX_CANDIDATES = 5
+SMALL_TALK_UNKNOWN = 1  # a message no procedure fits is small talk with one word outside its phrases
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ def decide(index: SearchIndex, message: str | Query, top: int = MAX_CANDIDATES) 
     content = [t for t, w in query.weights.items() if " " not in t and w >= 1.0]
     named = best is not None and subject is None and bool(content) and index.names_all(best.code, content)
     if best is None or (best.score < floor and not named):
+        if subject is None and (kind := small_talk(text, unknown=SMALL_TALK_UNKNOWN)) is not None:
+            return Decision("none", hits[:top], [], query, small_talk=kind)  # small talk but for a name or a word
         related = None
         if subject and subject.related:
             related = next((h for h in hits if any(names_cue(h.name, w) for w in subject.related)), None)

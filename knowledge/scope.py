@@ -4,6 +4,7 @@ knowledge), each with where to go instead. Vocabulary in ``knowledge/data/scope.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -17,6 +18,7 @@ DATA = Path(__file__).with_name("data") / "scope.toml"
 # says goodbye, "bạn có phải ChatGPT không" asks who).
 SMALL_TALK = ("insult", "who", "help", "thank", "goodbye", "deny", "affirm", "greet")
 _FILLER = "~filler"
+_STRETCHED = re.compile(r"([^\W\d_])\1{2,}")  # a letter typed three times or more, for emphasis
 _NOT = "~not"
 
 
@@ -57,15 +59,17 @@ def _vocabulary() -> _Vocabulary:
 
 
 @lru_cache(maxsize=1024)  # asked by the router's detector, its handler and the decision
-def small_talk(text: str) -> str | None:
+def small_talk(text: str, unknown: int = 0) -> str | None:
     """The kind of small talk a message is, when it is nothing else: every word belongs to a
     small-talk phrase or a filler. A message that also asks something ("cảm ơn, cho hỏi làm
-    khai sinh cần gì") is not small talk. With two kinds, the first of ``SMALL_TALK`` wins."""
-    typed = words(text)
+    khai sinh cần gì") is not small talk. With two kinds, the first of ``SMALL_TALK`` wins.
+    ``unknown``: words that may be outside them, in a message of three words or more (the
+    decision allows one, once the search has found no procedure: "dạ em cảm ơn anh Tuấn ạ")."""
+    typed = [_STRETCHED.sub(r"\1", w) for w in words(text)]  # "cảm ơnnn", "helloooo"
     if not typed or len(typed) > 12:
         return None
     matches = _vocabulary().talk.matches(typed)
-    if sum(end - start for start, end, _ in matches) < len(typed):
+    if sum(end - start for start, end, _ in matches) < len(typed) - (unknown if len(typed) >= 3 else 0):
         return None
     kinds = {k for _, _, values in matches for k in values}
     return next((k for k in SMALL_TALK if k in kinds), None)

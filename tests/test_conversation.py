@@ -105,6 +105,14 @@ async def test_small_talk_is_answered_as_such_never_with_a_procedure(chat, messa
     assert "Mã thủ tục" not in chat.text
 
 
+@pytest.mark.parametrize("message, kind", [("dạ em cảm ơn anh Tuấn ạ", "thank"), ("chào chị Hoa", "greet")])
+async def test_small_talk_with_a_name_in_it_is_small_talk_when_no_procedure_fits(chat, message, kind):
+    await chat.say(message)
+    assert chat.kinds == [kind] and "Mã thủ tục" not in chat.text
+    await chat.say("cảm ơn anh, cho hỏi làm khai sinh cần gì")  # a question as well: answered
+    assert chat.kinds[0] == "answer" and "1.001193" in chat.text
+
+
 async def test_no_while_candidates_are_offered_means_none_of_them(chat):
     await chat.say("căn cước")
     assert chat.kinds == ["candidates"]

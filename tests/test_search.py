@@ -213,6 +213,15 @@ def test_small_talk_is_recognised_with_or_without_accents(message, kind):
     assert small_talk(message) == kind
 
 
+@pytest.mark.parametrize("message, kind", [
+    ("cảm ơnnn", "thank"), ("helloooo", "greet"), ("cháu chào cô chú ạ", "greet"), ("bot hay người thật thế", "who"),
+])
+def test_stretched_letters_and_kin_terms_are_still_small_talk(message, kind):
+    from knowledge.scope import small_talk
+
+    assert small_talk(message) == kind
+
+
 @pytest.mark.parametrize("message", ["cảm ơn, cho hỏi làm khai sinh cần gì", "không có giấy khai sinh thì sao",
                                      "chào bạn, đăng ký tạm trú ở đâu", "có"[:0]])
 def test_a_message_that_also_asks_something_is_not_small_talk(message):

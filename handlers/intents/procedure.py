@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from handlers.intents.smalltalk import talk
 from handlers.procedure_view import SECTIONS, build_view, case_groups, shorten, source_link
 from handlers.router import Context, Router
 from handlers.types import Button, Reply
@@ -96,6 +97,8 @@ def _title(name: str, limit: int = 60) -> str:
 def not_found(ctx: Context, decision: Decision | None = None) -> list[Reply]:
     """No procedure fits: where to go instead when the subject is another body's, and the
     catalogue's related procedure when there is one ("… đơn khởi kiện …" for a lawsuit)."""
+    if decision is not None and decision.small_talk is not None:
+        return talk(ctx, decision.small_talk)  # "dạ em cảm ơn anh Tuấn ạ": small talk but for a name
     ctx.state.pop("candidates", None)
     if decision is not None and decision.outside is not None:
         related = decision.related

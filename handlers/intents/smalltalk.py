@@ -23,7 +23,11 @@ def _help(ctx: Context) -> Reply:
 
 @router.detect(10, lambda ctx: small_talk(ctx.text) is not None)
 async def chat(ctx: Context) -> list[Reply]:
-    kind = small_talk(ctx.text)
+    return talk(ctx, small_talk(ctx.text))
+
+
+def talk(ctx: Context, kind: str) -> list[Reply]:
+    """The answer to small talk of ``kind`` (also for a message the search found mostly small talk)."""
     if kind == "greet":
         return [Reply(template="welcome", context={"lang": ctx.lang}, buttons=HELP_BUTTONS, kind="greet")]
     if kind == "help":

@@ -16,9 +16,11 @@ from datetime import date
 
 from handlers.procedure_view import ATTACHED, MESSAGE_TARGET, case_groups, shorten
 from knowledge.catalogue.fees import WHO_SETS as _WHO_SETS
+from knowledge.catalogue.facts import ISSUERS
 from knowledge.catalogue.model import Procedure
 from knowledge.channels import capabilities
-from knowledge.catalogue.parse import find_amounts
+from knowledge.catalogue.facts import _FILING, _METHOD_TEXT, _NOT_FILING, _ON_CONDITION
+from knowledge.catalogue.parse import STATED_TIME, find_amounts, is_placeholder, stated_time
 from knowledge.text import fold
 
 FIRST_MESSAGE_TARGET = MESSAGE_TARGET  # what the median first answer keeps to (handlers.procedure_view)
@@ -30,6 +32,9 @@ CLASSES = {
     "doc_swallowed": "a document swallowed into the one before it",
     "doc_residue": "form-file or list-label residue in a document's name",
     "case_hidden": "documents of one case shown without saying which case",
+    "case_unoffered": "a list of several cases shown as one list (one case's heading and items, the others left out) without a choice of case",
+    "doc_cut": "a document's name cut inside a word or a legal number (the rest taken for a form's file name)",
+    "doc_dup": "the same document twice in one list",
     "fee_invented": "an amount the record does not state as a fee",
     "fee_zero_hidden": "'Miễn phí' (0) published beside a text that says otherwise, and the answer does not say so",
     "fee_expired": "a rate shown as current after its end date",
@@ -41,6 +46,12 @@ CLASSES = {
     "time_zero": "a processing time of zero",
     "time_ambiguous": "several times for one channel without the case each applies to",
     "time_case_hidden": "a further case or stage time of a channel shown without its case words",
+    "time_unregulated": "'không quy định' (no time limit set) in the record, shown as no information or as a number",
+    "time_working_days_lost": "'N Ngày' whose description says 'N ngày làm việc', shown as calendar days",
+    "time_rule_hidden": "a bare number shown as the time where the description states the rule in words",
+    "fee_placeholder_unknown": "a placeholder beside a 0 ('- Không có') read as an unclear fee",
+    "methods_conditional": "a method the record allows only under a condition, listed as an ordinary one",
+    "retrieved_day_invented": "a retrieval day shown where the source gives only the month",
     "province_missing": "a provincial copy whose province is never named",
     "methods_dup": "a submission method listed twice",
     "legal_dup": "a legal document listed twice",
@@ -54,7 +65,22 @@ _NOTE = re.compile(
     r"^(trường hợp\b.*\b(thì )?(không|không phải|không cần) (phải )?(nộp|xuất trình)|lưu ý|ghi chú|chú ý|"
     r"số (bộ|lượng) hồ sơ|phiếu này là|hồ sơ (được )?(lập|làm) thành|\(?\*|"
     r"(đối với|trường hợp) (các )?(tài liệu|giấy tờ|hồ sơ|bản sao|bản chụp)\b.{0,200}?\b(là|phải là|phải được) |"
-    r"(cơ quan|ủy ban|ubnd|sở|phòng|bộ phận)\b.{0,150}\btrong (vòng|thời hạn) \d)", re.IGNORECASE)
+    r"(cơ quan|ủy ban|ubnd|sở|phòng|bộ phận)\b.{0,150}\btrong (vòng|thời hạn) \d|"
+    r"(\d+[.)]\s*)?(thủ tướng|chính phủ|bộ trưởng|quốc hội)\b.{0,60}?\b(ban hành|quy định|hướng dẫn|quyết định)\s|"
+    r"trong (phiếu|đơn|tờ khai|văn bản đề nghị)\s+(nêu|ghi|phải)\b)", re.IGNORECASE)
+# A heading that names a case, as a reader sees it: a list label ("1.", "a)", "(ii)"), or case words
+# ("Trường hợp…", "Hoàn thuế đối với…", "Thủ tục cấp lại…") — not an addition beside every case.
+_CASE_HEADING = re.compile(r"^\W*(?:\(?(?:\d+(?:\.\d+)*|[ivx]+)[.)/]|\([ivx\d.]+\)|[a-zđ]\))\s*\S|\b(?:trường hợp|đối với)\b|^\W*thủ tục\b",
+                           re.IGNORECASE)
+_ADDITION = re.compile(r"ủy quyền|bưu chính|người đại diện|chưa có tài khoản|trực tuyến|lưu ý|ghi chú"
+                       r"|^\W*(?:các )?(?:giấy tờ|tài liệu) (?:phải|cần) (?:nộp|xuất trình)"
+                       # the parts of one dossier, or what each party sends ("Hồ sơ Sở Tài chính gửi Kho bạc…")
+                       r"|^\W*\S+\s*(?:các )?thành phần hồ sơ (?:bao )?gồm|\b(?:nộp|gửi|trình) (?:đến|cho|kho bạc|hội đồng)",
+                       re.IGNORECASE)
+# A name ending in a legal number whose issuer is cut ("…Quyết định số 09/2023/QĐ-T"), a parenthesis
+# left open, or a form's file name that starts inside a word ("n đề nghị.docx", "dung).docx").
+_CUT_NUMBER = re.compile(r"\d/\d{4}/(?:[A-ZĐƯ]+-)+([A-ZĐƯ][A-Za-zĐƯ]*)$")
+_CUT_FORM = re.compile(r"^(?:[a-zđ]\s|[^()]*\)(?!\s*[A-ZĐ]))")
 _CONDITIONAL = re.compile(r"^(trường hợp|nếu)\b.{3,}?\sthì\s", re.IGNORECASE)  # without a count: a note
 _HEADING = re.compile(r"(:|các giấy tờ sau|gồm|bao gồm)\s*$", re.IGNORECASE)
 _SWALLOWED = re.compile(r"\d+ bản (chính|sao)\s*(?:[a-zđ]{1,4}\)|\([a-zđ]{1,4}\)|\d{1,2}[.)]\s)")
@@ -69,6 +95,26 @@ _LAW_GLUED = re.compile(rf"\d/[A-ZĐ][A-ZĐ\-]*[A-ZĐ](?<!TT)(?=[{_LOWER}])|\d/(
                         r"|[A-ZĐ]-\s[A-ZĐ]{2,}\b|-H\sĐND")
 _LAW_CUT = re.compile(r"-[A-ZĐ]$")
 _METHODS = ("trực tiếp", "trực tuyến", "qua bưu chính")
+_METHOD_SAID = {"ONLINE": "trực tuyến", "POSTAL": "qua bưu chính", "DIRECT": "trực tiếp"}
+_UNREGULATED_NOTE = re.compile(r"^\W*(?:không|chưa)\s+(?:được\s+)?quy định\b", re.IGNORECASE)
+_BY_RULE = re.compile(r"\bthời (?:gian|hạn)(?: thực hiện| giải quyết)?\s+(?:là\s+)?(?:theo|do|tùy|căn cứ|được xác định)\b",
+                      re.IGNORECASE)
+_ZERO_BESIDE = re.compile(r"nguồn ghi số tiền 0 kèm: ([^;\n]*)")
+# A number cell glued to the end of a title ("…của Chính phủ167/2025").
+_NAME_GLUED_NUMBER = re.compile(r"[^\s\d/.,]\d{1,4}/\d{4}$")
+
+
+def _conditional_methods(p: Procedure) -> set[str]:
+    """Methods the record's text names only in a sentence that allows them under a condition."""
+    plain, iffy = set(), set()
+    for text in [*(c.note for c in p.channels), *p.steps]:
+        for clause in re.split(r"[.;\n]+", text):
+            if not _FILING.search(clause) or _NOT_FILING.search(clause):
+                continue
+            for method, words in _METHOD_TEXT:
+                if words.search(clause):
+                    (iffy if _ON_CONDITION.search(clause) else plain).add(str(method))
+    return iffy - plain - {str(c.method) for c in p.channels}
 
 
 @dataclass
@@ -154,6 +200,28 @@ def check_answer(p: Procedure, text: str, full: str, today: date) -> list[Findin
             add("doc_swallowed", name)
         if _RESIDUE.search(name):
             add("doc_residue", name)
+    for line in docs.splitlines():  # a note printed as a group's heading
+        if not line.startswith("• ") and line.endswith(":") and _NOTE.search(line):
+            add("doc_note", line)
+    for g in p.documents:  # (the full view lists every document of the group)
+        items = [(d.name.rstrip(" .:;"), d.originals or 0, d.copies or 0) for d in g.items]
+        if len(items) != len(set(items)):
+            add("doc_dup", next(item[0] for item in items if items.count(item) > 1))
+    shown = [re.sub(r" \((\d+ bản (chính|sao)(, )?)+\)$", "", line) for line in _BULLET.findall(docs)]
+    for name in shown:  # an issuer cut short: "…/QĐ-T" of "QĐ-TTg", "…/TT-BNNM" of "TT-BNNMT"
+        cut = _CUT_NUMBER.search(name)
+        if cut and cut.group(1) not in ISSUERS and any(i.startswith(cut.group(1)) for i in ISSUERS):
+            add("doc_cut", name)
+    for g in p.documents:
+        for d in g.items:
+            if d.form and _CUT_FORM.match(d.form) and any(name.startswith(d.name[:40]) for name in shown):
+                add("doc_cut", f"{d.name} | {d.form}")
+    cased = [g for g in p.documents if g.items and g.title and _CASE_HEADING.search(g.title)
+             and not _ADDITION.search(g.title[:60])]
+    if len(cased) >= 2 and "chọn trường hợp" not in docs and "theo trường hợp" not in docs:
+        heads = [g for g in cased if g.title[:40] in docs]
+        if heads and len(heads) < len(cased):  # one case's list shown, the others' left out, no choice
+            add("case_unoffered", f"{heads[0].title[:60]} (+{len(cased) - len(heads)} more)")
     offered = set(case_groups(p)) if "chọn trường hợp" in docs else set()  # cases offered, not shown
     # The group whose documents open the list (groups are shown in order): its heading must be there.
     first = next((g for n, g in enumerate(p.documents) if n not in offered and g.items), None)
@@ -196,12 +264,16 @@ def check_answer(p: Procedure, text: str, full: str, today: date) -> list[Findin
         add("fee_zero_hidden", contradicted[0].text)
     if any(fold(t).startswith("mien") for t in record_fee_texts) and "miễn" not in fees.lower() and not fees_left:
         add("fee_free_dropped", fees.replace("\n", " "))
-    if any(fold(t).strip(" .") == "khong quy dinh" for t in record_fee_texts) and "Không có thông tin" in fees:
+    unregulated_note = any(not c.fees and _UNREGULATED_NOTE.match(c.note) and re.search(r"\bphí\b", c.note)
+                           and not STATED_TIME.search(c.note) for c in p.channels)
+    if ((any(fold(t).strip(" .") == "khong quy dinh" for t in record_fee_texts) or unregulated_note)
+            and "Không có thông tin" in fees):
         add("fee_unregulated", fees.replace("\n", " "))
 
     times = _section(text, "⏱")
     record_texts = [*p.steps, p.requirements, *(c.note for c in p.channels)]
-    for bare in re.findall(r"(\d+) \(nguồn chỉ ghi con số", times):
+    for bare in re.findall(r"(?:(\d+) \(nguồn chỉ ghi con số|nguồn chỉ ghi con số “(\d+)”)", times):
+        bare = "".join(bare)
         # a bare number whose unit the record states elsewhere for that same number
         if any(re.search(rf"(?<![\d.,]){bare}\s*(ngày làm việc|ngày|giờ|tháng)\b", t, re.IGNORECASE)
                for t in record_texts):
@@ -226,6 +298,24 @@ def check_answer(p: Procedure, text: str, full: str, today: date) -> list[Findin
     if len(hidden) > _left(times, "thời hạn"):
         add("time_case_hidden", hidden[0])
 
+    notes = [c.note for c in p.channels if c.note]
+    if any(_UNREGULATED_NOTE.match(n) and not STATED_TIME.search(n) for n in notes) and "quy định" not in times:
+        add("time_unregulated", times.replace("\n", " "))
+    for c in p.channels:
+        stated = stated_time(c.note) if c.note else None
+        if stated is not None and stated.unit == "WORKING_DAY" and stated.quantity is not None:
+            q = f"{stated.quantity:g}"
+            if re.search(rf"(?<![\d.,]){q} ngày(?! làm việc)", times) and not re.search(rf"(?<![\d.,]){q} ngày làm việc", times):
+                add("time_working_days_lost", times.replace("\n", " "))
+                break
+    if "chỉ ghi con số" in times and any(_BY_RULE.search(n) for n in notes):
+        add("time_rule_hidden", times.replace("\n", " "))
+    for beside in _ZERO_BESIDE.findall(fees):
+        if is_placeholder(beside.split(" — ")[0].strip(" -–•*+()")):
+            add("fee_placeholder_unknown", beside)
+    if "lấy ngày" in text and (getattr(p, "retrieved_month_only", False) or p.source == "bqp"):
+        add("retrieved_day_invented", p.retrieved_at.isoformat() if p.retrieved_at else "")
+
     place = _section(text, "📍")
     if p.province and p.province not in text:
         add("province_missing", p.province)
@@ -235,13 +325,18 @@ def check_answer(p: Procedure, text: str, full: str, today: date) -> list[Findin
             methods = [m.strip() for m in listed if m.strip() in _METHODS]
             if len(methods) != len(set(methods)):
                 add("methods_dup", line)
+            for method in _conditional_methods(p):
+                said = _METHOD_SAID[method]
+                if re.search(rf"{said}(?!\s+chỉ khi)", line.split(":", 1)[1].lower()) and "điều kiện" not in line:
+                    add("methods_conditional", line)
 
     legal = _section(full, "⚖")
     lines = [fold(line) for line in _BULLET.findall(legal)]
     if len(lines) != len(set(lines)):
         add("legal_dup", legal.replace("\n", " "))
     for doc in p.legal_basis:
-        if _LAW_CUT.search(doc.code) or _LAW_GLUED.search(doc.code) or _LAW_GLUED.search(doc.name):
+        if (_LAW_CUT.search(doc.code) or _LAW_GLUED.search(doc.code) or _LAW_GLUED.search(doc.name)
+                or _NAME_GLUED_NUMBER.search(doc.name)):
             add("legal_glued", f"{doc.code} — {doc.name}")
     return found
 

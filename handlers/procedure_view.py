@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import date
 from urllib.parse import urlsplit
@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 from handlers.render import render_reply
 from handlers.types import Reply
 from knowledge.catalogue.fees import in_force
-from knowledge.catalogue.model import Channel, Fee, Method, ProcessingTime, Procedure, TimeUnit
+from knowledge.catalogue.model import Channel, Fee, LegalDoc, Method, ProcessingTime, Procedure, TimeUnit
+from knowledge.catalogue.parse import STATED_TIME, parse_number
 from knowledge.channels import CAPABILITIES
 
 SECTIONS = ("documents", "fee", "time", "place", "legal")
@@ -69,8 +70,13 @@ def fee_text(fees: list[Fee], limit: int, today: date, keep: int | None = None, 
     """The channel's fees in force today; ``keep``: at most this many, and how many are left."""
     if not fees:
         return NO_INFO[lang]
-    whole = list(dict.fromkeys(" ".join(in_force(fee, today).split()).rstrip(" ;") for fee in fees))
-    short = [shorten(line, limit) for line in whole]
+    # A fee of one case (the rows of a method differ by case and by fee) says which case it is for.
+    pairs: dict[str, str] = {}  # whole line → shortened line (the fee and its case shortened apart)
+    for fee in fees:
+        said = " ".join(in_force(fee, today).split()).rstrip(" ;")
+        pairs.setdefault(said + (f" — {fee.case}" if fee.case else ""),
+                         shorten(said, limit) + (f" — {shorten(fee.case, min(limit, 90))}" if fee.case else ""))
+    whole, short = list(pairs), list(pairs.values())
     lines = [s if short.count(s) == 1 else w for s, w in zip(short, whole, strict=True)]  # never two alike
     if keep is not None and len(lines) > keep:
         lines = [*lines[:keep], rest(len(lines) - keep, "mức phí, lệ phí", FEE_BUTTON, lang)]
@@ -106,11 +112,28 @@ def _adds_to(note: str, main: str) -> bool:
     return len(rest.split()) >= 3
 
 
+def cut_times(text: str, shown: str, lang: str = "vi", own: ProcessingTime | None = None) -> str:
+    """What a shortened text leaves out when that holds times of its own (a stage, another case):
+    said, with the button that shows them ("" when nothing with a time is cut)."""
+    if not shown.endswith("…"):
+        return ""
+    kept = len(shown) - 1
+    own = {(own.quantity, own.unit)} if own is not None else set()
+    left = [m for m in STATED_TIME.finditer(" ".join(text.split())) if m.start() >= kept
+            and (parse_number(m.group("qty")), _UNIT_OF.get(m.group("unit").lower())) not in own]
+    return f" ({rest(len(left), 'thời hạn', TIME_BUTTON, lang).removeprefix('… ')})" if left else ""
+
+
+_UNIT_OF = {"ngày làm việc": TimeUnit.WORKING_DAY, "giờ làm việc": TimeUnit.WORKING_HOUR, "giờ": TimeUnit.HOUR,
+            "ngày": TimeUnit.DAY, "tháng": TimeUnit.MONTH}
+
+
 def time_text(time: ProcessingTime | None, limit: int, lang: str = "vi") -> str:
     en = lang == "en"
     if time is None:
         return NO_INFO[lang]
     note = shorten(time.text, limit) if time.text else ""
+    note += cut_times(time.text, note, lang, time) if note else ""
     if time.quantity is not None and note.replace(",", ".") in (f"{time.quantity:g}", f"{time.quantity:g} ngày", ""):
         note = ""  # a bare number repeated as text
     if time.unit == TimeUnit.SAME_DAY:
@@ -129,8 +152,9 @@ def time_text(time: ProcessingTime | None, limit: int, lang: str = "vi") -> str:
     if note and not re.fullmatch(r"[\d.,]+", note):
         return note
     if time.quantity is not None:
-        return f"{time.quantity:g} " + ("(the source gives a number, no unit)" if en
-                                        else "(nguồn chỉ ghi con số, không ghi đơn vị)")
+        # A bare number is no deadline a citizen can count on: said as unknown, with what is printed.
+        return (f"Unknown (the source gives only the number “{time.quantity:g}”, no unit)" if en
+                else f"Không rõ (nguồn chỉ ghi con số “{time.quantity:g}”, không ghi đơn vị)")
     return NO_INFO[lang]
 
 
@@ -151,7 +175,8 @@ def channel_times(channel: Channel, limit: int, keep: int | None = None, case_li
     short = [shorten(t.case, case_limit) for t in entries.values()]
     parts = []
     for ((_, value, _), t), case in zip(entries.items(), short, strict=True):
-        said = f" — {case if short.count(case) == 1 else t.case}" if t.case else ""
+        case = case if short.count(case) == 1 else t.case
+        said = f" — {case}{cut_times(t.case, case, lang, t)}" if t.case else ""
         added = ("plus " if lang == "en" else "thêm ") if t.added else ""
         parts.append((added + value + said).rstrip(" ;."))  # joined with "; " below
     if keep is not None and len(parts) > keep:
@@ -255,14 +280,89 @@ _EXTRA = re.compile(r"ủy quyền|bưu chính|người đại diện|chưa có 
 _MAIN_FORM = re.compile(r"^(tờ khai|đơn|phiếu|văn bản đề nghị|giấy đề nghị|bản khai|bản đăng ký)\b", re.IGNORECASE)
 
 
+# Symbols a heading is printed with ("\uf0fc 3. Trường hợp…", "- ").
+_LEAD = re.compile(r"^[^\w(]+")
+# A heading's list label: "1. ", "1.1. ", "2.3.1. ", "1/ ", "(1) ", "(i). ", "iv) ", "a) ", "a.1) ".
+_LIST_LABEL = re.compile(r"^(?:\(\s*(?:\d+(?:\.\d+)*|[ivx]+)\s*\)\.?|\d+(?:\.\d+)*(?:[.)/]|\.?(?=\s))|(?:[ivx]+|[a-zđ](?:\.\d+)?)\)"
+                         r"|(?-i:[IVX]+)\.(?=\s))\s*",
+                         re.IGNORECASE)
+# Headings of the parts of one dossier, which every applicant brings ("Giấy tờ phải nộp", "Giấy tờ
+# phải xuất trình", "Hồ sơ của người nhận con nuôi"), or of nothing in particular ("Bao gồm").
+_PART = re.compile(r"^(?:(?:các )?(?:giấy tờ|tài liệu|hồ sơ|bản chính|bản sao)\b.{0,20}?\b(?:nộp|xuất trình|gửi|lưu)\b"
+                   r"|(?:giấy tờ|hồ sơ|tài liệu) của\b|(?:các )?(?:thành phần )?hồ sơ(?: gồm| bao gồm)?(?: có)?\W*$"
+                   r"|(?:bao )?gồm(?: có)?\W*$)", re.IGNORECASE)
+# What names a case of the procedure: its own words ("Trường hợp…", "Hoàn thuế đối với…"), the
+# procedure it is ("Thủ tục cấp lại…"), or the request its dossier makes ("Hồ sơ đề nghị gia hạn…").
+_CASE_WORDS = re.compile(r"\b(?:trường hợp|đối với)\b", re.IGNORECASE)
+_REQUEST = re.compile(r"^(?:thủ tục\b|(?:thành phần )?hồ sơ (?:(?:đề nghị|xin|đăng ký|trình|thông báo) )?"
+                      r"(?:cấp|gia hạn|điều chỉnh|thay đổi|sửa đổi|bổ sung|đăng ký|thành lập|chấp thuận|phê duyệt|công nhận|"
+                      r"giao|cho thuê|chuyển|tạm ngừng|tiếp tục|sát hạch|khai|miễn|hoàn|thẩm định|công bố|đề nghị|"
+                      r"xác nhận|thu hồi|hủy|chấm dứt|giải thể|trao đổi|nhập khẩu|xuất khẩu)\b)", re.IGNORECASE)
+
+
+def _heading(title: str) -> str:
+    """A group's heading without the symbols and the list label it is printed with."""
+    return _LIST_LABEL.sub("", _LEAD.sub("", title), count=1).strip()
+
+
 def case_groups(p: Procedure) -> list[int]:
     """The document groups a citizen chooses among (the documents differ by case), by position;
     empty when the record has fewer than two. Headings such as "Giấy tờ phải nộp" and additions
-    such as "Trường hợp ủy quyền…" are not cases: they apply besides."""
+    such as "Trường hợp ủy quyền…" are not cases: they apply besides.
+
+    A case is named by its heading: "Trường hợp…"/"Đối với…" at its start (the strongest sign:
+    where two or more say so, a list beside them such as "1. Thành phần hồ sơ…" is what every case
+    brings), else case words further on ("Hoàn thuế đối với…"), a list label ("1.", "a)"), a
+    procedure or request ("Thủ tục cấp lại…", "Hồ sơ đề nghị gia hạn…"), or headings that open
+    alike and end apart ("Đăng kiểm viên hạng I", "… hạng II"). Numbered cases are offered in
+    the order of their numbers (the portal prints some out of order)."""
     # An addition says so near its start ("Trường hợp ủy quyền…"); a case may name a representative
     # further on ("…thông tin cá nhân của người đại diện…") and still be a case.
-    found = [n for n, g in enumerate(p.documents) if _CASE.match(g.title) and not _EXTRA.search(g.title[:60])]
-    return found if len(found) >= 2 else []
+    named = [(n, g.title, _heading(g.title)) for n, g in enumerate(p.documents)
+             if g.title and (g.items or g.notes) and not _EXTRA.search(g.title[:60])]
+    strong = [n for n, title, head in named if _CASE.match(_LEAD.sub("", title)) or _CASE.match(head)]
+    if len(strong) >= 2:
+        return _in_label_order(p, strong)
+    # (a document printed as a numbered heading, "1. Đơn đề nghị…;", is what every case brings)
+    candidates = [(n, title, head) for n, title, head in named if not _PART.match(head) and not _NOTES_TITLE.match(head)
+                  and not (_MAIN_FORM.match(head) and not _CASE_WORDS.search(head))]
+    openings = Counter(" ".join(fold_words(head)[:2]) for _, _, head in candidates)
+    found = [n for n, title, head in candidates
+             if n in strong or _CASE_WORDS.search(head) or _LIST_LABEL.match(_LEAD.sub("", title)) or _REQUEST.match(head)
+             or (len(fold_words(head)) > 2 and openings[" ".join(fold_words(head)[:2])] >= 2)]
+    # Numbered cases beside a heading without a number ("Giấy tờ chứng minh người thuộc diện…, cụ
+    # thể" after "1. Giấy tờ chứng minh là…"): the numbered ones are the cases, the other is for all.
+    labelled = [n for n in found if _LIST_LABEL.match(_LEAD.sub("", p.documents[n].title))]
+    found = labelled if len(labelled) >= 2 else found
+    return _in_label_order(p, found) if len(found) >= 2 else []
+
+
+def fold_words(text: str) -> list[str]:
+    return text.lower().split()
+
+
+def _in_label_order(p: Procedure, found: list[int]) -> list[int]:
+    """The cases in the order of their numbers when each has a distinct one ("3.", "1.", "10."),
+    else as the record lists them."""
+    numbers = []
+    for n in found:
+        m = re.match(r"\(?(\d+(?:\.\d+)*)", _LEAD.sub("", p.documents[n].title))
+        numbers.append(tuple(int(x) for x in m.group(1).split(".")) if m else None)
+    if None in numbers or len(set(numbers)) != len(numbers):
+        return found
+    return [n for _, n in sorted(zip(numbers, found, strict=True))]
+
+
+# What ends a heading and says nothing of its case ("…theo danh sách, hồ sơ gồm", "… bao gồm các giấy tờ sau").
+_HEADING_TAIL = re.compile(r"[\s,:;]*(?:(?:(?:thì )?(?:thành phần )?hồ sơ )?(?:bao )?gồm(?: có)?"
+                           r"|,?\s*(?:khi làm thủ tục\b.{0,40}?\s)?(?:thì )?(?:phải|cần) (?:nộp|có|chuẩn bị))"
+                           r"(?: các (?:giấy tờ|tài liệu|văn bản)(?: chủ yếu)? sau(?: đây)?)?[\s:]*$", re.IGNORECASE)
+
+
+def _case_words(title: str) -> str:
+    """A case's heading as a button says it: without its label and a tail that names no case."""
+    words = " ".join(_HEADING_TAIL.sub("", _heading(_LABEL.sub("", _LEAD.sub("", title)))).split()) or " ".join(title.split())
+    return words[:1].upper() + words[1:]
 
 
 def _common_words(a: list[str], b: list[str]) -> int:
@@ -278,7 +378,7 @@ def case_labels(titles: list[str], limit: int) -> list[str]:
     thay đổi thành viên công ty TNHH hai thành viên trở lên do…"), the run is left out ("Trường
     hợp … thừa kế") — the run all of them share, or, where that still reads alike, the longer
     one shared with the nearest."""
-    labels = [" ".join(_LABEL.sub("", t).split()).split() for t in titles]
+    labels = [_case_words(t).split() for t in titles]
 
     def elided(words: list[str], shared: int) -> str:
         if 4 <= shared < len(words) and len(" ".join(words[:shared + 1])) > limit - 10:
@@ -291,6 +391,7 @@ def case_labels(titles: list[str], limit: int) -> list[str]:
             for label, words, run in zip(out, labels, runs, strict=True)]
 
 
+_SAID_KIND = re.compile(r"\s*\((bản chính|bản sao)\)\s*$", re.IGNORECASE)
 _NOTES_TITLE = re.compile(r"^(lưu ý|ghi chú|chú ý)\b", re.IGNORECASE)
 
 
@@ -305,7 +406,10 @@ def _group_view(group, limit: int, room: int | None, lang: str = "vi") -> tuple[
     for item in items:
         if room is not None and len(view.items) >= room:
             break
-        view.items.append(DocumentLine(shorten(item.name, limit), _count(item.originals, item.copies, lang)))
+        name = item.name
+        if (kind := _SAID_KIND.search(name)) and _count(item.originals, item.copies) in (f"1 {kind.group(1)}", f"{kind.group(1)}"):
+            name = name[:kind.start()]  # "… (bản chính)" beside "1 bản chính": said once, by the count
+        view.items.append(DocumentLine(shorten(name, limit), _count(item.originals, item.copies, lang)))
     return view, len(items) - len(view.items)
 
 
@@ -428,8 +532,6 @@ def _view(p: Procedure, variants, fit: Fit, today: date, case: int | None, lang:
     cases = case_groups(p)
     en = lang == "en"
     groups, left, rest_line = _documents(p, fit, case, cases, lang)
-    # the channel rows' first, then those only the text names
-    methods = [(METHOD_LABEL_EN if en else METHOD_LABEL)[m] for m in p.methods]
     agency, agency_rest = first_items(p.executing_agency or "", fit.agency, "cơ quan", PLACE_BUTTON, lang)
     address, address_rest = first_items(p.submit_address, fit.address, "địa chỉ", PLACE_BUTTON, lang)
     return ProcedureView(
@@ -451,17 +553,48 @@ def _view(p: Procedure, variants, fit: Fit, today: date, case: int | None, lang:
         levels=", ".join((LEVEL_LABEL_EN if en else LEVEL_LABEL).get(level, level) for level in p.levels),
         address=address,
         address_rest=address_rest,
-        methods=", ".join(methods).lower().capitalize() if methods else "",
+        methods=methods_text(p, lang),
         online=Method.ONLINE in p.methods,
-        legal=[shorten(f"{d.code} — {d.name}" if d.name and d.code not in d.name else (d.name or d.code), 300 if full else 160) for d in p.legal_basis],
+        legal=[legal_line(d, 300 if full else 160, lang) for d in p.legal_basis],
         requirements=shorten(p.requirements, limit),
         steps=[shorten(s, 2000 if full else 400) for s in p.steps],
         results=shorten("; ".join(p.results), 300),
         source_url=source_link(p)[0],
         source_label=SOURCE_EN.get(source_link(p)[1], source_link(p)[1]) if en else source_link(p)[1],
-        retrieved=p.retrieved_at.strftime("%d/%m/%Y") if p.retrieved_at else "",
+        retrieved=retrieved_text(p, lang),
         variants=[(v.code, v.name) for v in variants if v.code != p.code][:6],
     )
+
+
+def methods_text(p: Procedure, lang: str = "vi") -> str:
+    """The ways to submit: the record's channel rows first, then those only its text names; a way
+    its text allows only under a condition is said with that."""
+    labels = METHOD_LABEL_EN if lang == "en" else METHOD_LABEL
+    text = ", ".join(labels[m] for m in p.methods).lower().capitalize()
+    iffy = ", ".join(labels[m] for m in p.conditional_methods if m not in p.methods).lower()
+    if iffy:
+        said = (f"{iffy} only under conditions the record states (see the source page)" if lang == "en"
+                else f"{iffy} chỉ khi đáp ứng điều kiện nguồn nêu (xem trang nguồn)")
+        text = f"{text}; {said}" if text else said.capitalize()
+    return text
+
+
+def legal_line(d: LegalDoc, limit: int, lang: str = "vi") -> str:
+    """A legal document as the record names it; a number we mended says what the record printed."""
+    code = d.code
+    if d.printed and d.printed != d.code:
+        code += (f" (the record prints “{d.printed}”)" if lang == "en" else f" (nguồn ghi “{d.printed}”)")
+    return shorten(f"{code} — {d.name}" if d.name and d.code not in d.name else (d.name or code), limit)
+
+
+def retrieved_text(p: Procedure, lang: str = "vi") -> str:
+    """When the record was retrieved, as precisely as its source says: a crawl known only by its
+    month (bqp: "2026-01") is "tháng 01/2026", never a made-up first of the month."""
+    if p.retrieved_at is None:
+        return ""
+    if p.retrieved_month_only:
+        return p.retrieved_at.strftime("in %m/%Y" if lang == "en" else "tháng %m/%Y")
+    return p.retrieved_at.strftime("%d/%m/%Y")
 
 
 def rendered_length(view: ProcedureView, sections=FIRST_SECTIONS, lang: str = "vi") -> int:

@@ -22,13 +22,14 @@ from handlers.procedure_view import short_title
 from knowledge.catalogue.facts import merge_channels, tidy_documents, unique_legal
 from knowledge.catalogue.fees import in_force
 from knowledge.catalogue.importers import import_paths
-from knowledge.catalogue.model import Channel, Document, DocumentGroup, Fee, LegalDoc, ProcessingTime, TimeUnit
+from knowledge.catalogue.model import Channel, Document, DocumentGroup, Fee, LegalDoc, ProcessingTime, Procedure, TimeUnit
 from knowledge.catalogue.parse import parse_fee
 
 # Classes held at zero over the whole catalogue; the rest are bounded below.
-FIXED = ("doc_swallowed", "case_hidden", "fee_invented", "fee_expired", "fee_unregulated", "fee_attached",
+FIXED = ("doc_swallowed", "case_hidden", "case_unoffered", "doc_cut", "doc_dup", "fee_invented", "fee_expired", "fee_unregulated", "fee_attached",
          "fee_zero_hidden", "time_no_unit", "time_zero", "time_ambiguous", "time_case_hidden", "province_missing",
-         "methods_dup", "legal_dup", "title_long", "over_limit")
+         "methods_dup", "legal_dup", "title_long", "over_limit", "time_unregulated", "time_working_days_lost",
+         "time_rule_hidden", "fee_placeholder_unknown", "methods_conditional", "retrieved_day_invented")
 
 
 async def test_every_detailed_procedure_answers_without_the_fixed_defects(shared_dir, db):
@@ -485,3 +486,216 @@ async def test_times_the_record_contradicts_are_said_and_methods_only_its_text_n
         times = _section(answer, "⏱")
         assert "• Trực tiếp: 1 ngày làm việc" in times and f"⚠️ {conflict}" in times  # both numbers, not a pick
         assert "• Cách nộp: Trực tiếp, qua bưu chính, trực tuyến" in _section(answer, "📍")
+
+
+def _cases_procedure(groups, code="1.999010"):
+    from knowledge.catalogue.importers.common import finish
+
+    return finish({"code": code, "name": "Thủ tục thử nhiều trường hợp", "source": "portal-raw",
+                   "documents": groups, "channels": [{"method": "DIRECT", "time": {"quantity": 5, "unit": "WORKING_DAY"}}]})
+
+
+async def test_cases_named_by_their_headings_are_offered_not_shown_as_one_list(db):
+    """ "Hoàn thuế đối với …", "Thủ tục cấp lại …", "1. Người nước ngoài …": each its own case."""
+    from handlers.answer_check import check_answer
+
+    doc = {"name": "Công văn yêu cầu hoàn thuế theo Mẫu số 09", "originals": 1}
+    refunds = _cases_procedure([
+        {"title": "Hoàn thuế đối với hàng hóa nhập khẩu phải tái xuất",
+         "items": [doc, doc, {"name": "Hóa đơn thương mại", "copies": 1}, {"name": "Tờ khai hải quan", "originals": 1},
+                   {"name": "Chứng từ thanh toán", "copies": 1}, {"name": "Hợp đồng xuất khẩu", "copies": 1}]},
+        {"title": "Hoàn thuế đối với hàng hóa xuất khẩu phải tái nhập",
+         "items": [doc, {"name": "Văn bản thỏa thuận trả lại hàng", "copies": 1}]},
+        {"title": "Hoàn thuế đối với máy móc, thiết bị tạm nhập, tái xuất", "items": [doc]}])
+    assert [d.name for d in refunds.documents[0].items].count(doc["name"]) == 1  # listed twice, kept once
+    first, _ = await _turns(db, refunds, "zalo")
+    text = first_answer(first["replies"])
+    docs = "\n".join(_section(text, "📄"))
+    assert docs.startswith("Giấy tờ khác nhau theo trường hợp — chọn trường hợp của bạn:")
+    assert "Hóa đơn thương mại" not in docs and "3) Hoàn thuế đối với máy móc" in docs
+    assert len([b for m in first["replies"] for b in m["buttons"] if b["payload"].startswith("c:")]) == 3
+    assert not {"case_unoffered", "doc_dup"} & {f.cls for f in check_answer(refunds, text, text, date(2026, 12, 2))}
+
+    # numbered cases, offered in the order of their numbers, beside what every case brings
+    numbered = _cases_procedure([
+        {"title": "3. Giấy tờ chứng minh là trẻ em gồm một trong các giấy tờ", "items": [{"name": "Giấy khai sinh", "originals": 1}]},
+        {"title": "1. Giấy tờ chứng minh là người có công với cách mạng gồm một trong các giấy tờ sau",
+         "items": [{"name": "Quyết định công nhận người có công", "originals": 1}]},
+        {"title": "2. Giấy tờ chứng minh người thuộc hộ nghèo là", "items": [{"name": "Giấy chứng nhận hộ nghèo", "originals": 1}]},
+        {"title": "", "items": [{"name": "Đơn yêu cầu trợ giúp pháp lý", "originals": 1},
+                                {"name": "5. Thủ tướng Chính phủ ban hành danh mục hàng hóa được miễn thuế."}]}])
+    first, _ = await _turns(db, numbered, "zalo")
+    docs = "\n".join(_section(first_answer(first["replies"]), "📄"))
+    assert docs.startswith("• Đơn yêu cầu trợ giúp pháp lý (1 bản chính)")  # common to every case, shown first
+    assert "Thủ tướng" not in docs and "1 lưu ý" in docs  # a note, not a document
+    offered = re.findall(r"^\d+\) (.*)$", docs, re.MULTILINE)
+    assert [o[:28] for o in offered] == ["Giấy tờ chứng minh là người ", "Giấy tờ chứng minh người thu",
+                                         "Giấy tờ chứng minh là trẻ em"]
+
+    # the parts of one dossier are no cases: every applicant brings both
+    parts = _cases_procedure([{"title": "Giấy tờ phải nộp", "items": [{"name": "Tờ khai", "originals": 1}]},
+                              {"title": "Giấy tờ phải xuất trình", "items": [{"name": "Hộ chiếu", "originals": 1}]}])
+    first, _ = await _turns(db, parts, "zalo")
+    assert "chọn trường hợp" not in first_answer(first["replies"]) and "Hộ chiếu" in first_answer(first["replies"])
+
+
+def test_the_answer_check_finds_one_case_shown_as_everyone_s_a_cut_name_and_a_duplicate():
+    from handlers.answer_check import check_answer
+    from knowledge.catalogue.model import Procedure
+
+    p = Procedure(code="1.000001", name="Thử", source="portal-raw", documents=[
+        DocumentGroup(title="Thủ tục cấp Giấy chứng nhận", items=[
+            Document(name="Đơn xin cấp", originals=1), Document(name="Đơn xin cấp", originals=1),
+            Document(name="Đơn theo mẫu quy địnhvăn bả", originals=1, form="n đề nghị.docx")]),
+        DocumentGroup(title="Thủ tục gia hạn Giấy chứng nhận", items=[Document(name="Đơn xin gia hạn", originals=6)])])
+    text = ("Thử\n\n📄 Giấy tờ cần chuẩn bị\nThủ tục cấp Giấy chứng nhận:\n• Đơn xin cấp (1 bản chính)\n"
+            "• Đơn theo mẫu quy địnhvăn bả (1 bản chính)\n• Đơn ban hành kèm theo Quyết định số 09/2023/QĐ-T (1 bản chính)\n"
+            "… và 1 giấy tờ khác — bấm «📄 Giấy tờ» để xem đủ.\n")
+    found = {f.cls for f in check_answer(p, text, text, date(2026, 12, 2))}
+    assert {"case_unoffered", "doc_cut", "doc_dup"} <= found
+
+
+def test_a_note_printed_as_a_heading_and_a_count_said_twice():
+    from handlers.procedure_view import build_view
+
+    p = _cases_procedure([
+        {"title": "Trong phiếu nêu rõ mục đích, nội dung, phạm vi thông tin cần khai thác.",
+         "items": [{"name": "Phiếu đề nghị (Mẫu DC02)", "originals": 1}]},
+        {"title": "Bao gồm", "items": [{"name": "Văn bản kiến nghị (bản chính)", "originals": 1}]}])
+    assert [g.title for g in p.documents] == ["", ""] and p.documents[0].notes[0].startswith("Trong phiếu nêu rõ")
+    view = build_view(p, today=date(2026, 12, 2))
+    assert [(d.name, d.count) for g in view.documents for d in g.items][1] == ("Văn bản kiến nghị", "1 bản chính")
+
+
+# --- times, fees, methods, legal basis and retrieval dates as the record states them ---------------
+def _portal_raw(channels: str, **more) -> Procedure:
+    from knowledge.catalogue.importers.portal_raw import procedure_from_portal_raw
+    return procedure_from_portal_raw({"ma_thu_tuc": "9.000001", "ten_thu_tuc": "Thủ tục thử", "cach_thuc_thuc_hien":
+                                      "Hình thức nộpThời gianPhí, lệ phíMô tả" + channels, **more})
+
+
+def _times(p, lang="vi"):
+    from handlers.procedure_view import channel_times
+    return [channel_times(c, 160, lang=lang) for c in p.channels]
+
+
+def test_no_time_limit_set_is_said_not_read_as_no_information():
+    from handlers.procedure_view import fee_text
+    p = _portal_raw("Trực tiếpKhông có thông tinKhông có thông tinKhông quy định về thời hạn giải quyết, phí, lệ phí")
+    assert _times(p) == ["Không quy định về thời hạn giải quyết, phí, lệ phí"]
+    assert fee_text(p.channels[0].fees, 160, date(2026, 8, 1)) == "Không quy định về thời hạn giải quyết, phí, lệ phí"
+    bare = _portal_raw("Trực tiếpKhông có thông tinKhông có thông tinKhông quy định")
+    assert _times(bare) == ["Không quy định"]
+    assert fee_text(bare.channels[0].fees, 160, date(2026, 8, 1)) == "Không có thông tin"  # the fee cell is silent
+    # A number beside "không quy định cụ thể": the rule, and the number as the record's own conflict.
+    one = _portal_raw("Trực tiếp1 NgàyKhông có thông tinkhông quy định cụ thểTrực tuyến1 NgàyKhông có thông tin"
+                      "không quy định cụ thể")
+    assert _times(one) == ["Không quy định cụ thể", "Không quy định cụ thể"]
+    assert one.time_conflicts == ["Nguồn ghi không thống nhất: bảng ghi trực tiếp, trực tuyến “1 ngày”, phần mô tả ghi "
+                                  "“Không quy định cụ thể”."]
+
+
+def test_days_the_description_says_are_working_days_stay_working_days():
+    p = _portal_raw("Trực tiếp10 NgàyKhông có thông tinTrong thời hạn 10 ngày làm việc, kể từ ngày nhận được văn bản.")
+    assert p.channels[0].time.unit == TimeUnit.WORKING_DAY and _times(p)[0].startswith("10 ngày làm việc")
+
+
+def test_a_placeholder_number_beside_a_rule_in_words_shows_the_rule_and_a_bare_one_is_unknown():
+    rows = [Channel(method="DIRECT", time=ProcessingTime(quantity=5, unit=TimeUnit.WORKING_DAY), note="Không quá 05 ngày làm việc."),
+            Channel(method="DIRECT", time=ProcessingTime(quantity=1, unit=TimeUnit.OTHER),
+                    note="- Trường hợp cấp đổi đồng loạt do đo đạc lập bản đồ địa chính thì thời gian thực hiện theo dự án "
+                         "đã được cơ quan có thẩm quyền phê duyệt.")]
+    from knowledge.catalogue.facts import row_rules
+    (channel,) = merge_channels([row_rules(r) for r in rows])
+    from handlers.procedure_view import channel_times, time_text
+    shown = channel_times(channel, 160)
+    assert "Thời gian thực hiện theo dự án đã được cơ quan có thẩm quyền phê duyệt — Trường hợp cấp đổi đồng loạt" in shown
+    assert "nguồn chỉ ghi con số" not in shown
+    assert time_text(ProcessingTime(quantity=1, unit=TimeUnit.OTHER), 160) == "Không rõ (nguồn chỉ ghi con số “1”, không ghi đơn vị)"
+    assert time_text(ProcessingTime(quantity=1, unit=TimeUnit.OTHER), 160, lang="en").startswith("Unknown")
+
+
+def test_stages_and_cases_of_a_description_are_kept_or_said_to_exist():
+    note = ("Nộp trực tiếp tại Trung tâm Phục vụ hành chính công.\n- Thời gian thu hồi Giấy chứng nhận đã cấp: không quá 20 "
+            "ngày làm việc.\n- Thời gian thực hiện đăng ký, cấp lại Giấy chứng nhận sau thu hồi: không quá 20 ngày làm việc "
+            "(trong đó đăng ký đất đai lần đầu là không quá 17 ngày làm việc; cấp Giấy chứng nhận là không quá 03 ngày làm việc)."
+            "\nĐối với các xã miền núi, biên giới thì thời gian thực hiện được tăng thêm 10 ngày.")
+    from knowledge.catalogue.parse import parse_time
+    (channel,) = merge_channels([Channel(method="DIRECT", time=parse_time("Theo mô tả", "OTHER", note=note), note=note)])
+    cases = [(t.quantity, t.added, t.case[:30]) for t in channel.more_times]
+    assert channel.time is None and cases == [(20, False, "Thu hồi Giấy chứng nhận đã cấp"),
+                                              (20, False, "Thực hiện đăng ký, cấp lại Giấ"), (10, True, "Đối với các xã miền núi, biên ")]
+    assert "17 ngày làm việc" in channel.more_times[1].case
+    cases_note = ("a) Đối với trường hợp đề nghị thay đổi tên tổ chức cộng đồng; người đại diện tổ chức cộng đồng; sửa đổi, bổ "
+                  "sung Quy chế hoạt động của tổ chức cộng đồng: 05 ngày làm việc kể từ ngày nhận được hồ sơ đầy đủ; b) Đối "
+                  "với trường hợp đề nghị sửa đổi, bổ sung vị trí: - Thông báo nội dung: 02 ngày làm việc; - Thẩm định hồ sơ: 33 ngày làm việc.")
+    p = _portal_raw("Trực tuyếnKhông có thông tinMiễn phí" + cases_note)
+    (shown,) = _times(p)
+    assert not shown.startswith("5 ngày làm việc") and "và 2 thời hạn khác — bấm «⏱ Thời hạn»" in shown
+    from handlers.procedure_view import channel_times
+    assert "b) Đối với" in channel_times(p.channels[0], 2000) and "33 ngày làm việc" in channel_times(p.channels[0], 2000)
+
+
+def test_a_case_time_that_differs_from_the_channel_time_is_said(shared_dir):
+    import json
+    from knowledge.catalogue.importers.opengov import procedure_from_opengov
+    note = "- Đối với các xã miền núi, hải đảo thì thời gian thực hiện được tăng thêm 10 ngày làm việc"
+    d = {"code": "9.000002", "name": "Tách thửa", "checklist_raw": [], "processing_cases": [{"qty": 9, "unit": "WORKING_DAY"}],
+         "channels": [{"method": m, "fees": [], "processing": {"qty": 19, "unit": "WORKING_DAY"}, "note": note}
+                      for m in ("DIRECT", "ONLINE")]}
+    p = procedure_from_opengov(d)
+    assert p.channels[0].time.quantity == 9 and p.channels[0].more_times[0].added
+    assert p.time_conflicts and "“19 ngày làm việc”" in p.time_conflicts[0] and "“9 ngày làm việc”" in p.time_conflicts[0]
+    # and on a real record of the catalogue that reads so
+    for path in (shared_dir / "catalogue" / "opengov" / "procedures").glob("1.11534*.json"):
+        record = json.loads(path.read_text())
+        cases = {c.get("qty") for c in record.get("processing_cases") or []}
+        rows = {(c.get("processing") or {}).get("qty") for c in record["channels"]}
+        if len(cases) == 1 and len(rows) == 1 and isinstance(min(rows), int) and cases != rows:
+            assert procedure_from_opengov(record).time_conflicts
+
+
+def test_fees_of_rows_that_differ_by_case_keep_their_case_and_never_claim_free_for_all():
+    from handlers.procedure_view import fee_text
+    p = _portal_raw("Trực tuyến4 Ngày làm việcMiễn phí- Công bố mở luồng chuyên dùng nối với luồng quốc gia:\n+ Trong thời hạn "
+                    "02 ngày làm việc.Trực tuyến10 NgàyKhông có thông tin- Công bố luồng chuyên dùng nối với luồng địa phương:\n"
+                    "+ Trong thời hạn 05 ngày làm việc.")
+    text = fee_text(p.channels[0].fees, 160, date(2026, 8, 1))
+    assert text == ("Miễn phí — Công bố mở luồng chuyên dùng nối với luồng quốc gia; "
+                    "Không có thông tin — Công bố luồng chuyên dùng nối với luồng địa phương")
+    # "Miễn phí(- Không có)" is "Miễn phí(Không có)": punctuation is no unclear fee
+    same = _portal_raw("Trực tuyến1Miễn phí(- Không có)Dịch vụ bưu chính1Miễn phí(Không có)")
+    assert [fee_text(c.fees, 160, date(2026, 8, 1)) for c in same.channels] == ["Miễn phí", "Miễn phí"]
+    # "Không quy định" beside the portal's 0 is said, not turned into a bare "Miễn phí"
+    unregulated = _portal_raw("Trực tiếp1Miễn phí(Không quy định)")
+    assert fee_text(unregulated.channels[0].fees, 160, date(2026, 8, 1)) == "Miễn phí (Không quy định)"
+
+
+def test_a_method_allowed_only_on_a_condition_is_said_with_it():
+    from handlers.procedure_view import methods_text
+    note = ("- Người có yêu cầu nộp hồ sơ trực tiếp hoặc gửi hồ sơ qua hệ thống bưu chính tới Cơ quan đại diện.\n- Ngoài các "
+            "cách thực hiện nêu trên, nếu Cơ quan đại diện sử dụng Phần mềm đăng ký hộ tịch điện tử, trong điều kiện cơ sở hạ "
+            "tầng kỹ thuật cho phép, hồ sơ có thể nộp trực tuyến qua môi trường điện tử.")
+    from knowledge.catalogue.facts import tidy_procedure
+    p = tidy_procedure(Procedure(code="9.000003", name="Khai tử", source="opengov",
+                                 channels=[Channel(method="DIRECT", time=ProcessingTime(quantity=3, unit=TimeUnit.WORKING_DAY), note=note)]))
+    assert p.other_methods == ["POSTAL"] and p.conditional_methods == ["ONLINE"]
+    assert methods_text(p) == "Trực tiếp, qua bưu chính; trực tuyến chỉ khi đáp ứng điều kiện nguồn nêu (xem trang nguồn)"
+    assert "only under conditions" in methods_text(p, "en")
+
+
+def test_legal_numbers_glued_to_titles_or_mended_say_what_the_record_prints():
+    from handlers.procedure_view import legal_line
+    glued, mended = unique_legal([LegalDoc(name="Nghị định số 167/2025/NĐ-CP ngày 30/6/2025 của Chính phủ167/2025"),
+                                  LegalDoc(code="118/2025/NĐ-C", name="Thực hiện thủ tục hành chính theo cơ chế một cửa")])
+    assert (glued.code, glued.name) == ("167/2025/NĐ-CP", "Nghị định số 167/2025/NĐ-CP ngày 30/6/2025 của Chính phủ")
+    assert legal_line(mended, 300) == "118/2025/NĐ-CP (nguồn ghi “118/2025/NĐ-C”) — Thực hiện thủ tục hành chính theo cơ chế một cửa"
+    assert "the record prints" in legal_line(mended, 300, "en")
+
+
+def test_a_crawl_known_by_its_month_is_dated_by_its_month(shared_dir):
+    from handlers.procedure_view import retrieved_text
+    from knowledge.catalogue.importers import import_paths
+    report = import_paths([shared_dir / "catalogue" / "bqp"])
+    p = next(p for p in report.procedures if p.detailed)
+    assert p.retrieved_month_only and retrieved_text(p) == "tháng 01/2026" and retrieved_text(p, "en") == "in 01/2026"

@@ -356,3 +356,29 @@ def test_channels_with_a_time_cell_in_words():
     assert all(r["fees"][0].amount_vnd == 0 for r in rows)
     assert rows[0]["time"].text == "Không phải trả kết quả cho người nộp thuế" and rows[0]["time"].quantity is None
     assert rows[2]["note"] == "Tại TTPVHCC cấp tỉnh, xã"
+
+
+def test_a_form_file_name_glued_to_a_document_name_never_cuts_the_name():
+    from knowledge.catalogue.importers.portal_raw import split_form
+
+    # glued in lower case: the name ends at a word, the file keeps its words
+    assert split_form("Đơn đề nghị theo mẫu quy địnhvăn bản đề nghị.docx") == ("Đơn đề nghị theo mẫu quy định",
+                                                                               "văn bản đề nghị.docx")
+    assert split_form("Đơn đề nghị theo mẫu quy địnhvăn bản đề nghị (thay đổi về nội dung).docx")[0] == (
+        "Đơn đề nghị theo mẫu quy định")
+    # a legal number is whole ("QĐ-TTg", "TT-BNNMT"), the file starts after it
+    name, form = split_form("Đơn trình báo mất thẻ ABTC (mẫu TK07) ban hành kèm theo Quyết định số 09/2023/QĐ-TTg ngày "
+                            "12/4/2023 của Thủ tướng Chính phủ.Đơn trình báo mất thẻ ABTC (mẫu TK07) (1).pdf")
+    assert name.endswith("09/2023/QĐ-TTg ngày 12/4/2023 của Thủ tướng Chính phủ.")
+    assert form == "Đơn trình báo mất thẻ ABTC (mẫu TK07) (1).pdf"
+    assert split_form("Đơn theo Mẫu số 03 ban hành kèm theo Thông tư số 94/2025/TT-BNNMTđơn công nhận.pdf") == (
+        "Đơn theo Mẫu số 03 ban hành kèm theo Thông tư số 94/2025/TT-BNNMT", "đơn công nhận.pdf")
+    # a parenthesis of the name stays with it; a date's full stop ends the name
+    assert split_form("Tờ khai đề nghị cấp thị thực (mẫu NA5) ban hành kèm theo Thông tư số 22/2023/TT-BCA ngày "
+                      "30/6/2023.NA5.doc")[1] == "NA5.doc"
+    assert split_form("Tờ khai (công dân Việt Nam sử dụng mẫu M01; người nước ngoài sử dụng mẫu M02).M01.docx") == (
+        "Tờ khai (công dân Việt Nam sử dụng mẫu M01; người nước ngoài sử dụng mẫu M02).", "M01.docx")
+    # what worked stays
+    assert split_form("Tờ khai theo mẫuMẫu số 01.docx") == ("Tờ khai theo mẫu", "Mẫu số 01.docx")
+    assert split_form("Báo cáo kết quả khảo sát theo mẫu quy địnhbáo cáo kết quả khảo sát.docx")[0] == (
+        "Báo cáo kết quả khảo sát theo mẫu quy định")

@@ -227,7 +227,7 @@ async def test_unit_less_published_time_is_shown_with_what_is_known():
     from handlers.procedure_view import time_text
     from knowledge.catalogue.model import ProcessingTime, TimeUnit
 
-    assert time_text(ProcessingTime(quantity=1, unit=TimeUnit.OTHER, text="1"), 200)== "1 (nguồn chỉ ghi con số, không ghi đơn vị)"
+    assert time_text(ProcessingTime(quantity=1, unit=TimeUnit.OTHER, text="1"), 200)== "Không rõ (nguồn chỉ ghi con số “1”, không ghi đơn vị)"
     assert time_text(ProcessingTime(quantity=7, unit=TimeUnit.WORKING_DAY, text="Không quá 7 ngày làm việc"), 200) == "7 ngày làm việc"
 
 

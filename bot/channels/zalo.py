@@ -43,7 +43,7 @@ MAX_BUTTONS = 5
 MAX_TITLE = 100
 MAX_QUERY_PAYLOAD = 1000
 PAYLOAD_PREFIX = "#mc:"  # a citizen never types this; the core's payloads are "p:...", "s:...", "q:..."
-MORE_BUTTONS_TEXT = "Thêm lựa chọn / More options:"
+MORE_BUTTONS_TEXT = {"vi": "Thêm lựa chọn / More options:", "en": "More options:"}  # the buttons past the fifth
 # What the inbox stores (db/models/inbox.py): chat ids of 64 characters, event keys of 128. Zalo's
 # ids are about 20 ASCII characters: a longer one, or one with a lone surrogate (JSON's "\ud800",
 # which no database column takes), is not from Zalo.
@@ -79,7 +79,8 @@ def messages_for(reply: Reply) -> list[dict[str, Any]]:
     if reply.image is not None:
         if len(text) <= MAX_TEXT and not any(zalo_button(b) for b in reply.buttons):
             return [{"image": reply.image, "text": text}]
-        return [{"image": reply.image, "text": ""}, *(messages_for(Reply(text=text, buttons=reply.buttons)) if text else [])]
+        return [{"image": reply.image, "text": ""},
+                *(messages_for(Reply(text=text, buttons=reply.buttons, lang=reply.lang)) if text else [])]
     text = text or "…"
     parts = split_text(text, MAX_TEXT)
     buttons = [b for b in (zalo_button(b) for b in reply.buttons) if b is not None]
@@ -87,7 +88,7 @@ def messages_for(reply: Reply) -> list[dict[str, Any]]:
     groups = [buttons[i : i + MAX_BUTTONS] for i in range(0, len(buttons), MAX_BUTTONS)]
     for n, group in enumerate(groups):
         if n > 0:
-            messages.append({"text": MORE_BUTTONS_TEXT})
+            messages.append({"text": MORE_BUTTONS_TEXT["en" if reply.lang == "en" else "vi"]})
         messages[-1]["attachment"] = {"type": "template", "payload": {"buttons": group}}
     return messages
 

@@ -53,8 +53,9 @@ def answer(
     lang = ctx.lang  # the view's composed labels and the template in the same language
     view = build_view(p, variants, full=full, today=ctx.now().date(), case=case, sections=sections, lang=lang)
     context = {"v": view, "sections": sections, "full": full, "lang": lang}
-    return [Reply(template="procedure", context=context, buttons=_case_buttons(p, view.cases) + _buttons(p),
-                  kind="answer", lang=lang)]
+    # Which case: a question about the documents only (a follow-up on the fee has no use for it).
+    cases = _case_buttons(p, view.cases) if "documents" in sections else ()
+    return [Reply(template="procedure", context=context, buttons=cases + _buttons(p), kind="answer", lang=lang)]
 
 
 def answer_section(ctx: Context, p: Procedure, section: str) -> list[Reply]:

@@ -24,6 +24,7 @@ from knowledge.catalogue.model import (
     Channel,
     Document,
     DocumentGroup,
+    Fee,
     LegalDoc,
     Method,
     ProcessingTime,
@@ -56,6 +57,10 @@ _NOTE = re.compile(
     r"\(?(?:trường hợp|nếu) (?:gửi|nộp) hồ sơ\b.{0,80}\bthành phần hồ sơ là|trong đó\b|"
     r"(?:trường hợp|đối với|nếu)\b.{0,300}\b(?:không|không cần|không phải|miễn)\s+(?:phải\s+)?(?:nộp|xuất trình|kèm)|"
     r"(?:người|cơ quan|công chức|cán bộ)\b.{0,80}\b(?:có trách nhiệm|kiểm tra|tra cứu|khai thác)|"
+    # what an authority issues or rules ("5. Thủ tướng Chính phủ ban hành danh mục hàng hóa…")
+    r"(?:\d+[.)]\s*)?(?:thủ tướng|chính phủ|bộ trưởng|quốc hội)\b.{0,60}?\b(?:ban hành|quy định|hướng dẫn|quyết định)\s|"
+    # what a form must say ("Trong phiếu nêu rõ mục đích…")
+    r"trong (?:phiếu|đơn|tờ khai|văn bản đề nghị)\s+(?:nêu|ghi|phải)\b|"
     # what the documents must be like ("Đối với các tài liệu trong hồ sơ điện tử là bản quét…")
     r"(?:đối với|trường hợp)\s+(?:các\s+)?(?:tài liệu|giấy tờ|hồ sơ|bản sao|bản chụp)\b.{0,200}?\b(?:là|phải là|phải được)\s|"
     # what the agency does, and within what time ("Cơ quan chủ quản xác nhận … trong vòng 15 …")
@@ -67,11 +72,70 @@ _NOTE = re.compile(
 _CONDITIONAL = re.compile(r"^(?:trong\s+)?(?:trường hợp|nếu)\b.{3,}?\sthì\s"
                           r"|^(?:khi|sau khi)\s.{20,}?\b(?:không được|phải|được)\s", re.IGNORECASE)
 _HEADING = re.compile(r"(?:gồm|bao gồm|các giấy tờ sau(?: đây)?|như sau|sau đây)\s*:?\s*$|:\s*$", re.IGNORECASE)
-_RESIDUE = re.compile(r"^[\s;,.:)\]}\-–•*+]+")
+_RESIDUE = re.compile(r"^[\s;,.:)\]}\-–•*+\ue000-\uf8ff]+")  # (and the symbol fonts' bullets, "\uf0fc")
+_CASE_TITLE = re.compile(r"^\W*(?:\(\*\)\s*)?(?:trường hợp|đối với|nếu)\b", re.IGNORECASE)
+_NOTHING_TITLE = re.compile(r"^\W*(?:bao gồm|gồm|gồm có|thành phần hồ sơ(?: gồm| bao gồm)?)\W*$", re.IGNORECASE)
 _NOTE_TITLE = re.compile(r"^\W*(lưu ý|ghi chú|chú ý|số (?:lượng|bộ) hồ sơ)\b", re.IGNORECASE)
 
 
 # --- channels --------------------------------------------------------------------------------
+# A description that says no time limit (or fee) is set ("Không quy định về thời hạn giải quyết, phí,
+# lệ phí", "không quy định cụ thể"), and states no time of its own.
+_UNREGULATED_NOTE = re.compile(r"^\W*(?:không|chưa)\s+(?:được\s+)?quy định\b", re.IGNORECASE)
+_FEE_WORDS = re.compile(r"\b(?:phí|lệ phí)\b", re.IGNORECASE)
+# A rule in words for the time ("… thì thời gian thực hiện theo dự án đã được … phê duyệt").
+_BY_RULE = re.compile(r"\bthời (?:gian|hạn)(?: thực hiện| giải quyết)?\s+(?:là\s+)?(?:theo|do|tùy|căn cứ|được xác định)\b",
+                      re.IGNORECASE)
+_CASE_THEN_RULE = re.compile(r"^(?P<case>(?:trường hợp|đối với|nếu)\b.*?)[\s,]*\bthì\s+(?P<rule>.+)$",
+                             re.IGNORECASE | re.DOTALL)
+
+
+def _first_clause(note: str) -> str:
+    return next((c.strip(" -+*•") for c in CLAUSE.split(note) if c.strip(" -+*•")), "")
+
+
+def row_rules(c: Channel) -> Channel:
+    """A row whose description says, in words, what its number cannot: the rule, kept as the time.
+    - "Không quy định…" (no time limit is set) beside no time, or beside a number ("1 Ngày" and
+      "không quy định cụ thể": the number kept as ``published``, shown as the record's conflict);
+      beside no fee, when it names fees too ("…thời hạn giải quyết, phí, lệ phí"), it is the fee.
+    - a bare number (unit OTHER) beside a rule ("…thì thời gian thực hiện theo dự án đã được
+      phê duyệt"): a placeholder; the rule is the time, with the case it is for."""
+    note, t, update = c.note.strip(), c.time, {}
+    if not note:
+        return c
+    if _UNREGULATED_NOTE.match(note) and not STATED_TIME.search(note):
+        rule = _first_clause(note)
+        rule = rule[:1].upper() + rule[1:]
+        if t is None or t.quantity is not None:
+            shown = _said(t.quantity, t.unit) if t is not None and t.unit in _UNIT_WORDS else ""
+            update["time"] = ProcessingTime(quantity=None, unit=TimeUnit.OTHER, text=rule, published=shown)
+        if not c.fees and (_FEE_WORDS.search(rule)):
+            update["fees"] = [Fee(amount_vnd=None, text=rule)]
+    elif (t is not None and t.unit == TimeUnit.OTHER and t.quantity is not None
+          and not any(parse_number(m.group("qty")) == t.quantity for m in STATED_TIME.finditer(note))):
+        clause = next((x.strip(" -+*•") for x in CLAUSE.split(note) if _BY_RULE.search(x)), None)
+        if clause:
+            m = _CASE_THEN_RULE.match(clause)
+            case, rule = (m.group("case").strip(" ,"), m.group("rule").strip()) if m else ("", clause)
+            rule = rule.rstrip(" .;")
+            update["time"] = ProcessingTime(quantity=None, unit=TimeUnit.OTHER, text=rule[:1].upper() + rule[1:],
+                                            case=case)
+    return c.model_copy(update=update) if update else c
+
+
+def _extends(note: str, first_note: str) -> bool:
+    """Whether a further row of a method only extends the first ("miền núi thêm 10 ngày"), not a
+    case of its own: its fee is the first row's."""
+    words = _case_words(note, first_note)
+    return bool(_EXTENSION.search(words) or not words.strip())
+
+
+def _fee_case(case: str) -> str:
+    """What a row is for, as a fee's label: the first line of its own words, up to a colon."""
+    return case.split("\n", 1)[0].split(":", 1)[0].strip(" -+*•") if case else ""
+
+
 def merge_channels(channels: list[Channel]) -> list[Channel]:
     """One channel per method, in the order the methods first appear."""
     by_method: dict[str, list[Channel]] = {}
@@ -81,28 +145,47 @@ def merge_channels(channels: list[Channel]) -> list[Channel]:
     for rows in by_method.values():
         first = rows[0]
         fees = []
-        for row in rows:
-            fees.extend(f for f in row.fees if f not in fees)
+        others_note = "\n".join(r.note for r in rows[1:])
+        if len(rows) > 1 and any(r.fees != first.fees and (r.fees or not _extends(r.note, first.note)) for r in rows[1:]):
+            # (a fee-less row that only extends the first, "miền núi thêm 10 ngày", has the first's fee)
+            # Rows of one method that differ by case and by fee: each fee with its case, and a case
+            # without a fee said as unknown — never one row's "Miễn phí" for every case.
+            # (a fee every row has applies to every case: it stays as it is)
+            common = [f for f in first.fees if all(f in r.fees for r in rows[1:])]
+            fees.extend(common)
+            for row in rows:
+                label = _fee_case(_lines_own(first.note, others_note) if row is first
+                                  else _case_words(row.note, first.note, keep_lines=True))
+                for f in [f for f in row.fees if f not in common] or ([] if row.fees else [Fee(amount_vnd=None)]):
+                    f = f.model_copy(update={"case": label})
+                    if f not in fees:
+                        fees.append(f)
+        else:
+            for row in rows:
+                fees.extend(f for f in row.fees if f not in fees)
         times = [_with_unit(row.time, row.note) for row in rows]
         if len(rows) == 1:
-            if times[0] is None and (stages := stage_times(first.note)):  # only stages: no total to state
+            # Only stages (or a time the portal left to its description, "Theo mô tả", which lists
+            # stages): no total to state, each stage with its own time.
+            derived = times[0] is None or (times[0].text == first.note and not first.more_times)
+            if derived and (stages := stage_times(first.note)):
                 merged.append(first.model_copy(update={"time": None, "more_times": stages, "fees": fees}))
                 continue
             main, extended = (times[0], first.more_times) if first.more_times else normal_time(times[0], first.note)
-            if not extended:  # other cases' times said only in the description
+            if not extended and not (main is not None and main.quantity is None and main.text == first.note):
+                # other cases' times said only in the description (unless the time is that whole description)
                 own, extended = note_times(main, first.note)
                 main = main.model_copy(update={"case": own}) if main is not None and own else main
             merged.append(first.model_copy(update={"time": main, "more_times": extended, "fees": fees}))
             continue
         distinct: list[ProcessingTime] = []
-        others_note = "\n".join(r.note for r in rows[1:])
         for row, time in zip(rows, times, strict=True):
             if time is None:  # a row that lists stages only: its stages, each once
                 distinct.extend(t for t in stage_times(row.note) if t not in distinct)
                 continue
             # The first row is labelled too when its description has words of its own (a stage
             # "Tiếp nhận…" beside "Thẩm định…"): two bare times side by side say nothing.
-            case = _own_words(first.note, others_note) if row is first else _case_words(row.note, first.note)
+            case = time.case or (_own_words(first.note, others_note) if row is first else _case_words(row.note, first.note))
             added = bool(re.search(r"\b(tăng thêm|cộng thêm|thêm)\b", case, re.IGNORECASE))
             time = time.model_copy(update={"case": case, "added": added})
             if all((t.quantity, t.unit, t.case) != (time.quantity, time.unit, time.case) for t in distinct):
@@ -152,9 +235,19 @@ def _with_unit(time: ProcessingTime | None, note: str) -> ProcessingTime | None:
     """A bare number takes the unit its own row's note states for that same number; a row without
     a time takes the one its note states ("Trong thời hạn 03 ngày làm việc…"), with the note."""
     if time is None and note and not stage_times(note) and (stated := stated_time(note)) is not None:
-        return stated  # (a list of stages is no one time: its first is only the first stage)
+        # (a list of stages is no one time: its first is only the first stage; nor is the first of
+        # several a description states for its cases, "a) Đối với…: 05 ngày…; b) …: 33 ngày…")
+        found = {(parse_number(m.group("qty")), m.group("unit").lower()) for m in STATED_TIME.finditer(note)}
+        if len(found) > 1 and re.search(r"(?:^|[;.:]\s*)\(?[a-zđ1-9]\)\s*(?:đối với|trường hợp)", note, re.IGNORECASE):
+            return ProcessingTime(quantity=None, unit=TimeUnit.OTHER, text=note)
+        return stated
     if time is not None and time.unit == TimeUnit.HOUR and time.quantity is not None and note:
         time = _clock_time(time, note)
+    if time is not None and time.unit == TimeUnit.DAY and time.quantity is not None and note:
+        stated = stated_time(note)  # "10 Ngày" beside "Trong thời hạn 10 ngày làm việc…": working days
+        if stated is not None and stated.quantity == time.quantity and stated.unit == TimeUnit.WORKING_DAY:
+            return time.model_copy(update={"unit": TimeUnit.WORKING_DAY})
+        return time
     if time is None or time.unit != TimeUnit.OTHER or time.quantity is None or not note:
         return time
     stated = stated_time(note)
@@ -181,21 +274,30 @@ def _clock_time(time: ProcessingTime, note: str) -> ProcessingTime:
 
 def _own_words(note: str, other_notes: str) -> str:
     """The lines of a row's description that no other row of its method has ("" when none)."""
+    return " ".join(_lines_own(note, other_notes).splitlines())
+
+
+def _lines_own(note: str, other_notes: str) -> str:
     lines = [line.strip(" *-+•") for line in note.splitlines() if line.strip(" *-+•")]
-    return " ".join(line for line in lines if line not in other_notes)
+    return "\n".join(line for line in lines if line not in other_notes)
 
 
-def _case_words(note: str, first_note: str) -> str:
+def _case_words(note: str, first_note: str, keep_lines: bool = False) -> str:
     """What a further row of a channel is for, in the record's words: the part of its note that the
     first row's note does not have (the portal repeats "Nộp trực tiếp tại…" on every row)."""
     lines = [line.strip(" *-+•") for line in note.splitlines() if line.strip(" *-+•")]
     own = [line for line in lines if line not in first_note] or lines
-    return " ".join(own)
+    return "\n".join(own) if keep_lines else " ".join(own)
 
 
 # --- documents -------------------------------------------------------------------------------
 def is_note(text: str) -> bool:
     return bool(_NOTE.match(text.strip()))
+
+
+def same_document(a: Document, b: Document) -> bool:
+    """The same name (a final full stop apart) and the same counts: one document listed twice."""
+    return (a.name.rstrip(" .:;") == b.name.rstrip(" .:;") and (a.originals or 0, a.copies or 0) == (b.originals or 0, b.copies or 0))
 
 
 def tidy_documents(groups: list[DocumentGroup]) -> list[DocumentGroup]:
@@ -210,12 +312,21 @@ def tidy_documents(groups: list[DocumentGroup]) -> list[DocumentGroup]:
         if out and _NOTE_TITLE.match(title):  # "Lưu ý" printed as a group of its own
             out[-1].notes.extend([*group.notes, *(i.name for i in group.items)])
             continue
-        current = DocumentGroup(title=title, notes=list(group.notes))
+        notes = list(group.notes)
+        # A note where the heading is ("Trong phiếu nêu rõ…", "Số lượng hồ sơ: …") — but a case stays a
+        # heading, whatever it says of what need not be brought ("(*) Trường hợp…", "Trường hợp cấp lại… (Miễn nộp…)").
+        if title and is_note(title) and not _HEADING.search(title) and not _CASE_TITLE.match(title):
+            title, notes = "", [title, *notes] if not re.fullmatch(r"\W*(?:lưu ý|ghi chú|chú ý)\W*", title, re.IGNORECASE) else notes
+        elif _NOTHING_TITLE.match(title):  # "Bao gồm": a heading that names nothing
+            title = ""
+        current = DocumentGroup(title=title, notes=notes)
         out.append(current)
         for item in group.items:
             name = _RESIDUE.sub("", item.name).strip()
             if not name:
                 continue
+            if any(same_document(d, item.model_copy(update={"name": name})) for d in current.items):
+                continue  # the same document twice in one list (the portal repeats rows)
             counted = bool(item.originals or item.copies)
             conditional = not counted and bool(_CONDITIONAL.match(name))
             if conditional or is_note(name) and not (counted and name.lower().startswith(("trường hợp", "đối với"))):
@@ -264,6 +375,20 @@ def _whole_code(doc: LegalDoc) -> LegalDoc:
     return doc
 
 
+# A number cell cut before its issuer and glued to the end of its title ("…ngày 30/6/2025 của Chính
+# phủ167/2025"): the title's own number, or the number as printed, is the entry's code.
+_GLUED_NUMBER = re.compile(r"(?<=[^\s\d/.,])(\d{1,4}(?:/\d{4})?)\s*$")
+
+
+def _number_cell(doc: LegalDoc) -> LegalDoc:
+    m = _GLUED_NUMBER.search(doc.name) if not doc.code else None
+    if m is None or "/" not in m.group(1):
+        return doc
+    name = doc.name[:m.start()].rstrip()
+    whole = re.search(re.escape(m.group(1)) + r"/[A-ZĐ][A-ZĐa-z0-9\-]*[A-ZĐa-z0-9]", name)
+    return doc.model_copy(update={"code": whole.group(0) if whole else m.group(1), "name": name})
+
+
 def _split_run_on(doc: LegalDoc, next_name: str = "") -> tuple[LegalDoc, str]:
     """(the entry with its number cut after the issuer, the capitals that start the next title).
     One capital is enough when the next title starts with the rest of its word ("S" + "ỬA ĐỔI")."""
@@ -274,8 +399,9 @@ def _split_run_on(doc: LegalDoc, next_name: str = "") -> tuple[LegalDoc, str]:
         rest_of_word = next_name[:1].isupper() and not re.match(r"[A-ZĐ]", next_name[:1])
         if issuer and len(seg) - len(issuer) >= (1 if rest_of_word else 2):
             return doc.model_copy(update={"code": m.group("head") + issuer}), seg[len(issuer):]
-    if doc.code.endswith("NĐ-C"):  # a decree's number cut: decrees (NĐ) are the Government's (CP)
-        return doc.model_copy(update={"code": doc.code + "P"}), ""
+    if doc.code.endswith("NĐ-C"):  # a decree's number cut: decrees (NĐ) are the Government's (CP) —
+        # mended, and marked as mended: the record printed "NĐ-C" (``printed``)
+        return doc.model_copy(update={"code": doc.code + "P", "printed": doc.printed or doc.code}), ""
     return doc, ""
 
 
@@ -298,7 +424,7 @@ def unique_legal(docs: list[LegalDoc]) -> list[LegalDoc]:
     for n, doc in enumerate(docs):
         doc = doc.model_copy(update={"name": _prepend(carried, doc.name)}) if carried else doc
         doc, carried = _split_run_on(doc, docs[n + 1].name if n + 1 < len(docs) else "")
-        doc = _whole_code(LegalDoc(code=_unglue(doc.code), name=_unglue(doc.name)))
+        doc = _whole_code(_number_cell(LegalDoc(code=_unglue(doc.code), name=_unglue(doc.name), printed=doc.printed)))
         key = _law_key(doc.code) if doc.code else fold(doc.name)
         old = seen.get(key)
         if old is None:
@@ -420,6 +546,14 @@ def time_conflicts(channels: list[Channel], steps: list[str]) -> list[str]:
             if day is not None:
                 out.append(f"Nguồn ghi không thống nhất: bảng ghi {_METHOD_WORDS[c.method]} “{_said(t.quantity, t.unit)}”, "
                            f"phần mô tả ghi “{_short(day.group(0), 60)}”.")
+    overruled: dict[tuple[str, str], list[str]] = {}  # a number the description's rule overrules
+    for c in channels:
+        for t in (c.time, *c.more_times):
+            if t is not None and t.published:
+                overruled.setdefault((t.published, t.text), []).append(_METHOD_WORDS[c.method])
+    for (shown, rule), methods in overruled.items():
+        out.append(f"Nguồn ghi không thống nhất: bảng ghi {', '.join(dict.fromkeys(methods))} “{shown}”, "
+                   f"phần mô tả ghi “{_short(rule, 60)}”.")
     decided: list[tuple[float, TimeUnit, str]] = []
     for step in steps:
         for clause in re.split(r"(?<=[.;])\s+|\n+", step):
@@ -457,26 +591,40 @@ _METHOD_TEXT = (
 )
 
 
-def text_methods(texts: list[str]) -> list[Method]:
-    """The methods the record's own sentences about filing name, in the order first named."""
+# A sentence that allows a method only under a condition it names ("nếu Cơ quan đại diện … sử dụng
+# Phần mềm…, trong điều kiện cơ sở hạ tầng kỹ thuật cho phép, hồ sơ có thể nộp trực tuyến").
+_ON_CONDITION = re.compile(r"\bnếu\b|trong điều kiện|\bkhi\b.{0,80}\b(?:triển khai|kết nối|đáp ứng|cho phép)|"
+                           r"(?:đã|được) triển khai|(?:kỹ thuật|hạ tầng)\b.{0,30}\bcho phép", re.IGNORECASE)
+
+
+def text_methods(texts: list[str], conditional: bool = False) -> list[Method]:
+    """The methods the record's own sentences about filing name, in the order first named; those
+    named only in a sentence that allows them under a condition are left out (``conditional``:
+    only those)."""
     found: dict[Method, int] = {}
+    if_so: dict[Method, int] = {}
     for text in texts:
         for clause in re.split(r"[.;\n]+", text):
             if not _FILING.search(clause) or _NOT_FILING.search(clause):
                 continue
+            into = if_so if _ON_CONDITION.search(clause) else found
             for method, words in _METHOD_TEXT:
-                if words.search(clause) and method not in found:
-                    found[method] = len(found)
+                if words.search(clause) and method not in into:
+                    into[method] = len(into)
+    if conditional:
+        return sorted((m for m in if_so if m not in found), key=if_so.get)
     return sorted(found, key=found.get)
 
 
 def tidy_procedure(p: Procedure) -> Procedure:
-    channels = _units_from_text(merge_channels(p.channels), [*p.steps, p.requirements])
+    channels = _units_from_text(merge_channels([row_rules(c) for c in p.channels]), [*p.steps, p.requirements])
     listed = {c.method for c in channels}
     return p.model_copy(update={
         "channels": channels,
         "other_methods": [m for m in text_methods([*(c.note for c in channels), *p.steps]) if m not in listed],
-        "time_conflicts": time_conflicts(channels, p.steps),
+        "conditional_methods": [m for m in text_methods([*(c.note for c in channels), *p.steps], conditional=True)
+                                if m not in listed],
+        "time_conflicts": list(dict.fromkeys([*p.time_conflicts, *time_conflicts(channels, p.steps)])),
         "documents": tidy_documents(p.documents),
         "legal_basis": unique_legal(p.legal_basis),
     })

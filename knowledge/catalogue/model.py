@@ -37,6 +37,9 @@ class Fee(BaseModel):
     # The source published 0 ("Miễn phí" on the portal) beside a text that does not say free
     # ("Theo Thông tư 112/2021/TT-BTC…", rates in đồng): the record contradicts itself or is unclear.
     published_zero: bool = False
+    # What this fee is for when the rows of one method differ by case and their fees differ
+    # ("Công bố mở luồng … nối với luồng quốc gia"): never one fee claimed for every case.
+    case: str = ""
 
 
 class ProcessingTime(BaseModel):
@@ -48,6 +51,9 @@ class ProcessingTime(BaseModel):
     # One stage of the processing ("tiếp nhận và kiểm tra hồ sơ: 03 ngày làm việc"), not the whole
     # time: the record gives only stages for this channel (``case`` names the stage).
     stage: bool = False
+    # The number the table printed when the row's description overrules it with a rule in words
+    # ("1 Ngày" beside "không quy định cụ thể"): shown beside the rule as the record's conflict.
+    published: str = ""
 
 
 class Channel(BaseModel):
@@ -74,6 +80,7 @@ class DocumentGroup(BaseModel):
 class LegalDoc(BaseModel):
     code: str = ""  # e.g. "123/2015/NĐ-CP"
     name: str = ""
+    printed: str = ""  # the number as the record printed it, when ``code`` mends it ("118/2025/NĐ-C")
 
 
 class Procedure(BaseModel):
@@ -97,6 +104,9 @@ class Procedure(BaseModel):
     # chính…, có thể nộp trực tuyến") that its channel table has no row for: no time or fee is known
     # for them beyond what the channel rows say.
     other_methods: list[Method] = Field(default_factory=list)
+    # Methods its text allows only under a condition ("nếu Cơ quan đại diện … sử dụng Phần mềm …, hồ
+    # sơ có thể nộp trực tuyến"): never listed as an ordinary way to submit.
+    conditional_methods: list[Method] = Field(default_factory=list)
     # Where the record's own numbers for the processing time disagree (a channel row against the
     # steps, "14 Giờ" in the table beside "14 ngày" in its description): one plain sentence each,
     # to be shown beside the time, never resolved by guessing.
@@ -107,6 +117,7 @@ class Procedure(BaseModel):
     source_url: str | None = None
     portal_url: str | None = None  # the page on dichvucong.gov.vn, when any source knows its id
     retrieved_at: date | None = None
+    retrieved_month_only: bool = False  # the source gives the month of its crawl, not the day (bqp: "2026-01")
     detailed: bool = True  # False: only the name is known ("see the source link")
 
     @property

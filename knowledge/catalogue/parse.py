@@ -63,7 +63,21 @@ def is_placeholder(text: object) -> bool:
     if text is None:
         return True
     text = str(text)
-    return len(text) < 40 and canon(text).strip(" .;:") in _PLACEHOLDERS
+    # (list marks and brackets around it do not make it information: "- Không có", "(Không có)")
+    return len(text) < 40 and canon(text).strip(" .;:-–•*+()") in _PLACEHOLDERS
+
+
+# "The law sets none": information, unlike "Không có thông tin" (the source is silent), and not "free".
+_UNREGULATED = ("không quy định", "chưa quy định", "không được quy định", "chưa được quy định")
+
+
+def is_unregulated(text: object) -> bool:
+    return text is not None and canon(str(text)).strip(" .;:-–•*+()") in _UNREGULATED
+
+
+def text_or_rule(text: object) -> str:
+    """``text_or_empty``, but "Không quy định" (no rule is set) is kept: it says something."""
+    return tidy(str(text)).strip(" -–•*+") if is_unregulated(text) else text_or_empty(text)
 
 
 def text_or_empty(text: object) -> str:
@@ -137,7 +151,7 @@ def _is_free(text: str) -> bool:
 def fee_from_value(value: float | int | str | None, text: str = "", *, currency: str | None = None,
                    kind: str = "FEE") -> Fee:
     """A fee published as a number plus a text (portal API, OpenGOV, the portal's fee column)."""
-    text = text_or_empty(text)
+    text = text_or_rule(text)
     kind = tidy(kind) or "FEE"
     if isinstance(value, str):
         value = parse_number(value)

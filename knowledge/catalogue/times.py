@@ -38,7 +38,8 @@ _LEAD_OUT = re.compile(r"[\s,:;]*(?:thì\s*)?(?:thời (?:gian|hạn)(?: thực 
 _STAGE_LABEL = re.compile(
     r"^(?:thời (?:hạn|gian)\s+(?:thực hiện\s+|giải quyết\s+)?(?:việc\s+)?)?(?:bước\s*\d+\s*[:.\-–)]?\s*)?"
     r"(kiểm tra|tiếp nhận|thẩm định|thẩm tra|xem xét|trình|phê duyệt|trả kết quả|đánh giá|lấy ý kiến|ban hành|"
-    r"ra quyết định|quyết định|cấp|thụ lý|xử lý|thông báo|xác minh|niêm yết|công bố|họp|tổ chức)\b", re.IGNORECASE)
+    r"ra quyết định|quyết định|cấp|thụ lý|xử lý|thông báo|xác minh|niêm yết|công bố|họp|tổ chức|thu hồi|đăng ký)\b",
+    re.IGNORECASE)
 _TOP = re.compile(r"^\s*(?:[-–•*]|\d+(?:\.\d+)*[.)]|[a-zđ]\))\s*", re.IGNORECASE)
 
 
@@ -79,13 +80,31 @@ def stage_times(note: str) -> list[ProcessingTime]:
     out: list[ProcessingTime] = []
     for n in sorted(inside):
         label = _stage_label(lines[n])
-        stated = stated_time(lines[n].partition(":")[2]) if label else None
+        after = lines[n].partition(":")[2]
+        stated = stated_time(after) if label else None
         if stated is None or stated.quantity is None:
             continue
         label = re.sub(r"^thời (?:hạn|gian)\s+", "", label, flags=re.IGNORECASE)
-        out.append(ProcessingTime(quantity=stated.quantity, unit=stated.unit, case=label[:1].upper() + label[1:],
-                                  stage=True))
-    return out if len(out) >= 2 else []
+        # what the line says after its time ("(trong đó … 17 ngày…; … 03 ngày…) đối với trường hợp …")
+        m = STATED_TIME.search(after)
+        more = after[m.end():].strip(" .;,") if m and stated.unit != TimeUnit.SAME_DAY else ""
+        # (kept only when it holds a breakdown or a case: "kể từ khi nhận hồ sơ" adds nothing)
+        keep = len(more.split()) >= 3 and (STATED_TIME.search(more) or _CASE_WORDS.search(more))
+        case = label[:1].upper() + label[1:] + (f" {more}" if keep else "")
+        out.append(ProcessingTime(quantity=stated.quantity, unit=stated.unit, case=case, stage=True))
+    if len(out) < 2:
+        return []
+    # an extension said beside the stages ("Đối với các xã miền núi… thì thời gian thực hiện được tăng thêm 10 ngày")
+    for n, line in enumerate(lines):
+        if n in inside:
+            continue
+        for clause in CLAUSE.split(line):
+            m = re.search(r"\b(?:tăng thêm|cộng thêm|thêm)\s*(?:không quá\s*)?(?=\d)", clause, re.IGNORECASE)
+            stated = stated_time(clause[m.end():]) if m else None
+            if stated is not None and stated.quantity is not None and _CASE_WORDS.search(clause[:m.start()]):
+                case = _LEAD_OUT.sub("", re.sub(r"\s*(?:được\s*)?$", "", clause[:m.start()])).strip(" -+*•,;:")
+                out.append(ProcessingTime(quantity=stated.quantity, unit=stated.unit, case=case, added=True))
+    return out
 
 
 def _case_of(clause: str, start: int, end: int) -> str:

@@ -20,6 +20,7 @@ from knowledge.catalogue.parse import (
     split_list,
     split_steps,
     text_or_empty,
+    text_or_rule,
     tidy,
 )
 
@@ -69,7 +70,7 @@ def procedure_from_bqp(d: dict) -> Procedure:
                 "method": method,
                 "time": parse_time(row.get("thoi_han_giai_quyet")),
                 "fees": parse_fees(str(row.get("phi_le_phi") or "")),
-                "note": text_or_empty(row.get("mo_ta")),
+                "note": text_or_rule(row.get("mo_ta")),
             })
     items = []
     for row in map(dict_of, list_of(tables.get("thanh_phan_ho_so"))):
@@ -104,4 +105,5 @@ def procedure_from_bqp(d: dict) -> Procedure:
         "source": SOURCE,
         "source_url": SOURCE_URL,
         "retrieved_at": RETRIEVED_AT,
+        "retrieved_month_only": True,  # (the day above is a stand-in, never shown)
     })

@@ -15,9 +15,12 @@ from typing import Any
 from knowledge.catalogue.facts import normal_time
 from knowledge.catalogue.importers.common import as_date, dict_of, finish, list_of, national_code, required_name
 from knowledge.catalogue.model import ProcessingTime, Procedure
-from knowledge.catalogue.parse import fee_from_value, parse_time, portal_url, text_or_empty, unique
+from knowledge.catalogue.parse import fee_from_value, parse_time, portal_url, text_or_empty, text_or_rule, unique
 
 SOURCE = "opengov"
+_METHOD_WORDS = {"ONLINE": "trực tuyến", "POSTAL": "qua bưu chính", "DIRECT": "trực tiếp"}
+_UNIT_WORDS = {"WORKING_DAY": "ngày làm việc", "DAY": "ngày", "HOUR": "giờ", "WORKING_HOUR": "giờ làm việc",
+               "MONTH": "tháng"}
 RETRIEVED_AT = date(2026, 7, 18)
 REPOSITORY = "https://github.com/VoidKeishi/OpenGOV"
 
@@ -40,6 +43,7 @@ def procedure_from_opengov(d: dict) -> Procedure:
         for c in map(dict_of, list_of(d.get("processing_cases")))
         if isinstance(c.get("qty"), int | float) and str(c.get("unit") or "").upper() not in ("", "OTHER")))
     channels = []
+    disagree: dict[tuple, list[str]] = {}  # (channel's number, the case's, unit, read as extended) → methods
     rows_per_method: dict[str, int] = {}
     for ch in map(dict_of, list_of(d.get("channels"))):
         method = str(ch.get("method") or "").upper()
@@ -49,7 +53,7 @@ def procedure_from_opengov(d: dict) -> Procedure:
         method = str(ch.get("method") or "").upper()
         if method not in ("ONLINE", "POSTAL", "DIRECT"):
             continue
-        note = text_or_empty(ch.get("note"))
+        note = text_or_rule(ch.get("note"))
         processing = dict_of(ch.get("processing"))
         qty, unit, conflict = processing.get("qty"), processing.get("unit"), ""
         if str(unit or "").upper() in ("", "OTHER") and isinstance(qty, int | float) and case_times:
@@ -68,13 +72,23 @@ def procedure_from_opengov(d: dict) -> Procedure:
         # (A method with rows of its own — "đồng bằng 30 ngày", "miền núi 38 ngày" — says its times itself.)
         if time is not None and len(case_times) == 1 and time.quantity is not None and rows_per_method[method] == 1:
             case_qty, case_unit = case_times[0]
+            published = time
             if case_unit == time.unit and case_qty < time.quantity:  # the channel's number: the extended maximum
                 time, more_times = normal_time(time, note, ProcessingTime(quantity=case_qty, unit=case_unit))
+            if case_unit == published.unit and case_qty != published.quantity:  # never hidden: said beside the time
+                disagree.setdefault((published.quantity, case_qty, case_unit, bool(more_times)), []).append(method)
         fees = [
             fee_from_value(f.get("value_vnd"), f.get("text") or "", kind=f.get("type") or "FEE")
             for f in map(dict_of, list_of(ch.get("fees")))
         ]
         channels.append({"method": method, "time": time, "more_times": more_times, "fees": fees, "note": note})
+    conflicts = []
+    for (shown, case_qty, unit, extended), methods in disagree.items():
+        words = ", ".join(_METHOD_WORDS[m] for m in methods)
+        unit_words = _UNIT_WORDS.get(unit, "")
+        conflict = (f"Nguồn ghi không thống nhất: bảng ghi {words} “{shown:g} {unit_words}”, thời hạn theo trường hợp "
+                    f"giải quyết ghi “{case_qty:g} {unit_words}”")
+        conflicts.append(conflict + ("; ở đây phần chênh lệch được hiểu là thời gian tăng thêm mà mô tả nêu." if extended else "."))
     documents = []
     for group in map(dict_of, list_of(d.get("checklist_raw"))):
         items = []
@@ -103,6 +117,7 @@ def procedure_from_opengov(d: dict) -> Procedure:
         "requirements": text_or_empty(d.get("requirements")),
         "documents": documents,
         "channels": channels,
+        "time_conflicts": conflicts,
         "steps": steps,
         "legal_basis": [
             {"code": text_or_empty(b.get("code")), "name": text_or_empty(b.get("name"))}

@@ -13,7 +13,7 @@ from typing import Any
 
 from knowledge.catalogue.importers.common import Skip, dict_of, finish, list_of, national_code, required_name
 from knowledge.catalogue.model import Procedure
-from knowledge.catalogue.parse import fee_from_value, parse_time, portal_url, text_or_empty, unique
+from knowledge.catalogue.parse import fee_from_value, parse_time, portal_url, text_or_empty, text_or_rule, unique
 
 SOURCE = "portal-api"
 RETRIEVED_AT = date(2026, 7, 18)  # OpenGOV's crawl; the answers carry no fetch date
@@ -59,7 +59,7 @@ def procedure_from_portal_api(data: dict, source: str = SOURCE, retrieved_at: da
         method = str(m.get("submissionMethod") or "").upper()
         if method not in ("ONLINE", "POSTAL", "DIRECT"):
             continue
-        note = text_or_empty(m.get("description"))
+        note = text_or_rule(m.get("description"))
         fees = [
             fee_from_value(f.get("value"), f.get("description") or "", currency=f.get("currencyName"),
                            kind=f.get("type") or "FEE")

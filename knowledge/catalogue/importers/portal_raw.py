@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from knowledge.catalogue.facts import ISSUERS
 from knowledge.catalogue.importers.common import Skip, finish, national_code, required_name
 from knowledge.catalogue.model import Procedure
 from knowledge.catalogue.parse import (
@@ -26,6 +27,7 @@ from knowledge.catalogue.parse import (
     split_list,
     split_steps,
     text_or_empty,
+    text_or_rule,
     tidy,
     unique,
 )
@@ -175,7 +177,7 @@ def _channel_row(method: str, seg: str) -> dict:
     fee_text, rest = _leading_parenthesis(rest)
     fee_text = re.sub(r"^(Đồng|VNĐ)\s*", "", fee_text)  # the portal prints the unit of a 0 value
     fees = [fee_from_value(value, fee_text, currency=currency)] if has_fee else []
-    note = text_or_empty(rest)
+    note = text_or_rule(rest)  # ("Không quy định": no time limit is set — information)
     if not has_fee and fee_text:
         note = "\n".join(p for p in (fee_text, note) if p)
     return {"method": method, "time": time, "fees": fees, "note": note}
@@ -225,20 +227,25 @@ def split_form(name: str) -> tuple[str, str | None]:
     if not _FORM_EXT.search(name):
         return name, None
     head, semicolon, tail = name.rpartition(";")
-    if semicolon and len(tail) < 100 and _FORM_EXT.search(tail) and head.strip():
+    if semicolon and len(tail) < 100 and _FORM_EXT.search(tail) and head.strip() and head.count("(") <= head.count(")"):
         return head.strip(), tail.strip()  # "…Bộ Tài chính;phụ lục III mẫu báo cáo.docx"
     window_start = max(1, len(name) - 100)
     for i in range(window_start, len(name)):
         prev, ch = name[i - 1], name[i]
-        number_dot = prev == "." and name[i - 2:i - 1].isdigit()  # "Mẫu 14.14", "Mẫu số 11.NT"
+        number_dot = (prev == "." and name[i - 2:i - 1].isdigit()  # "Mẫu 14.14", "Mẫu số 11.NT" — not a date's end
+                      and not re.search(r"\d{1,2}/\d{1,2}/\d{4}$", name[:i - 1]))  # ("…ngày 30/6/2023.NA5.doc")
         if (prev.islower() or prev in ".;:)]") and (ch.isupper() or ch.isdigit()) and not number_dot:
             return name[:i].strip(), name[i:].strip()
-        # a file name glued to a legal number: "…/NĐ-CPMus03axethongminh.docx"
-        if prev.isupper() and ch.isupper() and name[i + 1:i + 2].islower() and re.search(r"[-/][A-ZĐ]+$", name[:i]):
-            return name[:i].strip(), name[i:].strip()
+        # a file name glued to a legal number: "…/NĐ-CPMus03axethongminh.docx" — only after a whole
+        # issuer ("…/QĐ-T" + "Tg ngày…" is one number, "QĐ-TTg", not a number and a file)
+        if (prev.isupper() and (ch.isupper() and name[i + 1:i + 2].islower() or ch.islower())
+                and (issuer := re.search(r"[-/]([A-ZĐ]+)$", name[:i])) and issuer.group(1) in ISSUERS):
+            return name[:i].strip(), name[i:].strip()  # (or "…/TT-BNNMTđơn công nhận.pdf")
     if m := _last_glued_form_word(name, window_start):  # "…26/01/2026Mau so 04.docx", "….mẫu 22d.docx"
         return name[:m].strip(), name[m:].strip()
     if (cut := _restated_tail(name, window_start)) is not None:  # "…quy địnhbáo cáo kết quả khảo sát.docx"
+        return name[:cut].strip(), name[cut:].strip()
+    if (cut := _glued_syllables(name, window_start)) is not None:  # "…theo mẫu quy địnhvăn bản đề nghị.docx"
         return name[:cut].strip(), name[cut:].strip()
     head, _, tail = name.rpartition(" ")
     return (head.strip(), tail) if head else ("", name)
@@ -250,19 +257,45 @@ _FORM_WORD = re.compile(r"(?i)(?:m[ẫa]u|ph[ụu]\s?l[ụu]c|bi[ểe]u\s?m[ẫa
 def _last_glued_form_word(name: str, start: int) -> int | None:
     """Where a form word ("Mẫu", "Mau", "Phụ lục") glued to the text before it starts the file name."""
     found = [m.start() for m in _FORM_WORD.finditer(name, start)
-             if m.start() and not name[m.start() - 1].isspace() and not name[m.start() - 1].islower()]
+             if m.start() and not name[m.start() - 1].isspace() and not name[m.start() - 1].islower()
+             and name[m.start() - 1] != "("]  # "(mẫu NA5)" is the name's own words
     return found[-1] if found else None
 
 
 def _restated_tail(name: str, start: int) -> int | None:
     """Where a file name that repeats words of the document's own name starts, glued to it
-    ("Báo cáo kết quả khảo sát … theo mẫu quy địnhbáo cáo kết quả khảo sát.docx")."""
+    ("Báo cáo kết quả khảo sát … theo mẫu quy địnhbáo cáo kết quả khảo sát.docx"). The words it
+    repeats start a word of the name ("n đề nghị" is not restated by "Đơn đề nghị")."""
     stem = _FORM_EXT.sub("", name)
     for i in range(start, len(stem)):
         tail = stem[i:]
-        if name[i - 1].isalpha() and name[i].isalpha() and len(tail.split()) >= 2 and fold(tail) in fold(stem[:i]):
+        if (name[i - 1].isalpha() and name[i].isalpha() and len(tail.split()) >= 2
+                and re.search(r"(?<!\w)" + re.escape(fold(tail)), fold(stem[:i]))):
             return i
     return None
+
+
+# One Vietnamese syllable, without its tone marks (``fold``): words are one syllable each, so a
+# "word" of two ("địnhvăn") is two words run together.
+_INITIAL = r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|[bcdghklmnprstvx])"
+_SYLLABLE = rf"{_INITIAL}?[aeiouy]{{1,3}}(?:ch|nh|ng|[cmnpt])?"
+_TWO_SYLLABLES = re.compile(rf"({_SYLLABLE})({_INITIAL}[aeiouy]{{1,3}}(?:ch|nh|ng|[cmnpt])?)")
+
+
+def _glued_syllables(name: str, start: int) -> int | None:
+    """Where a file name of several words starts, glued in lower case to the last word of the
+    document's name ("…theo mẫu quy địnhvăn bản đề nghị.docx" → "…quy định" + "văn bản đề
+    nghị.docx"): at the last run of two syllables in one word."""
+    stem = _FORM_EXT.sub("", name)
+    found = None
+    for m in re.finditer(r"(?<![^\W\d_])[^\W\d_]+(?![^\W\d_])", stem):
+        word = m.group(0)
+        if m.end() <= start or not word.islower() or len(word) != len(fold(word)):
+            continue
+        rest = stem[m.start() + two.end(1):] if (two := _TWO_SYLLABLES.fullmatch(fold(word))) else ""
+        if re.search(r"[^\W\d_]\s+[^\W\d_]", rest):  # words, not "don_de_nghi (1)"
+            found = m.start() + two.end(1)
+    return found
 
 
 def _document(name: str, m: re.Match | None) -> dict:

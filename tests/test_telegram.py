@@ -61,6 +61,7 @@ async def test_procedure_question_and_follow_up(service, bot_api):
     chat = 424242
     (answer,) = await say(service, bot_api, text_update(1, chat, "đăng ký tạm trú cần giấy tờ gì"), chat)
     assert answer["parse_mode"] == "HTML"
+    assert answer["link_preview_options"] == {"is_disabled": True}  # the source link is not previewed
     assert "<b>Đăng ký tạm trú</b>" in answer["text"]
     assert "Giấy tờ" in answer["text"] and only_telegram_tags(answer["text"])
     callbacks = [b["callback_data"] for row in answer["reply_markup"]["inline_keyboard"] for b in row if "callback_data" in b]

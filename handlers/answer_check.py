@@ -16,7 +16,7 @@ from datetime import date
 
 from handlers.procedure_view import ATTACHED, MESSAGE_TARGET, case_groups, shorten
 from knowledge.catalogue.fees import WHO_SETS as _WHO_SETS
-from knowledge.catalogue.facts import ISSUERS
+from knowledge.catalogue.facts import ISSUERS, labelled_rule, place_in_steps
 from knowledge.catalogue.model import Procedure
 from knowledge.channels import capabilities
 from knowledge.catalogue.facts import _FILING, _METHOD_TEXT, _NOT_FILING, _ON_CONDITION
@@ -41,6 +41,7 @@ CLASSES = {
     "fee_free_dropped": "'miễn phí' in the record, not in the answer",
     "fee_unregulated": "'không quy định' read as 'không có thông tin'",
     "fee_raw": "raw fee text: nested parentheses or an amount twice",
+    "fee_waiver_cited": "a waiver ('Miễn đến hết …') read from a cited document's title ('… quy định mức thu, miễn một số khoản phí')",
     "fee_attached": "'see the attached document' with nothing to open",
     "time_no_unit": "a processing time without its unit",
     "time_zero": "a processing time of zero",
@@ -49,10 +50,13 @@ CLASSES = {
     "time_unregulated": "'không quy định' (no time limit set) in the record, shown as no information or as a number",
     "time_working_days_lost": "'N Ngày' whose description says 'N ngày làm việc', shown as calendar days",
     "time_rule_hidden": "a bare number shown as the time where the description states the rule in words",
+    "time_added_unstated": "'thêm N' shown as an extension where the record states no such 'thêm N' (a computed difference)",
+    "time_rule_said_missing": "'Không có thông tin' for the time where the record states it after its label ('Thời hạn giải quyết: …')",
     "fee_placeholder_unknown": "a placeholder beside a 0 ('- Không có') read as an unclear fee",
     "methods_conditional": "a method the record allows only under a condition, listed as an ordinary one",
     "retrieved_day_invented": "a retrieval day shown where the source gives only the month",
     "province_missing": "a provincial copy whose province is never named",
+    "place_missing": "no agency or address named where the steps say where the file is handed in",
     "methods_dup": "a submission method listed twice",
     "legal_dup": "a legal document listed twice",
     "legal_glued": "a legal document's number glued to a word or cut",
@@ -264,11 +268,18 @@ def check_answer(p: Procedure, text: str, full: str, today: date) -> list[Findin
         add("fee_zero_hidden", contradicted[0].text)
     if any(fold(t).startswith("mien") for t in record_fee_texts) and "miễn" not in fees.lower() and not fees_left:
         add("fee_free_dropped", fees.replace("\n", " "))
-    unregulated_note = any(not c.fees and _UNREGULATED_NOTE.match(c.note) and re.search(r"\bphí\b", c.note)
-                           and not STATED_TIME.search(c.note) for c in p.channels)
+    unregulated_note = any(not c.fees and _UNREGULATED_NOTE.match(line) and re.search(r"\bphí\b", line)
+                           and not STATED_TIME.search(line) for c in p.channels for line in c.note.splitlines())
+    if "Miễn đến hết" in fees and not any(
+            "miễn" in re.sub(r"(?:mức thu|thu, nộp)\s*,\s*miễn", "", t.lower()) for t in record_fee_texts):
+        add("fee_waiver_cited", fees.replace("\n", " "))
     if ((any(fold(t).strip(" .") == "khong quy dinh" for t in record_fee_texts) or unregulated_note)
             and "Không có thông tin" in fees):
         add("fee_unregulated", fees.replace("\n", " "))
+
+    place = _section(text, "📍")
+    if place and "Cơ quan" not in place and "Địa chỉ" not in place and place_in_steps(p.steps):
+        add("place_missing", place.replace("\n", " "))
 
     times = _section(text, "⏱")
     record_texts = [*p.steps, p.requirements, *(c.note for c in p.channels)]
@@ -310,6 +321,14 @@ def check_answer(p: Procedure, text: str, full: str, today: date) -> list[Findin
                 break
     if "chỉ ghi con số" in times and any(_BY_RULE.search(n) for n in notes):
         add("time_rule_hidden", times.replace("\n", " "))
+    for qty in re.findall(r"\bthêm (\d+(?:,\d+)?) (?:ngày|giờ|tháng)", times):
+        n = qty.replace(",", "[.,]")
+        if not any(re.search(rf"\bthêm\s*(?:không quá\s*)?(?:là\s*)?0*{n}(?![\d.,])", t, re.IGNORECASE) for t in record_texts):
+            add("time_added_unstated", f"thêm {qty}")
+            break
+    if "Không có thông tin" in times and any(
+            labelled_rule(t) for c in p.channels for t in (c.note, *(f.text for f in c.fees))):
+        add("time_rule_said_missing", times.replace("\n", " "))
     for beside in _ZERO_BESIDE.findall(fees):
         if is_placeholder(beside.split(" — ")[0].strip(" -–•*+()")):
             add("fee_placeholder_unknown", beside)

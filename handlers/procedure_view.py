@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from handlers.render import render_reply
 from handlers.types import Reply
 from knowledge.catalogue.fees import in_force
+from knowledge.catalogue.facts import place_in_steps
 from knowledge.catalogue.model import Channel, Fee, LegalDoc, Method, ProcessingTime, Procedure, TimeUnit
 from knowledge.catalogue.parse import STATED_TIME, parse_number
 from knowledge.channels import CAPABILITIES
@@ -534,6 +535,8 @@ def _view(p: Procedure, variants, fit: Fit, today: date, case: int | None, lang:
     groups, left, rest_line = _documents(p, fit, case, cases, lang)
     agency, agency_rest = first_items(p.executing_agency or "", fit.agency, "cơ quan", PLACE_BUTTON, lang)
     address, address_rest = first_items(p.submit_address, fit.address, "địa chỉ", PLACE_BUTTON, lang)
+    if not agency and not address and (place := place_in_steps(p.steps)):  # named only in the steps
+        address = f"{place} ({'as the steps say' if en else 'theo trình tự thực hiện'})"
     return ProcedureView(
         code=p.code,
         name=p.name if full else short_title(p.name),

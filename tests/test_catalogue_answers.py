@@ -27,9 +27,9 @@ from knowledge.catalogue.parse import parse_fee
 
 # Classes held at zero over the whole catalogue; the rest are bounded below.
 FIXED = ("doc_swallowed", "case_hidden", "case_unoffered", "doc_cut", "doc_dup", "fee_invented", "fee_expired", "fee_unregulated", "fee_attached",
-         "fee_zero_hidden", "time_no_unit", "time_zero", "time_ambiguous", "time_case_hidden", "province_missing",
+         "fee_zero_hidden", "fee_waiver_cited", "time_no_unit", "time_zero", "time_ambiguous", "time_case_hidden", "province_missing", "place_missing",
          "methods_dup", "legal_dup", "title_long", "over_limit", "time_unregulated", "time_working_days_lost",
-         "time_rule_hidden", "fee_placeholder_unknown", "methods_conditional", "retrieved_day_invented")
+         "time_rule_hidden", "time_added_unstated", "time_rule_said_missing", "fee_placeholder_unknown", "methods_conditional", "retrieved_day_invented")
 
 
 async def test_every_detailed_procedure_answers_without_the_fixed_defects(shared_dir, db):
@@ -67,6 +67,28 @@ def test_the_rate_in_force_today_with_its_end_and_what_follows():
     assert "31/12/2025 đã hết hạn" in now
     later = in_force(fee, date(2027, 1, 5))
     assert later.startswith("70.000 đồng") and "35.000" not in later
+
+
+def test_a_cited_circulars_title_is_never_read_as_a_waiver():
+    # "Thông tư … quy định mức thu, miễn một số khoản phí …" names the circular; it waives nothing here.
+    cited = Fee(amount_vnd=2_500_000, text="Từ ngày 01/7/2025 đến hết ngày 31/12/2026 áp dụng theo quy định tại "
+                                           "Thông tư số 64/2025/TT-BTC ngày 30/6/2025 của Bộ trưởng Bộ Tài chính quy "
+                                           "định mức thu, miễn một số khoản phí, lệ phí nhằm hỗ trợ doanh nghiệp")
+    said = in_force(cited, date(2026, 12, 2))
+    assert not said.startswith("Miễn") and "Miễn đến" not in said and "2.500.000 đồng" in said
+    waived = Fee(amount_vnd=200_000, text="(Miễn phí từ ngày 01/7/2025 đến 31/12/2026 theo Thông tư 64/2025/TT-BTC)")
+    assert in_force(waived, date(2026, 12, 2)).startswith("Miễn đến hết 31/12/2026")
+    some = Fee(amount_vnd=8_000, text="Miễn lệ phí cho người thuộc hộ nghèo từ ngày 01/7/2025 đến 31/12/2026")
+    assert "Miễn đến" not in in_force(some, date(2026, 12, 2))  # a waiver for some payers is not one for all
+
+
+def test_rates_before_an_expired_waiver_run_on_after_them_are_still_shown():
+    fee = Fee(amount_vnd=None, published_zero=True,
+              text="5.000.000 đồng/lần cấp (Đối với sân bay chuyên dùng) phí: 40.000.000 đồng/lần cấp (Đối với cảng "
+                   "hàng không quốc tế) Miễn phí từ ngày 07/4/2026 đến 30/6/2026 theo quy định tại Thông tư 40/2026/TT-BTC")
+    said = in_force(fee, date(2026, 12, 2))
+    assert "5.000.000 đồng/lần cấp" in said and "40.000.000 đồng/lần cấp" in said and "đã hết hạn" in said
+    assert "Miễn đến" not in said
 
 
 def test_a_document_number_is_not_a_fee():
@@ -188,8 +210,8 @@ def test_an_extended_maximum_is_shown_as_the_normal_time_and_the_extension():
     (channel,) = merge_channels([Channel(method="DIRECT", time=ProcessingTime(quantity=30, unit=TimeUnit.WORKING_DAY),
                                          note=note)])
     assert channel.time.quantity == 20
-    (extension,) = channel.more_times
-    assert (extension.quantity, extension.added) == (10, True) and "miền núi" in extension.case
+    (extension,) = channel.more_times  # the clause states no number: the published 30, never "thêm 10"
+    assert (extension.quantity, extension.added) == (30, False) and "miền núi" in extension.case
     steps = "- Thời gian thực hiện Bước 2 không quá 01 ngày làm việc.\n- Đối với xã miền núi thêm 10 ngày"
     (channel,) = merge_channels([Channel(method="DIRECT", time=ProcessingTime(quantity=43, unit=TimeUnit.WORKING_DAY),
                                          note=steps)])
@@ -699,3 +721,131 @@ def test_a_crawl_known_by_its_month_is_dated_by_its_month(shared_dir):
     report = import_paths([shared_dir / "catalogue" / "bqp"])
     p = next(p for p in report.procedures if p.detailed)
     assert p.retrieved_month_only and retrieved_text(p) == "tháng 01/2026" and retrieved_text(p, "en") == "in 01/2026"
+
+
+def test_a_currency_known_in_one_record_is_carried_to_the_winner_of_the_same_code(shared_dir):
+    # opengov gives value_vnd 20 and no unit; the portal API's record of the same code says "USD".
+    og = shared_dir / "catalogue" / "opengov"
+    report = import_paths([og / "procedures" / "2.000712.json", og / "portal-api" / "2.000712.json"])
+    (p,) = [p for p in report.procedures if p.code == "2.000712"]
+    texts = [f.text for c in p.channels for f in c.fees if f.kind == "SERVICE_FEE"]
+    assert texts and all(t.startswith("20 USD") for t in texts), texts
+
+
+def test_numbered_rules_on_the_file_and_the_signers_duty_are_notes_not_documents():
+    rules = ["2. Số lượng hồ sơ: 01 (bộ)", "4. Hồ sơ dự thi do Hội đồng thi phát hành theo mẫu thống nhất.",
+             "5. Đơn vị nhận hồ sơ dự thi chỉ nhận hồ sơ khi người đăng ký dự thi nộp đầy đủ giấy tờ trên.",
+             "6. Chi phí dự thi được hoàn trả cho người không đủ điều kiện dự thi.",
+             "Người ủy quyền và người được ủy quyền thực hiện thủ tục chịu trách nhiệm trước pháp luật về hồ sơ."]
+    papers = ["1. Đơn đăng ký dự thi", "3. Hồ sơ, tài liệu khác có liên quan (nếu có)."]
+    (group,) = tidy_documents([DocumentGroup(title="", items=[Document(name=n) for n in papers + rules])])
+    assert [i.name for i in group.items] == papers and all(r in group.notes for r in rules)
+
+
+def test_a_place_named_only_in_the_steps_is_shown_where_to_submit():
+    from knowledge.catalogue.facts import place_in_steps
+
+    steps = ["Cá nhân nộp hồ sơ trực tiếp hoặc gửi hồ sơ qua dịch vụ bưu chính cho Trung tâm Phục vụ hành chính "
+             "công cấp xã. Nhận kết quả tại Trung tâm Phục vụ hành chính công cấp xã."]
+    assert place_in_steps(steps) == "Trung tâm Phục vụ hành chính công cấp xã"
+    assert place_in_steps(["Cơ quan tiếp nhận kiểm tra hồ sơ."]) == ""
+
+
+def test_a_group_of_documents_that_need_not_be_submitted_is_a_note_not_a_list_to_bring():
+    exempt = DocumentGroup(title="6.3.1.4. Các tài liệu được miễn nộp đối với thành phần hồ sơ",
+                           items=[Document(name="a) Báo cáo thử nghiệm khí thải xe", originals=1)])
+    bring = DocumentGroup(title="6.3.1.5. Hồ sơ đăng ký gồm", items=[Document(name="a) Đơn đề nghị", originals=1)])
+    tidy = tidy_documents([exempt, bring])
+    assert not any("khí thải" in i.name for g in tidy for i in g.items)
+    assert any("miễn nộp" in n and "khí thải" in n for g in tidy for n in g.notes)
+    assert any(i.name == "a) Đơn đề nghị" for g in tidy for i in g.items)
+    # a numbered instruction for a moment ("6.3.1.6. Khi thực hiện nộp hồ sơ … được thay thế …") is a note too
+    (online,) = tidy_documents([DocumentGroup(title="", items=[Document(name="6.3.1.6. Khi thực hiện nộp hồ sơ qua "
+                                "dịch vụ công trực tuyến, các thành phần hồ sơ được thay thế bằng bản điện tử.")])])
+    assert not online.items and online.notes
+
+
+# --- processing time: what the record's notes state, never a number of our own -------------------------
+def _record(shared_dir, code: str) -> Procedure:
+    """The richest stored record of a code, imported as the catalogue import reads it."""
+    from knowledge.catalogue.importers.bqp import procedure_from_bqp
+    from knowledge.catalogue.importers.opengov import procedure_from_opengov
+    from knowledge.catalogue.importers.portal_raw import procedure_from_portal_raw
+
+    root = shared_dir / "catalogue"
+    if (path := root / "opengov" / "procedures" / f"{code}.json").is_file():
+        return procedure_from_opengov(json.loads(path.read_text(encoding="utf-8")))
+    for path in sorted((root / "portal-raw").glob(f"*/{code}.json")):
+        return procedure_from_portal_raw(json.loads(path.read_text(encoding="utf-8")), path.parent.name)
+    for path in sorted((root / "bqp").glob("*.json")):
+        d = json.loads(path.read_text(encoding="utf-8"))
+        if code in json.dumps(d.get("metadata"), ensure_ascii=False):
+            return procedure_from_bqp(d)
+    pytest.skip(f"{code} is not in the shared catalogue")
+
+
+def _all_times(p: Procedure) -> list[ProcessingTime]:
+    return [t for c in p.channels for t in (c.time, *c.more_times) if t is not None]
+
+
+def test_a_stage_every_row_states_alike_and_an_extension_every_row_states_are_kept():
+    rows = [Channel(method="DIRECT", time=ProcessingTime(quantity=q, unit=TimeUnit.WORKING_DAY),
+                    note=f"- Trường hợp chia, tách:\n+ {case}: Không quá {own:02d} ngày làm việc.\n"
+                         "+ Thời gian xác định nghĩa vụ tài chính của cơ quan thuế: Không quá 05 ngày làm việc.")
+            for q, own, case in ((11, 6, "Đối với các xã, phường thông thường"), (17, 12, "Đối với các xã biên giới"))]
+    (channel,) = merge_channels(rows)
+    shown = [(t.quantity, t.case) for t in (channel.time, *channel.more_times)]
+    assert (5, "Xác định nghĩa vụ tài chính của cơ quan thuế") in shown and len(shown) == 3
+    mountain = "Đối với các xã miền núi thì thời gian thực hiện được tăng thêm 10 ngày làm việc."
+    rows = [Channel(method="DIRECT", time=ProcessingTime(quantity=q, unit=TimeUnit.WORKING_DAY),
+                    note=f"- Không quá {own} ngày làm việc đối với trường hợp {case}.\n{mountain}")
+            for q, own, case in ((27, 17, "đăng ký lần đầu"), (30, 20, "đăng ký và cấp Giấy chứng nhận lần đầu"))]
+    (channel,) = merge_channels(rows)
+    assert [(t.quantity, t.added) for t in channel.more_times if t.added] == [(10, True)]
+
+
+def test_real_records_keep_their_stages_extensions_and_cases(shared_dir):
+    from handlers.procedure_view import channel_times
+
+    tax = [t for t in _all_times(_record(shared_dir, "1.115775")) if "nghĩa vụ tài chính" in t.case]
+    assert tax and tax[0].quantity == 5
+    assert any(t.added and t.quantity == 10 and "miền núi" in t.case for t in _all_times(_record(shared_dir, "1.115375")))
+    staged = _record(shared_dir, "1.013332")  # "Kiểm tra … COP: 05 ngày…; Cấp chứng nhận kiểu loại: 02 ngày…"
+    assert any(t.quantity == 2 and "Cấp chứng nhận" in t.case for t in _all_times(staged))
+    cases = channel_times(_record(shared_dir, "1.012067").channels[0], 2000)  # "125 Ngày" beside 60 / 65 by case
+    assert "60 ngày — đối với trường hợp giống đăng ký đảm bảo" in cases and "65 ngày" in cases
+    # the record's own times disagree ("13 ngày làm việc" for a case whose words say "Không quá 17"): said
+    assert any("“13 ngày làm việc”" in c and "17 ngày làm việc" in c for c in _record(shared_dir, "1.115785").time_conflicts)
+
+
+def test_a_time_rule_stated_in_words_is_the_time_not_no_information(shared_dir):
+    from knowledge.catalogue.facts import row_rules
+
+    said = {"1.003198": "Trong thời hạn 15 ngày", "2.001680": "Ngay sau khi nhận đủ hồ sơ",
+            "6.003488": "Căn cứ quy chế về công tác văn thư", "6.003494": "Không quy định thời hạn giải quyết"}
+    for code, rule in said.items():
+        times = _all_times(_record(shared_dir, code))
+        assert times and all(t.text.startswith(rule) for t in times), (code, times)
+    (labelled,) = [row_rules(Channel(method="DIRECT", note="- Nộp trực tiếp.\n- Thời hạn giải quyết: theo quy chế."))]
+    assert labelled.time.text == "Theo quy chế."
+    # a number beside its label stays for the parser to read as a time
+    assert row_rules(Channel(method="DIRECT", note="Thời hạn giải quyết: 05 ngày làm việc")).time is None
+
+
+def test_a_difference_is_never_shown_as_an_extension_nor_a_case_time_as_an_addition(shared_dir):
+    from knowledge.catalogue.facts import normal_time
+
+    # "45 ngày … phức tạp 60 … vùng sâu 60 … 70" beside "70 Ngày": 45 and the published 70, never "thêm 25"
+    note = ("- Thời hạn giải quyết khiếu nại lần hai không quá 45 ngày, kể từ ngày thụ lý; đối với vụ việc phức tạp thì "
+            "thời hạn có thể kéo dài hơn nhưng không quá 60 ngày.\n- Ở vùng sâu, vùng xa đi lại khó khăn thì thời hạn "
+            "không quá 60 ngày; đối với vụ việc phức tạp thì có thể kéo dài hơn, nhưng không quá 70 ngày.")
+    main, (published,) = normal_time(ProcessingTime(quantity=70, unit=TimeUnit.DAY), note)
+    assert (main.quantity, published.quantity, published.added) == (45, 70, False)
+    assert published.case.startswith("Ở vùng sâu")
+    assert not any(t.added and t.quantity == 25 for t in _all_times(_record(shared_dir, "1.013534")))
+    # "phần diện tích đất tăng thêm do …" is a case's words, its row's time that case's whole time
+    times = _all_times(_record(shared_dir, "1.115368"))
+    assert {17, 21.5} <= {t.quantity for t in times if not t.added}
+    assert not any(t.added and t.quantity in (17, 21.5) for t in times)
+    # a row the portal repeats word for word is no second case ("4; thêm 4 ngày" for 1.115510)
+    assert not any(t.added and t.quantity == 4 for t in _all_times(_record(shared_dir, "1.115510")))

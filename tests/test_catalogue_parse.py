@@ -382,3 +382,33 @@ def test_a_form_file_name_glued_to_a_document_name_never_cuts_the_name():
     assert split_form("Tờ khai theo mẫuMẫu số 01.docx") == ("Tờ khai theo mẫu", "Mẫu số 01.docx")
     assert split_form("Báo cáo kết quả khảo sát theo mẫu quy địnhbáo cáo kết quả khảo sát.docx")[0] == (
         "Báo cáo kết quả khảo sát theo mẫu quy định")
+
+
+def test_a_note_about_method_or_time_after_mien_phi_does_not_cancel_it_and_not_regulated_is_said(shared_dir):
+    import json
+    from datetime import date
+
+    from knowledge.catalogue.fees import in_force
+
+    def fees_of(ministry: str, code: str) -> list[str]:
+        d = json.loads((shared_dir / "catalogue" / "portal-raw" / ministry / f"{code}.json").read_text())
+        return [in_force(f, date(2026, 12, 2)) for row in parse_channels(d["cach_thuc_thuc_hien"]) for f in row["fees"]]
+
+    # "Miễn phí(Cách thức thực hiện : … Thời hạn giải quyết : …)": the note is about other fields.
+    said = fees_of("bo-tu-phap", "1.003198")
+    assert said and all(s.startswith("Miễn phí") for s in said)
+    # The fee cell "Không có thông tin", the note "- Không quy định phí, lệ phí".
+    assert fees_of("bo-xay-dung", "6.003488") == ["Không quy định phí, lệ phí"]
+    # A 0 beside a case label of a fee table stays unclear: it is no note about another field.
+    assert in_force(fee_from_value(0, "Đối với cảng hàng không khác"), date(2026, 12, 2)).startswith("Không rõ")
+
+
+def test_a_bare_number_cell_after_a_dated_title_ends_that_entry(shared_dir):
+    import json
+
+    # "Thông tư số 25/2022/TT-BTC ngày 28/4/2022" + number cell "25" + the next title, all glued.
+    d = json.loads((shared_dir / "catalogue" / "portal-raw" / "bo-tai-chinh" / "1.009496.json").read_text())
+    docs = parse_legal_basis(d["can_cu_phap_ly"])
+    assert {"code": "25/2022/TT-BTC", "name": "Thông tư số 25/2022/TT-BTC ngày 28/4/2022"} in docs
+    assert not any("202225" in x["name"] for x in docs)
+    assert any(x["code"] == "64/2025/TT-BTC" and x["name"].startswith("Thông tư quy định mức thu") for x in docs)

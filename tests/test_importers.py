@@ -449,7 +449,11 @@ def test_a_stage_under_a_stage_heading_is_not_another_case_of_the_whole_time():
             "- Cấp Giấy chứng nhận: Trong thời hạn 02 ngày làm việc kể từ ngày kết thúc đánh giá.")
     p = _channel_procedure([{"method": "POSTAL", "time": {"quantity": 12, "unit": "WORKING_DAY"}, "note": note}])
     (channel,) = p.channels
-    assert (channel.time.quantity, channel.time.unit, channel.more_times) == (12, TimeUnit.WORKING_DAY, [])
+    assert (channel.time.quantity, channel.time.unit) == (12, TimeUnit.WORKING_DAY)
+    # The stages are told as stages of the 12 days; the ways of submitting under the first stage
+    # ("Trường hợp nộp hồ sơ trực tiếp…") are no cases of the whole time.
+    assert all(t.stage and not t.added for t in channel.more_times)
+    assert [(t.quantity, t.case) for t in channel.more_times] == [(10, "Thẩm định hồ sơ"), (2, "Cấp Giấy chứng nhận")]
 
 
 def test_a_description_of_stages_only_gives_stages_not_its_first_stage_as_the_time():

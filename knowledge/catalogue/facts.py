@@ -32,7 +32,7 @@ from knowledge.catalogue.model import (
     TimeUnit,
 )
 from knowledge.catalogue.parse import STATED_TIME, parse_number, stated_time
-from knowledge.catalogue.times import CLAUSE, note_times, stage_times
+from knowledge.catalogue.times import _CASE_WORDS, _LEAD_OUT, CLAUSE, note_times, stage_times
 from knowledge.text import fold
 
 # The 34 provinces and centrally-run cities since the 2025 merger, and the 63 before it (records
@@ -53,10 +53,14 @@ _PROVINCE = re.compile(
     re.IGNORECASE)
 
 _NOTE = re.compile(
-    r"^(?:\(?\*\)?|lưu ý|ghi chú|chú ý|số (?:bộ|lượng) hồ sơ|phiếu này là|hồ sơ (?:được )?(?:lập|làm) thành|"
+    r"^(?:\d{1,2}[.)]\s*(?=số (?:bộ|lượng) hồ sơ|hồ sơ\b.{0,40}\bdo\b|chi phí|đơn vị|người))?(?:\(?\*\)?|lưu ý|ghi chú|chú ý|số (?:bộ|lượng) hồ sơ|phiếu này là|hồ sơ (?:được )?(?:lập|làm) thành|"
+    # a rule on the file, its cost or who takes it ("4. Hồ sơ dự thi do Hội đồng thi phát hành…",
+    # "6. Chi phí dự thi được hoàn trả…", "5. Đơn vị nhận hồ sơ … chỉ nhận hồ sơ khi…")
+    r"hồ sơ\b.{0,40}\bdo\b.{0,80}\bphát hành\b|chi phí\b.{0,80}\bđược hoàn trả|"
+    r"(?:đơn vị|cơ quan|bộ phận)\b.{0,80}\bchỉ (?:tiếp )?nhận hồ sơ\b|"
     r"\(?(?:trường hợp|nếu) (?:gửi|nộp) hồ sơ\b.{0,80}\bthành phần hồ sơ là|trong đó\b|"
     r"(?:trường hợp|đối với|nếu)\b.{0,300}\b(?:không|không cần|không phải|miễn)\s+(?:phải\s+)?(?:nộp|xuất trình|kèm)|"
-    r"(?:người|cơ quan|công chức|cán bộ)\b.{0,80}\b(?:có trách nhiệm|kiểm tra|tra cứu|khai thác)|"
+    r"(?:người|cơ quan|công chức|cán bộ)\b.{0,80}\b(?:có trách nhiệm|chịu trách nhiệm trước pháp luật|kiểm tra|tra cứu|khai thác)|"
     # what an authority issues or rules ("5. Thủ tướng Chính phủ ban hành danh mục hàng hóa…")
     r"(?:\d+[.)]\s*)?(?:thủ tướng|chính phủ|bộ trưởng|quốc hội)\b.{0,60}?\b(?:ban hành|quy định|hướng dẫn|quyết định)\s|"
     # what a form must say ("Trong phiếu nêu rõ mục đích…")
@@ -69,12 +73,14 @@ _NOTE = re.compile(
 # An instruction for a case or a moment, without a count of its own ("Trường hợp gửi hồ sơ qua bưu
 # chính thì phải gửi kèm…", "Khi các cơ quan … hoàn thành việc kết nối … không được yêu cầu …"):
 # a note, not a document.
-_CONDITIONAL = re.compile(r"^(?:trong\s+)?(?:trường hợp|nếu)\b.{3,}?\sthì\s"
-                          r"|^(?:khi|sau khi)\s.{20,}?\b(?:không được|phải|được)\s", re.IGNORECASE)
+_CONDITIONAL = re.compile(r"^(?:\d+(?:\.\d+)*\.?\s+)?(?:(?:trong\s+)?(?:trường hợp|nếu)\b.{3,}?\sthì\s"
+                          r"|(?:khi|sau khi)\s.{20,}?\b(?:không được|phải|được)\s)", re.IGNORECASE)  # ("6.3.1.6. Khi …")
 _HEADING = re.compile(r"(?:gồm|bao gồm|các giấy tờ sau(?: đây)?|như sau|sau đây)\s*:?\s*$|:\s*$", re.IGNORECASE)
 _RESIDUE = re.compile(r"^[\s;,.:)\]}\-–•*+\ue000-\uf8ff]+")  # (and the symbol fonts' bullets, "\uf0fc")
 _CASE_TITLE = re.compile(r"^\W*(?:\(\*\)\s*)?(?:trường hợp|đối với|nếu)\b", re.IGNORECASE)
 _NOTHING_TITLE = re.compile(r"^\W*(?:bao gồm|gồm|gồm có|thành phần hồ sơ(?: gồm| bao gồm)?)\W*$", re.IGNORECASE)
+_EXEMPT_TITLE = re.compile(r"^\W*(?:[\d.]+\s*)?(?:các\s+)?(?:tài liệu|giấy tờ|thành phần hồ sơ)\s+(?:được\s+)?"
+                           r"(?:miễn nộp|không phải nộp)\b", re.IGNORECASE)
 _NOTE_TITLE = re.compile(r"^\W*(lưu ý|ghi chú|chú ý|số (?:lượng|bộ) hồ sơ)\b", re.IGNORECASE)
 
 
@@ -94,6 +100,22 @@ def _first_clause(note: str) -> str:
     return next((c.strip(" -+*•") for c in CLAUSE.split(note) if c.strip(" -+*•")), "")
 
 
+# A time stated after its label in a row's description ("- Thời hạn giải quyết: căn cứ quy chế…").
+_TIME_LABEL = re.compile(r"(?:^|(?<=[\n.;(]))\W*thời (?:hạn|gian)(?: giải quyết| thực hiện| xử lý)?(?: hồ sơ)?\s*:\s*",
+                         re.IGNORECASE)
+
+
+def labelled_rule(text: str) -> str:
+    """The rule a text states after a label for the time, up to the end of its line ("" if none)."""
+    m = _TIME_LABEL.search(text)
+    if not m:  # or a line that says no time limit is set ("- Không quy định thời hạn giải quyết, phí, lệ phí")
+        line = next((x.strip(" -+*•\t") for x in text.splitlines() if _UNREGULATED_NOTE.match(x.strip(" -+*•\t"))
+                     and re.search(r"\bthời (?:hạn|gian)\b", x, re.IGNORECASE)), "")
+        return line[:1].upper() + line[1:]
+    rule = text[m.end():].split("\n", 1)[0].strip(" -+*•;)")
+    return rule[:1].upper() + rule[1:] if len(rule) > 3 else ""
+
+
 def row_rules(c: Channel) -> Channel:
     """A row whose description says, in words, what its number cannot: the rule, kept as the time.
     - "Không quy định…" (no time limit is set) beside no time, or beside a number ("1 Ngày" and
@@ -102,6 +124,11 @@ def row_rules(c: Channel) -> Channel:
     - a bare number (unit OTHER) beside a rule ("…thì thời gian thực hiện theo dự án đã được
       phê duyệt"): a placeholder; the rule is the time, with the case it is for."""
     note, t, update = c.note.strip(), c.time, {}
+    if t is None and (rule := labelled_rule(note) if not STATED_TIME.search(note) else "") or (
+            t is None and not STATED_TIME.search(note) and (rule := labelled_rule("\n".join(f.text for f in c.fees)))):
+        # no time in the row's column, but its description (or the fee's parenthesis) states it
+        # after its label ("Thời hạn giải quyết hồ sơ: Ngay sau khi nhận đủ hồ sơ…"): that rule, whole
+        return c.model_copy(update={"time": ProcessingTime(quantity=None, unit=TimeUnit.OTHER, text=rule)})
     if not note:
         return c
     if _UNREGULATED_NOTE.match(note) and not STATED_TIME.search(note):
@@ -143,6 +170,8 @@ def merge_channels(channels: list[Channel]) -> list[Channel]:
         by_method.setdefault(channel.method, []).append(channel)
     merged = []
     for rows in by_method.values():
+        # (a row the portal repeats word for word is one row: never a second case of the same time)
+        rows = [r for n, r in enumerate(rows) if all((r.time, r.note, r.fees) != (x.time, x.note, x.fees) for x in rows[:n])]
         first = rows[0]
         fees = []
         others_note = "\n".join(r.note for r in rows[1:])
@@ -171,6 +200,17 @@ def merge_channels(channels: list[Channel]) -> list[Channel]:
             if derived and (stages := stage_times(first.note)):
                 merged.append(first.model_copy(update={"time": None, "more_times": stages, "fees": fees}))
                 continue
+            if (not derived and not first.more_times and times[0] is not None and times[0].quantity is not None
+                    and (stages := stage_times(first.note))):
+                # A time beside a description that lists stages ("5 Ngày làm việc" beside "- Kiểm tra …: 05
+                # ngày làm việc…; - Cấp chứng nhận…: 02 ngày làm việc kể từ ngày có kết quả…"): the time, and
+                # every stage with its own (the one of the same time names what the time is for)
+                main = times[0]
+                same = next((t for t in stages if (t.quantity, t.unit) == (main.quantity, main.unit) and not t.added), None)
+                if same is not None:
+                    main, stages = main.model_copy(update={"case": same.case}), [t for t in stages if t is not same]
+                merged.append(first.model_copy(update={"time": main, "more_times": stages, "fees": fees}))
+                continue
             main, extended = (times[0], first.more_times) if first.more_times else normal_time(times[0], first.note)
             if not extended and not (main is not None and main.quantity is None and main.text == first.note):
                 # other cases' times said only in the description (unless the time is that whole description)
@@ -186,11 +226,24 @@ def merge_channels(channels: list[Channel]) -> list[Channel]:
             # The first row is labelled too when its description has words of its own (a stage
             # "Tiếp nhận…" beside "Thẩm định…"): two bare times side by side say nothing.
             case = time.case or (_own_words(first.note, others_note) if row is first else _case_words(row.note, first.note))
-            added = bool(re.search(r"\b(tăng thêm|cộng thêm|thêm)\b", case, re.IGNORECASE))
+            # (an extension only when "thêm" says so of the time: "thêm 10 ngày", "…thì tăng thêm";
+            # "phần diện tích đất tăng thêm do…" is a case, and its row's time that case's whole time)
+            said = re.search(r"\b(?:tăng thêm|cộng thêm|thêm)\b\s*(?:không quá\s*)?(?:(\d+(?:[.,]\d+)?)|:|$)",
+                             case.rstrip(" .;,"), re.IGNORECASE)
+            added = bool(said) and (said.group(1) is None or parse_number(said.group(1)) == time.quantity)
             time = time.model_copy(update={"case": case, "added": added})
             if all((t.quantity, t.unit, t.case) != (time.quantity, time.unit, time.case) for t in distinct):
                 distinct.append(time)
         notes = list(dict.fromkeys(r.note for r in rows if r.note))
+        if len(notes) > 1 and distinct and distinct[0] is not None:
+            # A stage every row's description states alike ("+ Thời gian xác định nghĩa vụ tài chính
+            # của cơ quan thuế: Không quá 05 ngày làm việc" beside each case's own time): never cut as
+            # the words rows share, but kept once, with its label, after the first time.
+            # (not beside stages of the rows' own, nor an extension already said; nor a time already shown)
+            listed = any(t and (t.added or t.stage) for t in distinct)
+            for stage in reversed(_shared_stages(rows) if not listed else []):
+                if all((t.quantity, t.unit) != (stage.quantity, stage.unit) for t in distinct if t):
+                    distinct.insert(1, stage)
         if distinct and distinct[0].stage:  # no row states the whole time: the stages, none as the total
             distinct.insert(0, None)
         main = distinct[0] if distinct else None
@@ -217,17 +270,39 @@ def normal_time(time: ProcessingTime | None, note: str,
                  normal: ProcessingTime | None = None) -> tuple[ProcessingTime | None, list[ProcessingTime]]:
     """A row whose number is the extended maximum while its note states the normal time ("Thời gian
     thực hiện: không quá 20 ngày làm việc. Đối với các xã miền núi…"), or its processing case does
-    (``normal``): the normal time, and the difference as an extension with the words that say when."""
+    (``normal``): the normal time, and the extension with the words that say when. The extension's
+    number is the one its clause states ("tăng thêm 10 ngày"); a clause that states none, or another,
+    leaves the published maximum as the time of that case: a difference is never shown as the
+    record's own extension ("45 ngày … 70 Ngày" is no "thêm 25 ngày")."""
     first_line = note.strip().split("\n", 1)[0] if note else ""
     stated = normal or (stated_time(first_line) if time is not None and _WHOLE_TIME.match(first_line)
                         and "bước" not in first_line.lower() else None)
     extension = _extension_clause(note) if stated is not None else None
+    if extension and time is not None and any(
+            not _EXTENSION.search(c) and any((x.quantity, x.unit) == (time.quantity, time.unit)
+                                             for x in (stated_time(c[m.start():]) for m in STATED_TIME.finditer(c)) if x)
+            for c in CLAUSE.split(note)):
+        return time, []  # the published number is a case the description states, not an extended maximum
     if (extension and stated.quantity is not None and time.quantity is not None
             and stated.unit == time.unit and stated.quantity < time.quantity):
         normal = stated.model_copy(update={"text": ""})
+        if normal.case == "" and len(STATED_TIME.findall(first_line)) > 1:
+            # ("… không quá 45 ngày…; đối với vụ việc phức tạp … không quá 60 ngày": its other case kept)
+            normal = normal.model_copy(update={"case": first_line.strip(" -+*•\t")})
         more = time.quantity - stated.quantity
-        return normal, [time.model_copy(update={"quantity": more, "text": "", "added": True,
-                                                "case": extension})]
+        m = re.search(r"\b(?:tăng thêm|cộng thêm|thêm)\s*(?:không quá\s*)?(?=\d)", extension, re.IGNORECASE)
+        said = stated_time(extension[m.end():]) if m else None
+        if said is not None and said.quantity == more and said.unit in (time.unit, TimeUnit.DAY):
+            # (in the clause's own unit: "tăng thêm không quá 10 ngày" beside "43 ngày làm việc")
+            return normal, [time.model_copy(update={"quantity": more, "unit": said.unit, "text": "", "added": True,
+                                                    "case": extension})]
+        # (the clause that states the published maximum says best which case it is for)
+        for clause in CLAUSE.split(note):
+            if any((x.quantity, x.unit) == (time.quantity, time.unit)
+                   for x in (stated_time(clause[m.start():]) for m in STATED_TIME.finditer(clause)) if x):
+                extension = clause.strip(" -*+\t")
+                break
+        return normal, [time.model_copy(update={"text": "", "added": False, "case": extension})]
     return time, []
 
 
@@ -272,6 +347,31 @@ def _clock_time(time: ProcessingTime, note: str) -> ProcessingTime:
     return ProcessingTime(quantity=None, unit=TimeUnit.OTHER, text=clause)  # the rule, whole
 
 
+def _shared_stages(rows: list[Channel]) -> list[ProcessingTime]:
+    """The lines every row's description has that state a time after a label that names no case."""
+    out = []
+    for line in rows[0].note.splitlines():
+        line = line.strip(" *-+•\t")
+        if any(line not in r.note for r in rows[1:]):
+            continue
+        more = re.search(r"\b(?:tăng thêm|cộng thêm|thêm)\s*(?:không quá\s*)?(?=\d)", line, re.IGNORECASE)
+        if more and _CASE_WORDS.match(line) and (stated := stated_time(line[more.end():])) is not None \
+                and stated.quantity is not None and stated.unit != TimeUnit.OTHER:
+            # an extension every row states alike ("Đối với các xã miền núi… thì … được tăng thêm 10 ngày làm việc")
+            case = _LEAD_OUT.sub("", re.sub(r"\s*(?:được\s*)?$", "", line[:more.start()])).strip(" -+*•,;:")
+            out.append(ProcessingTime(quantity=stated.quantity, unit=stated.unit, case=case, added=True))
+            continue
+        head, colon, after = line.partition(":")
+        if not colon or not head.strip() or len(head.split()) > 25 or _CASE_WORDS.search(head):
+            continue
+        stated = stated_time(after)
+        if stated is not None and stated.quantity is not None and stated.unit != TimeUnit.OTHER and STATED_TIME.search(after):
+            label = re.sub(r"^thời (?:hạn|gian)\s+", "", head.strip(), flags=re.IGNORECASE)
+            out.append(ProcessingTime(quantity=stated.quantity, unit=stated.unit, case=label[:1].upper() + label[1:],
+                                      stage=True))
+    return out
+
+
 def _own_words(note: str, other_notes: str) -> str:
     """The lines of a row's description that no other row of its method has ("" when none)."""
     return " ".join(_lines_own(note, other_notes).splitlines())
@@ -291,6 +391,17 @@ def _case_words(note: str, first_note: str, keep_lines: bool = False) -> str:
 
 
 # --- documents -------------------------------------------------------------------------------
+# Where the steps say the file is handed in ("…gửi hồ sơ qua dịch vụ bưu chính cho Trung tâm Phục vụ hành
+# chính công cấp xã"): named nowhere else when the record's agency and address are empty.
+_PLACE_IN_STEPS = re.compile(r"\b(?:nộp|gửi)\s+(?:01\s+)?(?:bộ\s+)?hồ sơ\b[^.;:]{0,120}?\b(?:cho|tại|đến|về)\s+"
+                             r"((?:Trung tâm Phục vụ hành chính công|Bộ phận (?:một cửa|tiếp nhận và trả kết quả))[^.;,()]{0,60})")
+
+
+def place_in_steps(steps: list[str]) -> str:
+    found = [m.group(1).strip() for s in steps for m in _PLACE_IN_STEPS.finditer(s)]
+    return found[0] if found else ""
+
+
 def is_note(text: str) -> bool:
     return bool(_NOTE.match(text.strip()))
 
@@ -311,6 +422,10 @@ def tidy_documents(groups: list[DocumentGroup]) -> list[DocumentGroup]:
             group = group.model_copy(update={"items": [Document(name=x) for x in inline] + group.items})
         if out and _NOTE_TITLE.match(title):  # "Lưu ý" printed as a group of its own
             out[-1].notes.extend([*group.notes, *(i.name for i in group.items)])
+            continue
+        if _EXEMPT_TITLE.match(title):  # "6.3.1.4. Các tài liệu được miễn nộp …": what need NOT be brought
+            listed = "; ".join(_RESIDUE.sub("", i.name).strip() for i in group.items)
+            out.append(DocumentGroup(title="", notes=[f"{title.rstrip(' :')}: {listed}" if listed else title, *group.notes]))
             continue
         notes = list(group.notes)
         # A note where the heading is ("Trong phiếu nêu rõ…", "Số lượng hồ sơ: …") — but a case stays a
@@ -546,6 +661,25 @@ def time_conflicts(channels: list[Channel], steps: list[str]) -> list[str]:
             if day is not None:
                 out.append(f"Nguồn ghi không thống nhất: bảng ghi {_METHOD_WORDS[c.method]} “{_said(t.quantity, t.unit)}”, "
                            f"phần mô tả ghi “{_short(day.group(0), 60)}”.")
+    # a case's time in the table shorter than the time its own words state ("13 ngày làm việc" for
+    # "Đối với các xã biên giới…: Không quá 17 ngày làm việc"): a part is never longer than the whole
+    # (only a label "<case>: <its one time>", so that no breakdown or extension is read as the case's time)
+    shorter: dict[tuple, list[str]] = {}
+    for c in channels:
+        for t in (c.time, *c.more_times):
+            if t is None or t.quantity is None or not t.case or t.added or t.stage:
+                continue
+            head, colon, after = t.case.rpartition(":")
+            said = list(STATED_TIME.finditer(t.case))
+            if not colon or len(said) != 1 or not _CASE_WORDS.search(head) or not STATED_TIME.search(after):
+                continue
+            qty = parse_number(said[0].group("qty"))
+            if qty is not None and qty > t.quantity and _UNIT_OF.get(said[0].group("unit").lower()) == t.unit:
+                key = (_said(t.quantity, t.unit), _short(head.strip(), 60), _short(after.strip(" .;"), 60))
+                shorter.setdefault(key, []).append(_METHOD_WORDS[c.method])
+    for (shown, case, rule), methods in shorter.items():
+        out.append(f"Nguồn ghi không thống nhất: bảng ghi {', '.join(dict.fromkeys(methods))} “{shown}” cho "
+                   f"“{case}”, phần mô tả ghi “{rule}”.")
     overruled: dict[tuple[str, str], list[str]] = {}  # a number the description's rule overrules
     for c in channels:
         for t in (c.time, *c.more_times):

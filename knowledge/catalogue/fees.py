@@ -21,8 +21,25 @@ _DATE = r"(\d{1,2})/(\d{1,2})/(\d{4})"
 _FROM = re.compile(rf"từ ngày\s*{_DATE}", re.IGNORECASE)
 _UNTIL = re.compile(rf"đến(?: hết)?(?: ngày)?\s*{_DATE}", re.IGNORECASE)
 _PERCENT = re.compile(r"bằng\s*(\d{1,3})\s*%", re.IGNORECASE)
-_FREE = re.compile(r"\bmiễn\b", re.IGNORECASE)
+# A waiver of THIS fee: "Miễn" opening the clause, a bracket or the text after the unit ("đồng (Miễn phí
+# từ ngày …)", "đồng/lần Miễn lệ phí từ …"), never a word of a cited document's title ("Thông tư …
+# quy định mức thu, miễn một số khoản phí …") nor a waiver for some payers only ("Miễn lệ phí cho …").
+_FREE = re.compile(r"(?:^|[(:\-–]\s*|\b(?:đồng|đ)(?:/\S+)*\s+)miễn\b(?!\s*,)(?!\s+một số)", re.IGNORECASE)
+_CITED_TITLE = re.compile(r"\b(?:thông tư|nghị định|quyết định|nghị quyết|luật)\b[^()]*?\bquy định\b[^()]*",
+                          re.IGNORECASE)
+_FOR_SOME = re.compile(r"\b(?:đối với|cho|trường hợp|thuộc diện)\b", re.IGNORECASE)
+
+
+def _waiver(text: str) -> bool:
+    """The clause waives this fee for everyone (in its period), as the record states it."""
+    text = _CITED_TITLE.sub("", text)
+    return bool(_FREE.search(text)) and not _FOR_SOME.search(text) and not _PERCENT.search(text)
+
+
 _CLAUSE = re.compile(r"(?<=[.;])\s+(?=[A-ZĐ(\-])|\s+-\s+(?=[A-ZĐ])|\n+")
+# A dated waiver run on after the rates ("… 40.000.000 đồng/lần cấp (…) Miễn phí từ ngày 07/4/2026 đến
+# 30/6/2026 …"): its dates are its own, the rates before it are undated.
+_RUN_ON = re.compile(r"(?<=[\w)])\s+(?=(?:Miễn ?|Miễ )(?:lệ )?phí (?:kể )?từ ngày)")
 
 
 def money(amount: int) -> str:
@@ -54,7 +71,12 @@ class Clause:
 
 def clauses(text: str) -> list[Clause]:
     out = []
+    parts = []
     for part in _CLAUSE.split(text.strip().strip("()").strip()):
+        run_on = _RUN_ON.search(part)
+        head = part[:run_on.start()] if run_on else ""
+        parts += [head, part[run_on.end():]] if _vnd(head) and not _FROM.search(head) else [part]
+    for part in parts:
         part = part.strip(" -;")
         if part:
             out.append(Clause(part, _date(_FROM.search(part)), _date(_UNTIL.search(part))))
@@ -95,7 +117,7 @@ def in_force(fee: Fee, today: date) -> str:
             reduced = fee.amount_vnd * int(pct.group(1)) // 100
             of = "" if fee.amount_vnd in _vnd(c.text) else f" của {base}"
             pieces.append(f"{money(reduced)}{until} ({pct.group(1)}%{of}: {c.text})")
-        elif _FREE.search(c.text) and not _PERCENT.search(c.text):
+        elif _waiver(c.text):
             pieces.append(f"Miễn{until} ({c.text})")
         else:
             pieces.append(f"{c.text}")
@@ -126,7 +148,9 @@ def _plain(fee: Fee, base: str) -> str:
     if not base:
         return text
     if fee.amount_vnd == 0:
-        return text if text.lower().startswith(("miễn", "không thu")) else f"Miễn phí ({text})"
+        said = text.lower()  # "Không quy định (về) phí, lệ phí" says it in the record's words
+        return text if said.startswith(("miễn", "không thu")) or said.startswith("không quy định") and "phí" in said \
+            else f"Miễn phí ({text})"
     unit = re.match(r"(?:đồng|vnđ|vnd)?\s*(/.*)", text, re.IGNORECASE | re.DOTALL)
     if unit:  # the unit cut from its amount: "550.000 đồng" + "/1 lần (Thông tư …)"
         return base + unit.group(1)

@@ -12,6 +12,7 @@ never says the level, and only the catalogue knows the portal page of a Ministry
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -111,9 +112,35 @@ def fill_gaps(winner: Procedure, others: list[Procedure]) -> Procedure:
         if donor is not None:
             update[name] = getattr(donor, name)
     merged = winner.model_copy(update=update) if update else winner
+    merged = _carry_currency(merged, others)
     # Known only once the records are together (OpenGOV has no level, only the portal an address).
     province = province_of(merged)
     agency = national_agency(merged, [o.executing_agency or "" for o in others])
     if (province, agency) == (merged.province, merged.executing_agency):
         return merged
     return merged.model_copy(update={"province": province, "executing_agency": agency})
+
+
+_NO_UNIT = re.compile(r"^(\d+(?:[.,]\d+)?) \(không rõ đơn vị / unit unclear\)")
+
+
+def _carry_currency(winner: Procedure, others: list[Procedure]) -> Procedure:
+    """A fee the winner gives as a bare number ("20", no unit) that another record of the same code
+    gives with its currency ("20 USD", the portal API's ``currencyName``) for the same channel and
+    kind: the currency is the record's own, so it is carried over."""
+    channels, changed = [], False
+    for ch in winner.channels:
+        fees = []
+        for f in ch.fees:
+            m = _NO_UNIT.match(f.text) if f.amount_vnd is None else None
+            if m:
+                said = {re.match(rf"{re.escape(m.group(1))} ([A-Z]{{3}})\b", d.text)
+                        for o in others for c in o.channels if c.method == ch.method
+                        for d in c.fees if d.kind == f.kind and d.amount_vnd is None}
+                units = {u.group(1) for u in said if u}
+                if len(units) == 1:
+                    f = f.model_copy(update={"text": f"{m.group(1)} {units.pop()}{f.text[m.end():]}"})
+                    changed = True
+            fees.append(f)
+        channels.append(ch.model_copy(update={"fees": fees}))
+    return winner.model_copy(update={"channels": channels}) if changed else winner

@@ -178,6 +178,21 @@ def fee_from_value(value: float | int | str | None, text: str = "", *, currency:
     return Fee(kind=kind, amount_vnd=int(value), text=text)
 
 
+# Words of a text that may set, cite or contradict a fee: "Miễn phí" said in words beside a text with
+# none of them ("Miễn phí(Cách thức thực hiện : … Thời hạn giải quyết : …)") stays free, the text a note.
+_FEE_WORDS = re.compile(r"phí|\bthu\b|\bgiá\b|\bmức\b|\bnộp\b|đồng|vn[dđ]|usd|\bthông tư|nghị định|quyết định|nghị quyết"
+                        r"|\bluật\b|hđnd|ubnd|hội đồng|ủy ban|\bbiểu\b|\btheo\b|\d+\s*%|\d[\d.,]{3,}", re.IGNORECASE)
+
+
+_OTHER_FIELD = re.compile(r"\b(?:cách thức thực hiện|thời hạn giải quyết|thời gian giải quyết|trình tự thực hiện)\b",
+                          re.IGNORECASE)
+
+
+def not_about_fees(text: str) -> bool:
+    """A note about another field (how to submit, the time) with no word about a fee."""
+    return bool(_OTHER_FIELD.search(text)) and not _FEE_WORDS.search(text)
+
+
 def _single_vnd(text: str) -> int | None:
     amounts = find_amounts(text)
     vnd = {int(v) for v, cur in amounts if cur == "VND" and v == int(v)}

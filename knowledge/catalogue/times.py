@@ -113,6 +113,14 @@ def _case_of(clause: str, start: int, end: int) -> str:
     if _CASE_WORDS.search(before):
         head, colon, _ = before.partition(":")
         case = head if colon and _CASE_WORDS.search(head) else _LEAD_OUT.sub("", before)
+    elif (not before.strip(" -+*•") and (m := _CASE_WORDS.search(after))
+          and re.match(r"\s*kể từ\b[^.;()]*$", after[:m.start()])):
+        # the time first, what it counts from, then its case ("60 ngày kể từ ngày nhận được Báo cáo …
+        # đối với trường hợp giống đăng ký đảm bảo…"): the case's words, to the end of their sentence
+        # (none that states a time or a consequence of its own: "…đối với vụ việc phức tạp thì … 45 ngày")
+        case = re.split(r"(?<=[.;])\s|\)", after[m.start():], maxsplit=1)[0]
+        if _NOT_A_CASE_TIME.search(case) or STATED_TIME.search(case) or re.search(r"\bthì\b", case, re.IGNORECASE):
+            case = ""
     else:
         case = re.split(r"\)|\bkể từ\b|[.;]", after, maxsplit=1)[0]
     return case.strip(" -+*•,;:()")

@@ -76,7 +76,8 @@ def procedure_from_opengov(d: dict) -> Procedure:
             if case_unit == time.unit and case_qty < time.quantity:  # the channel's number: the extended maximum
                 time, more_times = normal_time(time, note, ProcessingTime(quantity=case_qty, unit=case_unit))
             if case_unit == published.unit and case_qty != published.quantity:  # never hidden: said beside the time
-                disagree.setdefault((published.quantity, case_qty, case_unit, bool(more_times)), []).append(method)
+                disagree.setdefault((published.quantity, case_qty, case_unit, any(t.added for t in more_times)),
+                                   []).append(method)
         fees = [
             fee_from_value(f.get("value_vnd"), f.get("text") or "", kind=f.get("type") or "FEE")
             for f in map(dict_of, list_of(ch.get("fees")))

@@ -17,10 +17,11 @@ from typing import Any
 
 from knowledge.catalogue.facts import ISSUERS
 from knowledge.catalogue.importers.common import Skip, finish, national_code, required_name
-from knowledge.catalogue.model import Procedure
+from knowledge.catalogue.model import Fee, Procedure
 from knowledge.catalogue.parse import (
     fee_from_value,
     normalise_levels,
+    not_about_fees,
     parse_number,
     parse_time,
     portal_url,
@@ -146,7 +147,7 @@ def _split_time_and_fee(digits: str) -> tuple[str, str] | None:
 
 
 def _channel_row(method: str, seg: str) -> dict:
-    time, value, currency, has_fee = None, None, None, False
+    time, value, currency, has_fee, said_free = None, None, None, False, False
     rest = seg
     if rest.startswith(_NO_INFO):
         rest = rest[len(_NO_INFO):]
@@ -167,7 +168,7 @@ def _channel_row(method: str, seg: str) -> dict:
             time, rest = parse_time(t.group(1)), rest[t.end():]
     if not has_fee:
         fee = _FEE.match(rest)
-        if rest.startswith("Miễn phí"):
+        if said_free := rest.startswith("Miễn phí"):
             value, has_fee, rest = 0, True, rest[len("Miễn phí"):]
         elif rest.startswith(_NO_INFO):
             rest = rest[len(_NO_INFO):]
@@ -177,10 +178,20 @@ def _channel_row(method: str, seg: str) -> dict:
     fee_text, rest = _leading_parenthesis(rest)
     fee_text = re.sub(r"^(Đồng|VNĐ)\s*", "", fee_text)  # the portal prints the unit of a 0 value
     fees = [fee_from_value(value, fee_text, currency=currency)] if has_fee else []
+    if said_free and not_about_fees(fee_text):  # "Miễn phí(Cách thức thực hiện : …)": a note, still free
+        fees = [Fee(amount_vnd=0, text=fee_text)]
     note = text_or_rule(rest)  # ("Không quy định": no time limit is set — information)
     if not has_fee and fee_text:
         note = "\n".join(p for p in (fee_text, note) if p)
+    if not fees and (said := _FEE_IN_NOTE.search(note)):  # the fee cell empty, the note says "- Không quy định phí, lệ phí"
+        line = said.group(1).strip(" .;")
+        fees = [fee_from_value(0, line[0].upper() + line[1:])]
     return {"method": method, "time": time, "fees": fees, "note": note}
+
+
+# A line of a channel's note that says no fee is set or charged ("- Không quy định phí, lệ phí").
+_FEE_IN_NOTE = re.compile(r"^[\s\-–+•]*((?:không|chưa) (?:quy định|thu|có|phải nộp)\b[^\n]{0,40}?\b(?:phí|lệ phí)\b[^\n]*)$",
+                          re.IGNORECASE | re.MULTILINE)
 
 
 def _leading_parenthesis(text: str) -> tuple[str, str]:
@@ -360,6 +371,7 @@ _CELL_AFTER_SENTENCE = re.compile(rf"(?<=[^\s\d]){_KINDS}(?: số)?\s*$")  # (af
 # A number cell without a number of the form "N/YYYY/…": "Thông tư80" (kind and a bare number glued to
 # the next title) or "…hành nghề thú y.Luật Thú y 2015" (a law named by its title and year).
 _BARE_CELL = re.compile(rf"^({_KINDS})\s?(\d{{1,4}})(?=[A-ZĐ])")
+_DATED_BARE_CELL = re.compile(r"(\bngày \d{1,2}/\d{1,2}/(?:19|20)\d\d)(\d{1,4})(?=[A-ZĐ])")
 _NAMED_LAW = re.compile(rf"(?<=[.;])\s?({_KINDS} [^.;\d]{{2,60}}(?:\d{{4}})?)$")
 
 
@@ -397,6 +409,11 @@ def parse_legal_basis(text: str) -> list[dict]:
         if start < pos or not (glued_before or glued_after):
             continue
         name = text[pos:start]
+        while dated := _DATED_BARE_CELL.search(name):  # "…TT-BTC ngày 28/4/202225Thông tư quy định…": the
+            # title ends at its date, the number cell holds a bare "25", the next title follows
+            title = text_or_empty(name[:dated.end(1)])
+            docs.append({"code": (number := _LAW_CODE.search(title)) and number.group(0) or "", "name": title})
+            name = name[dated.end():]
         while bare := _BARE_CELL.match(name):  # "Thông tư80Nghị định …": an entry of its own
             docs.append({"code": "", "name": f"{bare.group(1)} {bare.group(2)}"})
             name = name[bare.end():]

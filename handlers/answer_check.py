@@ -16,10 +16,9 @@ from datetime import date
 
 from handlers.procedure_view import ATTACHED, MESSAGE_TARGET, case_groups, shorten
 from knowledge.catalogue.fees import WHO_SETS as _WHO_SETS
-from knowledge.catalogue.facts import ISSUERS, labelled_rule, place_in_steps
+from knowledge.catalogue.facts import ISSUERS, labelled_rule, place_in_steps, text_methods
 from knowledge.catalogue.model import Procedure
 from knowledge.channels import capabilities
-from knowledge.catalogue.facts import _FILING, _METHOD_TEXT, _NOT_FILING, _ON_CONDITION
 from knowledge.catalogue.parse import STATED_TIME, find_amounts, is_placeholder, stated_time
 from knowledge.text import fold
 
@@ -106,19 +105,6 @@ _BY_RULE = re.compile(r"\bthời (?:gian|hạn)(?: thực hiện| giải quyết
 _ZERO_BESIDE = re.compile(r"nguồn ghi số tiền 0 kèm: ([^;\n]*)")
 # A number cell glued to the end of a title ("…của Chính phủ167/2025").
 _NAME_GLUED_NUMBER = re.compile(r"[^\s\d/.,]\d{1,4}/\d{4}$")
-
-
-def _conditional_methods(p: Procedure) -> set[str]:
-    """Methods the record's text names only in a sentence that allows them under a condition."""
-    plain, iffy = set(), set()
-    for text in [*(c.note for c in p.channels), *p.steps]:
-        for clause in re.split(r"[.;\n]+", text):
-            if not _FILING.search(clause) or _NOT_FILING.search(clause):
-                continue
-            for method, words in _METHOD_TEXT:
-                if words.search(clause):
-                    (iffy if _ON_CONDITION.search(clause) else plain).add(str(method))
-    return iffy - plain - {str(c.method) for c in p.channels}
 
 
 @dataclass
@@ -338,14 +324,17 @@ def check_answer(p: Procedure, text: str, full: str, today: date) -> list[Findin
     place = _section(text, "📍")
     if p.province and p.province not in text:
         add("province_missing", p.province)
+    # What the record's text allows only under a condition, read as the importer reads it.
+    conditional = [m for m in text_methods([*(c.note for c in p.channels), *p.steps], conditional=True)
+                   if m not in {c.method for c in p.channels}]
     for line in place.splitlines():
         if "Cách nộp" in line:
             listed = [m for m in re.split(r",\s*| — ", line.split(":", 1)[1].lower()) if m.strip()]
             methods = [m.strip() for m in listed if m.strip() in _METHODS]
             if len(methods) != len(set(methods)):
                 add("methods_dup", line)
-            for method in _conditional_methods(p):
-                said = _METHOD_SAID[method]
+            for method in conditional:
+                said = _METHOD_SAID[str(method)]
                 if re.search(rf"{said}(?!\s+chỉ khi)", line.split(":", 1)[1].lower()) and "điều kiện" not in line:
                     add("methods_conditional", line)
 

@@ -6,7 +6,7 @@ Vietnamese, and an English word matched against unaccented Vietnamese syllables 
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from knowledge.query import PhraseTable, phrase_lines
@@ -67,6 +67,7 @@ sang so son tan the tin to top van
 """.split())
 
 
+@lru_cache(maxsize=1024)  # asked for each reply's language and the chat's, several times a message
 def language_of(text: str) -> str | None:
     """"en" for a message in English, "vi" for one with Vietnamese accents, None when it does not
     say (unaccented Vietnamese, a code, "ok"). Stricter than the search's test: the answer's

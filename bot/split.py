@@ -33,10 +33,17 @@ def split_text(text: str, limit: int, *, html: bool = False) -> list[str]:
     return [p for p in parts if p.strip()] or [text[:limit]]
 
 
+# Where a long line reads best cut: after a list item or a sentence ("…; b) …", "…. Trường hợp…").
+_BOUNDARY = re.compile(r"[;.:]\s")
+
+
 def _cut(line: str, limit: int, html: bool) -> str:
     head = line[:limit]
+    ends = [m.end() for m in _BOUNDARY.finditer(head)]
     space = head.rfind(" ")
-    if space > limit // 2:
+    if ends and ends[-1] > limit * 2 // 3:
+        head = head[: ends[-1]]
+    elif space > limit // 2:
         head = head[: space + 1]
     if html and (open_markup := _OPEN_MARKUP.search(head)):
         head = head[: open_markup.start()] or head

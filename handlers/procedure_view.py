@@ -443,7 +443,8 @@ class Fit:
     list_cases: bool = True  # the cases offered listed in the text; False: only their buttons
 
 
-FULL = Fit(documents=None, text=2000, fees=None, times=None, time_case=2000, agency=2000, address=2000)
+WHOLE = 1_000_000  # characters: the full view cuts nothing (the channel splits long messages at line ends)
+FULL = Fit(documents=None, text=WHOLE, fees=None, times=None, time_case=WHOLE, agency=WHOLE, address=WHOLE)
 # The first answer is tightened one rung at a time, each taken while the answer is longer than
 # its rung's limit; what matters least goes first. LIGHT: more fees and times than a screen needs,
 # additions, long lists of places — while the message is over MESSAGE_TARGET. SOFT: one fee and two
@@ -500,6 +501,9 @@ def _documents(p: Procedure, fit: Fit, case: int | None, cases: list[int],
             notes += len(view.notes)
             view.notes = []  # in the full view ("Giấy tờ"), not on the first screen
         left += more
+        if view.items and not view.title and any(g.title for g in groups):
+            # a list without a heading after lists with one is not theirs ("--" in the record)
+            view.title = "Other documents" if lang == "en" else "Giấy tờ khác"
         if view.items or view.notes:
             groups.append(view)
     kinds = list(dict.fromkeys(m.group(0).lower() for n in added if (m := _EXTRA.search(p.documents[n].title[:60]))))
@@ -529,7 +533,7 @@ def _documents_rest(left: int, notes: int, kinds: list[str], asking: bool, lang:
 
 def _view(p: Procedure, variants, fit: Fit, today: date, case: int | None, lang: str = "vi") -> ProcedureView:
     full = fit == FULL
-    limit = 2000 if full else CONCISE_TEXT
+    limit = WHOLE if full else CONCISE_TEXT
     cases = case_groups(p)
     en = lang == "en"
     groups, left, rest_line = _documents(p, fit, case, cases, lang)
@@ -558,10 +562,10 @@ def _view(p: Procedure, variants, fit: Fit, today: date, case: int | None, lang:
         address_rest=address_rest,
         methods=methods_text(p, lang),
         online=Method.ONLINE in p.methods,
-        legal=[legal_line(d, 300 if full else 160, lang) for d in p.legal_basis],
+        legal=[legal_line(d, WHOLE if full else 160, lang) for d in p.legal_basis],
         requirements=shorten(p.requirements, limit),
-        steps=[shorten(s, 2000 if full else 400) for s in p.steps],
-        results=shorten("; ".join(p.results), 300),
+        steps=[shorten(s, WHOLE if full else 400) for s in p.steps],
+        results=shorten("; ".join(p.results), WHOLE if full else 300),
         source_url=source_link(p)[0],
         source_label=SOURCE_EN.get(source_link(p)[1], source_link(p)[1]) if en else source_link(p)[1],
         retrieved=retrieved_text(p, lang),

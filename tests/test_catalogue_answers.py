@@ -849,3 +849,64 @@ def test_a_difference_is_never_shown_as_an_extension_nor_a_case_time_as_an_addit
     assert not any(t.added and t.quantity in (17, 21.5) for t in times)
     # a row the portal repeats word for word is no second case ("4; thêm 4 ngày" for 1.115510)
     assert not any(t.added and t.quantity == 4 for t in _all_times(_record(shared_dir, "1.115510")))
+
+
+async def test_the_full_view_cuts_no_document_and_splits_a_long_row_between_items(db, shared_dir):
+    # 1.014771: each case's whole list is one row of the record, thousands of characters long
+    p = _record(shared_dir, "1.014771")
+    longest = max((d for g in p.documents for d in g.items), key=lambda d: len(d.name))
+    assert len(longest.name) > 3000
+    _, full = await _turns(db, p, "zalo")
+    shown = "\n".join(r["text"] for r in full["replies"])
+    assert " ".join(longest.name.split()[-12:]) in " ".join(shown.split())  # its last words are shown
+    assert all(len(r["text"]) <= 2000 for r in full["replies"])
+
+
+def test_a_long_line_is_split_after_a_list_item_or_a_sentence():
+    from bot.split import split_text
+    line = "; ".join(f"{chr(97 + n)}) Giấy tờ số {n} của tổ chức tín dụng (bản chính, có chứng thực)" for n in range(20))
+    parts = split_text(line, 500)
+    assert len(parts) > 2 and all(p.endswith(";") for p in parts[:-1])
+    assert " ".join(parts).split() == line.split()
+
+
+def test_notes_among_documents_and_a_list_without_a_heading_are_told_apart(shared_dir):
+    from handlers.procedure_view import build_view
+    # "Các bản sao là bản sao được chứng thực…" (3.000257), "(01) bộ hồ sơ (bản giấy)…" (1.000025): notes
+    for code, note in (("3.000257", "Các bản sao là bản sao được chứng thực"), ("1.000025", "(01) bộ hồ sơ (bản giấy)")):
+        groups = _record(shared_dir, code).documents
+        assert not any(d.name.startswith(note) for g in groups for d in g.items)
+        assert any(n.startswith(note) for g in groups for n in g.notes)
+    # 2.000756: a list printed under "--" after "Giấy tờ phải xuất trình" is not one of those to show
+    view = build_view(_record(shared_dir, "2.000756"), full=True, today=date(2026, 12, 1))
+    form = next(g for g in view.documents if any(d.name.startswith("Tờ khai đăng ký chấm dứt giám hộ") for d in g.items))
+    assert form.title == "Giấy tờ khác"
+    # 1.014852: "- Đối với các dự án …, hồ sơ … phải bổ sung:" over "+ Bản sao …" rows is their heading
+    groups = _record(shared_dir, "1.014852").documents
+    added = next(g for g in groups if g.title.startswith("Đối với các dự án đầu tư"))
+    assert len(added.items) == 4 and all(d.name.startswith("Bản sao") for d in added.items)
+
+
+def test_free_said_in_words_an_unbracketed_fee_text_and_its_second_charge(shared_dir):
+    from handlers.procedure_view import fee_text
+    today = date(2026, 12, 1)
+    # "Miễn phí(Theo quy định của Luật phí và lệ phí …)": free, with what the record adds
+    free = _record(shared_dir, "1.013978")
+    assert all(fee_text(c.fees, 300, today).startswith("Miễn phí (Theo quy định của Luật phí") for c in free.channels)
+    # but "Miễn phí(Phí cấp bản sao … thực hiện theo quy định …)" prices something: not said free
+    copies = _portal_raw("Trực tiếp1 Ngày làm việcMiễn phí(Phí cấp bản sao Trích lục thực hiện theo quy định)")
+    assert not fee_text(copies.channels[0].fees, 300, today).startswith("Miễn phí")
+    # 1.014966: "800,000 Việt Nam ĐồngPhí: 800.000 đồng/hồ sơ (áp dụng mức phí 400.000 đồng/hồ sơ … đến hết
+    # ngày 31/12/2026 …).\n\nLệ phí: 100.000 đồng/hồ sơ.": the reduced rate and the second charge are said
+    said = fee_text(_record(shared_dir, "1.014966").channels[0].fees, 1000, today)
+    assert "400.000 đồng/hồ sơ" in said and "31/12/2026" in said and "Lệ phí: 100.000 đồng" in said
+
+
+def test_legal_numbers_of_the_old_form_restated_cells_and_titles_printed_twice(shared_dir):
+    law = {d.code: d.name for d in _record(shared_dir, "1.007824").legal_basis}
+    assert law["73-CP"].startswith("Nghị định 73/NĐ-CP ngày 30/7/1994")
+    assert law["53/2013/QĐ-TTg"].startswith("Quyết định số 53/2013/QĐ-TTg ngày 13 tháng 09 năm 2013")
+    codes = [d.code for d in _record(shared_dir, "1.007645").legal_basis]
+    assert "29/2025/TT-BTC" in codes and not any("TT29" in c for c in codes)
+    adoption = _record(shared_dir, "1.000532").legal_basis
+    assert next(d for d in adoption if d.code == "11/2021/TT-BTP").name.startswith("Thông tư sửa đổi")

@@ -68,7 +68,11 @@ _NOTE = re.compile(
     # what the documents must be like ("Đối với các tài liệu trong hồ sơ điện tử là bản quét…")
     r"(?:đối với|trường hợp)\s+(?:các\s+)?(?:tài liệu|giấy tờ|hồ sơ|bản sao|bản chụp)\b.{0,200}?\b(?:là|phải là|phải được)\s|"
     # what the agency does, and within what time ("Cơ quan chủ quản xác nhận … trong vòng 15 …")
-    r"(?:cơ quan|ủy ban|ubnd|sở|phòng|bộ phận)\b.{0,150}\btrong (?:vòng|thời hạn)\s+\d)",
+    r"(?:cơ quan|ủy ban|ubnd|sở|phòng|bộ phận)\b.{0,150}\btrong (?:vòng|thời hạn)\s+\d|"
+    # what the copies must be ("Các bản sao là bản sao được chứng thực…"), how many sets and in
+    # what form ("(01) bộ hồ sơ (bản giấy) … và một (01) bản điện tử…")
+    r"các (?:bản sao|bản chụp|giấy tờ|tài liệu)\b.{0,100}?\b(?:là|phải)\s|"
+    r"\(?\d{1,2}\)?\s*bộ hồ sơ\b.{0,80}\b(?:bản giấy|bản điện tử|bản chính|bản sao))",
     re.IGNORECASE)
 # An instruction for a case or a moment, without a count of its own ("Trường hợp gửi hồ sơ qua bưu
 # chính thì phải gửi kèm…", "Khi các cơ quan … hoàn thành việc kết nối … không được yêu cầu …"):
@@ -411,6 +415,14 @@ def same_document(a: Document, b: Document) -> bool:
     return (a.name.rstrip(" .:;") == b.name.rstrip(" .:;") and (a.originals or 0, a.copies or 0) == (b.originals or 0, b.copies or 0))
 
 
+def _opens_sublist(item: Document, following: list[Document]) -> bool:
+    """A row that ends with a colon and is followed by a row one bullet level down ("- …:" then
+    "+ …"): the heading of the rows under it."""
+    raw = item.name.strip()
+    return (bool(following) and raw.endswith(":") and raw.startswith("-")
+            and following[0].name.lstrip().startswith("+"))
+
+
 def tidy_documents(groups: list[DocumentGroup]) -> list[DocumentGroup]:
     out: list[DocumentGroup] = []
     for group in groups:
@@ -436,9 +448,13 @@ def tidy_documents(groups: list[DocumentGroup]) -> list[DocumentGroup]:
             title = ""
         current = DocumentGroup(title=title, notes=notes)
         out.append(current)
-        for item in group.items:
+        for n, item in enumerate(group.items):
             name = _RESIDUE.sub("", item.name).strip()
             if not name:
+                continue
+            if _opens_sublist(item, group.items[n + 1:n + 2]):  # "- Đối với …, hồ sơ phải bổ sung:" +
+                current = DocumentGroup(title=name.rstrip(" :"), notes=[])  # "+ Bản sao…": a heading, whatever
+                out.append(current)  # count the portal printed beside it
                 continue
             if any(same_document(d, item.model_copy(update={"name": name})) for d in current.items):
                 continue  # the same document twice in one list (the portal repeats rows)

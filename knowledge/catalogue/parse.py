@@ -193,6 +193,16 @@ def not_about_fees(text: str) -> bool:
     return bool(_OTHER_FIELD.search(text)) and not _FEE_WORDS.search(text)
 
 
+_CHARGE = re.compile(r"\bmức\b|\bthu\b|\bnộp\b|\bgiá\b|\bbằng\b|\d+\s*%", re.IGNORECASE)
+
+
+def explains_free(text: str) -> bool:
+    """A text beside "Miễn phí" said in words that sets no charge of its own ("Theo quy định của
+    Luật phí và lệ phí…"): it explains the word, it does not contradict it."""
+    rest = re.sub(r"luật phí và lệ phí", "", text, flags=re.IGNORECASE)  # the law's name prices nothing
+    return not find_amounts(text) and not _CHARGE.search(rest) and "phí" not in rest.lower()
+
+
 def _single_vnd(text: str) -> int | None:
     amounts = find_amounts(text)
     vnd = {int(v) for v, cur in amounts if cur == "VND" and v == int(v)}

@@ -19,6 +19,7 @@ from knowledge.catalogue.facts import ISSUERS
 from knowledge.catalogue.importers.common import Skip, finish, national_code, required_name
 from knowledge.catalogue.model import Fee, Procedure
 from knowledge.catalogue.parse import (
+    explains_free,
     fee_from_value,
     normalise_levels,
     not_about_fees,
@@ -176,10 +177,18 @@ def _channel_row(method: str, seg: str) -> dict:
             value, currency, has_fee = parse_number(fee.group("num")), fee.group("cur"), True
             rest = rest[fee.end():]
     fee_text, rest = _leading_parenthesis(rest)
+    others: list[str] = []
+    if has_fee and not fee_text and _FEE_CELL.match(rest):  # "800,000 Việt Nam ĐồngPhí: 800.000 đồng/hồ sơ (áp
+        # dụng mức phí 400.000 … đến hết …).\n\nLệ phí: 100.000 đồng/hồ sơ.": the fee cell's text, unbracketed,
+        # one paragraph a charge — the cell's number is the first one's
+        fee_text, *others = [p.strip() for p in re.split(r"\n\s*\n", rest) if p.strip()]
+        rest = ""
     fee_text = re.sub(r"^(Đồng|VNĐ)\s*", "", fee_text)  # the portal prints the unit of a 0 value
     fees = [fee_from_value(value, fee_text, currency=currency)] if has_fee else []
-    if said_free and not_about_fees(fee_text):  # "Miễn phí(Cách thức thực hiện : …)": a note, still free
-        fees = [Fee(amount_vnd=0, text=fee_text)]
+    fees += [fee_from_value(None, other) for other in others]
+    # "Miễn phí(Cách thức thực hiện : …)", "Miễn phí(Theo quy định của Luật phí và lệ phí…)": still free
+    if said_free and (not_about_fees(fee_text) or explains_free(fee_text)):
+        fees = [Fee(amount_vnd=0, text=text_or_rule(fee_text))]
     note = text_or_rule(rest)  # ("Không quy định": no time limit is set — information)
     if not has_fee and fee_text:
         note = "\n".join(p for p in (fee_text, note) if p)
@@ -189,6 +198,8 @@ def _channel_row(method: str, seg: str) -> dict:
     return {"method": method, "time": time, "fees": fees, "note": note}
 
 
+# A fee cell's text printed without its brackets: it opens with what it prices.
+_FEE_CELL = re.compile(r"(?:Phí|Lệ phí|Mức thu|Mức phí|Mức lệ phí|Giá)\s*:", re.IGNORECASE)
 # A line of a channel's note that says no fee is set or charged ("- Không quy định phí, lệ phí").
 _FEE_IN_NOTE = re.compile(r"^[\s\-–+•]*((?:không|chưa) (?:quy định|thu|có|phải nộp)\b[^\n]{0,40}?\b(?:phí|lệ phí)\b[^\n]*)$",
                           re.IGNORECASE | re.MULTILINE)
@@ -372,6 +383,12 @@ _CELL_AFTER_SENTENCE = re.compile(rf"(?<=[^\s\d]){_KINDS}(?: số)?\s*$")  # (af
 # the next title) or "…hành nghề thú y.Luật Thú y 2015" (a law named by its title and year).
 _BARE_CELL = re.compile(rf"^({_KINDS})\s?(\d{{1,4}})(?=[A-ZĐ])")
 _DATED_BARE_CELL = re.compile(r"(\bngày \d{1,2}/\d{1,2}/(?:19|20)\d\d)(\d{1,4})(?=[A-ZĐ])")
+# A title printed twice, once in each cell ("Luật Nuôi con nuôiLuật Nuôi con nuôi"); a title's number
+# and a number cell that restates it in short ("…số 29/2025/TT-BTC" + "TT29/2025").
+_TWICE = re.compile(r"^(\S.{3,120}?)\1(?=[A-ZĐ])")
+_RESTATED_CELL = re.compile(r"(\d{1,4}/\d{4}/[A-ZĐ]+(?:-[A-ZĐ]+)*)((?:TTLT|TT|NĐ|QĐ|NQ)(\d{1,4}/\d{4}))(?![\d/])")
+# A number of the old form, without a year ("73-CP", "12-HĐBT"), glued between two titles.
+_OLD_NUMBER = re.compile(r"(?<=[^\s\d])(\d{1,4}-(?:CP|HĐBT|TTg))(?=[A-ZĐ])")
 _NAMED_LAW = re.compile(rf"(?<=[.;])\s?({_KINDS} [^.;\d]{{2,60}}(?:\d{{4}})?)$")
 
 
@@ -398,7 +415,9 @@ def parse_legal_basis(text: str) -> list[dict]:
             start, code = start + 5, code[5:]
             before = text[start - 1]
         after = text[m.end():m.end() + 1]
-        glued_before = start == pos or not before.isspace() or bool(_CELL_AFTER_SENTENCE.search(text[pos:start]))
+        # (after an old number, "…Việt Nam.73-CPQuyết định số 53/2013/…", the kind starts the next title)
+        glued_before = start == pos or not before.isspace() or (
+            bool(_CELL_AFTER_SENTENCE.search(text[pos:start])) and not _OLD_NUMBER.search(text[pos:start]))
         # a number run into the next one ("…/QH1550/2025/TT-NHNN") ends here too — unless the title
         # itself ends with it, apart from the words before it ("…bởi Nghị định số 232/2025/NĐ-CP" +
         # "34/2025/TT-NHNN"): then the next one is this title's number
@@ -417,6 +436,17 @@ def parse_legal_basis(text: str) -> list[dict]:
         while bare := _BARE_CELL.match(name):  # "Thông tư80Nghị định …": an entry of its own
             docs.append({"code": "", "name": f"{bare.group(1)} {bare.group(2)}"})
             name = name[bare.end():]
+        while twice := _TWICE.match(name):  # "Luật Nuôi con nuôiLuật Nuôi con nuôiThông tư …": a law whose
+            docs.append({"code": "", "name": twice.group(1)})  # number cell restates its title
+            name = name[twice.end():]
+        while (cell := _RESTATED_CELL.search(name)) and cell.group(1).startswith(cell.group(3) + "/"):
+            # "Thông tư số 29/2025/TT-BTCTT29/2025": a title ending with its number, and a number cell
+            # that restates it in short
+            docs.append({"code": cell.group(1), "name": text_or_empty(name[:cell.end(1)])})
+            name = name[cell.end():]
+        while old := _OLD_NUMBER.search(name):  # "…Việt Nam.73-CPQuyết định số …": a number of before 2000
+            docs.append({"code": old.group(1), "name": text_or_empty(name[:old.start()])})
+            name = name[old.end():]
         kind = _LAW_KIND_TAIL.search(name)
         if kind:  # "...Bộ Tư phápThông tư số 03/2023/TT-BTP": the kind belongs to the number
             word = kind.group(1) or kind.group(2)

@@ -175,10 +175,14 @@ def channel_times(channel: Channel, limit: int, keep: int | None = None, case_li
         entries.setdefault((t.added, time_text(t, limit, lang), " ".join(t.case.split()).rstrip(" .;")), t)
     short = [shorten(t.case, case_limit) for t in entries.values()]
     parts = []
+    total, broken_down = False, False  # stages after a time that is none are its parts: "50 ngày; trong đó 30 ngày — …"
     for ((_, value, _), t), case in zip(entries.items(), short, strict=True):
         case = case if short.count(case) == 1 else t.case
         said = f" — {case}{cut_times(t.case, case, lang, t)}" if t.case else ""
         added = ("plus " if lang == "en" else "thêm ") if t.added else ""
+        if t.stage and total and not broken_down:
+            added, broken_down = ("of which " if lang == "en" else "trong đó "), True
+        total = total or not t.stage
         parts.append((added + value + said).rstrip(" ;."))  # joined with "; " below
     if keep is not None and len(parts) > keep:
         parts = [*parts[:keep], rest(len(parts) - keep, "thời hạn", TIME_BUTTON, lang)]

@@ -910,3 +910,13 @@ def test_legal_numbers_of_the_old_form_restated_cells_and_titles_printed_twice(s
     assert "29/2025/TT-BTC" in codes and not any("TT29" in c for c in codes)
     adoption = _record(shared_dir, "1.000532").legal_basis
     assert next(d for d in adoption if d.code == "11/2021/TT-BTP").name.startswith("Thông tư sửa đổi")
+
+
+def test_a_total_broken_down_by_who_acts_is_said_with_its_stages(shared_dir):
+    # 1.000532: "Trong thời hạn 50 ngày, trong đó:\n- Cục Hành chính tư pháp thẩm định …: 30 ngày …;\n- Bộ Công
+    # an có văn bản trả lời …: 15 ngày …;\n- Cục … xem xét quyết định …: 05 ngày …"
+    from handlers.procedure_view import channel_times
+    channel = _record(shared_dir, "1.000532").channels[0]
+    said = channel_times(channel, 2000)
+    assert said.startswith("50 ngày; trong đó 30 ngày — Cục Hành chính tư pháp thẩm định hồ sơ")
+    assert "15 ngày — Bộ Công an có văn bản trả lời" in said and "5 ngày — Cục Hành chính tư pháp xem xét" in said

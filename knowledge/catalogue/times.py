@@ -43,13 +43,18 @@ _STAGE_LABEL = re.compile(
 _TOP = re.compile(r"^\s*(?:[-–•*]|\d+(?:\.\d+)*[.)]|[a-zđ]\))\s*", re.IGNORECASE)
 
 
-def _stage_label(line: str) -> str | None:
+# A total broken down into its stages: "Trong thời hạn 50 ngày, trong đó:" — whoever acts in each
+# line after it ("- Bộ Công an có văn bản trả lời…: 15 ngày"), the line is a stage.
+_BREAKDOWN = re.compile(r"\btrong đó\s*:\s*$", re.IGNORECASE)
+
+
+def _stage_label(line: str, breakdown: bool = False) -> str | None:
     """The stage a line of a description names before its colon, or None."""
     head, colon, _ = _TOP.sub("", line).partition(":")
     head = head.strip()
-    if not colon or not head or len(head.split()) > 25 or _CASE_WORDS.match(head):
+    if not colon or not head or len(head.split()) > (60 if breakdown else 25) or _CASE_WORDS.match(head):
         return None
-    return head if _STAGE_LABEL.match(head) else None
+    return head if _STAGE_LABEL.match(head) or (breakdown and _TOP.match(line)) else None
 
 
 def stage_lines(note: str) -> tuple[list[str], set[int]]:
@@ -57,13 +62,14 @@ def stage_lines(note: str) -> tuple[list[str], set[int]]:
     lists at least two stages, each with a time of its own or with case lines under it ("+ …")."""
     lines = note.split("\n")
     inside: set[int] = set()
-    stages, heading = 0, False
+    stages, heading, breakdown = 0, False, False
     for n, line in enumerate(lines):
         nested = line.lstrip().startswith("+")
         if nested and heading:
             inside.add(n)
             continue
-        label = None if nested else _stage_label(line)
+        label = None if nested else _stage_label(line, breakdown)
+        breakdown = breakdown or bool(_BREAKDOWN.search(line))
         heading = bool(label)
         if label:
             inside.add(n)
@@ -78,8 +84,9 @@ def stage_times(note: str) -> list[ProcessingTime]:
     such as "Thời hạn" cut); [] unless there are at least two."""
     lines, inside = stage_lines(note)
     out: list[ProcessingTime] = []
+    breakdown = {n for n, line in enumerate(lines) if any(_BREAKDOWN.search(x) for x in lines[:n])}
     for n in sorted(inside):
-        label = _stage_label(lines[n])
+        label = _stage_label(lines[n], n in breakdown)
         after = lines[n].partition(":")[2]
         stated = stated_time(after) if label else None
         if stated is None or stated.quantity is None:

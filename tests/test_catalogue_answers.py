@@ -920,3 +920,45 @@ def test_a_total_broken_down_by_who_acts_is_said_with_its_stages(shared_dir):
     said = channel_times(channel, 2000)
     assert said.startswith("50 ngày; trong đó 30 ngày — Cục Hành chính tư pháp thẩm định hồ sơ")
     assert "15 ngày — Bộ Công an có văn bản trả lời" in said and "5 ngày — Cục Hành chính tư pháp xem xét" in said
+
+
+def test_no_time_is_taken_from_one_step_or_one_of_several_and_other_cases_are_said(shared_dir):
+    from handlers.procedure_view import channel_times
+    # 1.115734: "- Thời gian thực hiện Bước 2 không quá 05 ngày làm việc. - … Bước 3 không quá 10 ngày …"
+    steps = _record(shared_dir, "1.115734").channels[0].time
+    assert steps.quantity is None and steps.text.startswith("- Thời gian thực hiện Bước 2")
+    # 2.001263: no time in the row; its description states 02, 05, 10, 15 … days for its stages
+    assert all(c.time is None or c.time.quantity is None for c in _record(shared_dir, "2.001263").channels)
+    # 1.004859: the rows print "1"; its processing cases are 1, 3 and 3 working days
+    said = channel_times(_record(shared_dir, "1.004859").channels[0], 300)
+    assert said.startswith("1 ngày làm việc; 3 ngày làm việc — một trường hợp giải quyết khác")
+
+
+def test_legal_cells_glued_by_their_own_words_and_form_files_glued_to_each_other(shared_dir):
+    codes = {d.code: d.name for d in _record(shared_dir, "1.012072").legal_basis}
+    assert codes["07/2026/TT-BNNMT"].startswith("quy định chi tiết một số điều của Luật Bảo vệ và kiểm dịch")
+    assert codes["07/2022/QH15"].endswith("Luật sửa đổi, bổ sung một số điều của Luật Sở hữu trí tuệ")
+    assert "23/2026/NĐ-CP" in {d.code for d in _record(shared_dir, "1.004122").legal_basis}
+    assert "55/2026/TT-BTC" in {d.code for d in _record(shared_dir, "1.009755").legal_basis}
+    adoption = {d.code: d.name for d in _record(shared_dir, "1.003179").legal_basis}
+    assert adoption["06/2025/NĐ-CP"].startswith("Nghị định số 06/2025/NĐ-CP")
+    assert any(n.startswith("hướng dẫn lập dự toán") for n in adoption.values())
+    names = [d.name for g in _record(shared_dir, "1.014282").documents for d in g.items]
+    assert not any(".doc" in n or "Mau 0" in n for n in names)
+    risk = [d for g in _record(shared_dir, "2.001095").documents for d in g.items if "43/2026/NĐ-CP" in d.name]
+    assert risk and all(d.name.endswith("43/2026/NĐ-CP") for d in risk)
+
+
+def test_a_case_after_a_comma_a_counted_lead_in_and_a_counted_rule_on_the_file(shared_dir):
+    from handlers.procedure_view import channel_times
+    # 1.000736: "05 ngày làm việc kể từ ngày nhận đủ hồ sơ, trường hợp phải xác minh thì thời hạn không quá 10…"
+    direct = next(c for c in _record(shared_dir, "1.000736").channels if c.method.value == "DIRECT")
+    assert channel_times(direct, 300) == "5 ngày làm việc; 10 ngày làm việc — trường hợp phải xác minh"
+    # 2.000547: "Người có yêu cầu … thực hiện việc nộp/xuất trình … các giấy tờ sau" (1 bản chính): a heading
+    groups = _record(shared_dir, "2.000547").documents
+    assert not any(d.name.endswith("các giấy tờ sau") for g in groups for d in g.items)
+    assert any(g.title.startswith("Người có yêu cầu ghi vào Sổ hộ tịch") and g.items for g in groups)
+    # 1.010055: "Trường hợp nộp hồ sơ trực tuyến thì thành phần hồ sơ phải được chứng thực…" (1, 1): a note
+    groups = _record(shared_dir, "1.010055").documents
+    assert any(n.startswith("Trường hợp nộp hồ sơ trực tuyến thì thành phần hồ sơ") for g in groups for n in g.notes)
+    assert not any(d.name.startswith("Trường hợp nộp hồ sơ trực tuyến") for g in groups for d in g.items)

@@ -79,6 +79,10 @@ _NOTE = re.compile(
 # a note, not a document.
 _CONDITIONAL = re.compile(r"^(?:\d+(?:\.\d+)*\.?\s+)?(?:(?:trong\s+)?(?:trường hợp|nếu)\b.{3,}?\sthì\s"
                           r"|(?:khi|sau khi)\s.{20,}?\b(?:không được|phải|được)\s)", re.IGNORECASE)  # ("6.3.1.6. Khi …")
+_ON_THE_FILE = re.compile(r"\bthì (?:các )?(?:thành phần hồ sơ|hồ sơ|giấy tờ)\b[^.;]{0,40}\b(?:phải|được)\b", re.IGNORECASE)
+# A row that announces the list after it, with whatever count the portal printed ("Người có yêu cầu … nộp/xuất
+# trình … các giấy tờ sau"): a heading.
+_LEAD_IN = re.compile(r"\b(?:các|những) (?:giấy tờ|tài liệu|văn bản) (?:sau|sau đây|như sau)\s*:?\s*$", re.IGNORECASE)
 _HEADING = re.compile(r"(?:gồm|bao gồm|các giấy tờ sau(?: đây)?|như sau|sau đây)\s*:?\s*$|:\s*$", re.IGNORECASE)
 _RESIDUE = re.compile(r"^[\s;,.:)\]}\-–•*+\ue000-\uf8ff]+")  # (and the symbol fonts' bullets, "\uf0fc")
 _CASE_TITLE = re.compile(r"^\W*(?:\(\*\)\s*)?(?:trường hợp|đối với|nếu)\b", re.IGNORECASE)
@@ -316,8 +320,10 @@ def _with_unit(time: ProcessingTime | None, note: str) -> ProcessingTime | None:
     if time is None and note and not stage_times(note) and (stated := stated_time(note)) is not None:
         # (a list of stages is no one time: its first is only the first stage; nor is the first of
         # several a description states for its cases, "a) Đối với…: 05 ngày…; b) …: 33 ngày…")
+        # (nor is the first of a description that states several times for its steps or cases: "- Thời gian
+        # xác minh…: trong 02 ngày làm việc…; - Thời gian kiểm tra hồ sơ: 10 ngày…" — the text is said whole)
         found = {(parse_number(m.group("qty")), m.group("unit").lower()) for m in STATED_TIME.finditer(note)}
-        if len(found) > 1 and re.search(r"(?:^|[;.:]\s*)\(?[a-zđ1-9]\)\s*(?:đối với|trường hợp)", note, re.IGNORECASE):
+        if len(found) > 1:
             return ProcessingTime(quantity=None, unit=TimeUnit.OTHER, text=note)
         return stated
     if time is not None and time.unit == TimeUnit.HOUR and time.quantity is not None and note:
@@ -459,10 +465,12 @@ def tidy_documents(groups: list[DocumentGroup]) -> list[DocumentGroup]:
             if any(same_document(d, item.model_copy(update={"name": name})) for d in current.items):
                 continue  # the same document twice in one list (the portal repeats rows)
             counted = bool(item.originals or item.copies)
-            conditional = not counted and bool(_CONDITIONAL.match(name))
+            # (a counted row may still be a rule on the whole file: "Trường hợp nộp hồ sơ trực tuyến thì thành
+            # phần hồ sơ phải được chứng thực điện tử…")
+            conditional = bool(_CONDITIONAL.match(name)) and (not counted or bool(_ON_THE_FILE.search(name)))
             if conditional or is_note(name) and not (counted and name.lower().startswith(("trường hợp", "đối với"))):
                 current.notes.append(name)
-            elif _HEADING.search(name) and not counted and len(name) < 300:
+            elif _HEADING.search(name) and (not counted or _LEAD_IN.search(name)) and len(name) < 300:
                 current = DocumentGroup(title=name.rstrip(" :"), notes=[])
                 out.append(current)
             else:

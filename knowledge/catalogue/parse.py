@@ -345,7 +345,13 @@ def parse_time(value: object, unit: str | None = None, note: str = "") -> Proces
     if canon(text).strip(" .") == "theo mô tả":
         stated = stated_time(note)
         return stated or ProcessingTime(quantity=None, unit=TimeUnit.OTHER, text=text)
-    return stated_time(text) or ProcessingTime(quantity=None, unit=TimeUnit.OTHER, text=text)
+    stated = stated_time(text)
+    if stated is not None and (first := STATED_TIME.search(text)) and _A_STEP.search(text[:first.start()][-60:]):
+        stated = None  # "Thời gian thực hiện Bước 2 không quá 05 ngày làm việc. - … Bước 3 …": a step's, not the whole
+    return stated or ProcessingTime(quantity=None, unit=TimeUnit.OTHER, text=text)
+
+
+_A_STEP = re.compile(r"\bbước\s*\d", re.IGNORECASE)
 
 
 # --- levels, lists -------------------------------------------------------------------------

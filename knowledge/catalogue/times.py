@@ -22,8 +22,9 @@ import re
 from knowledge.catalogue.model import ProcessingTime, TimeUnit
 from knowledge.catalogue.parse import STATED_TIME, stated_time
 
-# Clauses: sentences, lines, "; Đối với…" (a lower-case word after ";" continues a list), "(hoặc…".
-CLAUSE = re.compile(r"(?<=[.;])\s+(?=[A-ZĐ\-+*•])|\n+|\((?=hoặc\b)")
+# Clauses: sentences, lines, "; Đối với…" (a lower-case word after ";" continues a list), "(hoặc…", and
+# a case after a comma ("05 ngày làm việc …, trường hợp phải xác minh thì … không quá 10 ngày làm việc").
+CLAUSE = re.compile(r"(?<=[.;])\s+(?=[A-ZĐ\-+*•])|\n+|\((?=hoặc\b)|,\s+(?=trường hợp\b)")
 _CASE_WORDS = re.compile(r"\b(đối với|trường hợp|nếu)\b", re.IGNORECASE)
 _NOT_A_CASE_TIME = re.compile(
     r"\bbước\b|không bao gồm|không tính|chưa đầy đủ|không đầy đủ|chưa hợp lệ|không hợp lệ|bổ sung|hướng dẫn|"

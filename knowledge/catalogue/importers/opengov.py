@@ -14,10 +14,11 @@ from typing import Any
 
 from knowledge.catalogue.facts import normal_time
 from knowledge.catalogue.importers.common import as_date, dict_of, finish, list_of, national_code, required_name
-from knowledge.catalogue.model import ProcessingTime, Procedure
+from knowledge.catalogue.model import ProcessingTime, Procedure, TimeUnit
 from knowledge.catalogue.parse import fee_from_value, parse_time, portal_url, text_or_empty, text_or_rule, unique
 
 SOURCE = "opengov"
+_OTHER_CASE = "một trường hợp giải quyết khác của thủ tục (nguồn không nêu trường hợp nào)"
 _METHOD_WORDS = {"ONLINE": "trực tuyến", "POSTAL": "qua bưu chính", "DIRECT": "trực tiếp"}
 _UNIT_WORDS = {"WORKING_DAY": "ngày làm việc", "DAY": "ngày", "HOUR": "giờ", "WORKING_HOUR": "giờ làm việc",
                "MONTH": "tháng"}
@@ -69,6 +70,11 @@ def procedure_from_opengov(d: dict) -> Procedure:
         if time is not None and conflict:
             time = time.model_copy(update={"text": conflict})
         more_times = []
+        if str(processing.get("unit") or "").upper() in ("", "OTHER") and isinstance(processing.get("qty"), int | float):
+            # the bare number is one processing case's; the others' times are said too, never hidden (1.004859:
+            # "1", cases of 1, 3 and 3 working days), with what the record says of them: nothing
+            more_times = [ProcessingTime(quantity=q, unit=TimeUnit(u), case=_OTHER_CASE)
+                          for q, u in case_times if (q, u) != (qty, str(unit or "").upper())]
         # (A method with rows of its own — "đồng bằng 30 ngày", "miền núi 38 ngày" — says its times itself.)
         if time is not None and len(case_times) == 1 and time.quantity is not None and rows_per_method[method] == 1:
             case_qty, case_unit = case_times[0]

@@ -230,6 +230,11 @@ _FORM_EXT = re.compile(r"\.(docx?|pdf|xlsx?|rar|zip|odt|rtf)$", re.IGNORECASE)
 
 
 _NEXT_LABEL = re.compile(r"\s*[a-zđ]{1,4}\)")
+# A file name's extension followed by the next file name ("….docMau 06-….docx").
+_INNER_EXT = re.compile(r"\.(?i:docx?|pdf|xlsx?|rar|zip|odt|rtf)(?=[A-ZĐ])")
+# A legal number's issuer with a file name glued after it ("…/NĐ-CPBC tom tat. DG rui ro.docx").
+_ISSUER_THEN_FILE = re.compile(r"\d/(?:\d{4}/)?(?:[A-ZĐ]+-)*?(?:" + "|".join(sorted(ISSUERS, key=len, reverse=True))
+                               + r")(?=[A-ZĐ][A-Za-zĐđ]*[\s._])")
 
 
 def _is_count(text: str, m: re.Match) -> bool:
@@ -248,6 +253,11 @@ def split_form(name: str) -> tuple[str, str | None]:
     boundary of the last 100 characters, else at the last space."""
     if not _FORM_EXT.search(name):
         return name, None
+    if (inner := _INNER_EXT.search(name)) and inner.end() < len(name):  # several files glued: "…sảnMau
+        head, form = split_form(name[:inner.end()])  # 05-…doc" + "Mau 06-…doc…": the first one says where
+        return head, "; ".join(f for f in (form, *_INNER_EXT.sub(r"\g<0>\n", name[inner.end():]).split("\n")) if f)
+    if issuer := _ISSUER_THEN_FILE.search(name, max(0, len(name) - 120)):  # "…số 43/2026/NĐ-CPBC tom tat.docx"
+        return name[:issuer.end()].strip(), name[issuer.end():].strip()
     head, semicolon, tail = name.rpartition(";")
     if semicolon and len(tail) < 100 and _FORM_EXT.search(tail) and head.strip() and head.count("(") <= head.count(")"):
         return head.strip(), tail.strip()  # "…Bộ Tài chính;phụ lục III mẫu báo cáo.docx"
@@ -378,6 +388,9 @@ _KINDS = r"(?:Luật|Luất|Bộ luật|Thông tư liên tịch|Thông tư|Ngh�
 _LAW_KIND_TAIL = re.compile(
     rf"(?:(?<=\S)({_KINDS}(?: số)?|(?<=[\w.;,)])(?<!\d)số|(?<=[.;,)])(?:NĐ|TT|QĐ|NQ|TTLT))|(?<=\s)({_KINDS} số))\s*$")
 # A number cell glued to the end of the title cell: "…Môi trường.Nghị quyết số ", "…tín dụngLuật số ".
+# The number cell's own words glued to the end of the title: "…bảo vệ thực vậtsố 07/2026/…", "…tài nguyên
+# nước.NĐ 23/2026/NĐ-CP".
+_GLUED_CELL_WORDS = re.compile(r"(?:(?<=[^\s\d])số|(?<=[.;,)])(?:NĐ|TT|QĐ|NQ|TTLT))\s*$")
 _CELL_AFTER_SENTENCE = re.compile(rf"(?<=[^\s\d]){_KINDS}(?: số)?\s*$")  # (after a space, "…; Thông tư số …" is prose)
 # A number cell without a number of the form "N/YYYY/…": "Thông tư80" (kind and a bare number glued to
 # the next title) or "…hành nghề thú y.Luật Thú y 2015" (a law named by its title and year).
@@ -406,25 +419,28 @@ def parse_legal_basis(text: str) -> list[dict]:
         return []
     docs, pos = [], 0
     for m in _LAW_CODE.finditer(text):
-        start, code = m.start(), m.group(0)
+        start, code, end = m.start(), m.group(0), m.end()
         before = text[start - 1] if start else " "
+        last = re.split(r"[-/]", code)[-1]
+        if last not in ISSUERS and last + text[end:end + 1] in ISSUERS and text[end + 1:end + 2].islower():
+            code, end = code + text[end], end + 1  # "…/NĐ-CPhướng dẫn…": a known issuer is never cut ("C" + "Phướng")
         if re.match(r"(19|20)\d\d\d{1,4}/", code):  # "ngày 29/6/202443/2024/QH15": a year glued on
             start, code = start + 4, code[4:]
             before = text[start - 1]
-        elif re.match(r"(19|20)\d\d\.\d{1,4}/", code) and text[:start].endswith("năm "):  # "năm 2025.09/2026/…"
+        elif re.match(r"(19|20)\d\d\.\d{1,4}/", code) and re.search(r"(?:năm |\d/)$", text[:start]):  # "năm 2025.09/2026/…", "15/5/2026.55/2026/…"
             start, code = start + 5, code[5:]
             before = text[start - 1]
-        after = text[m.end():m.end() + 1]
+        after = text[end:end + 1]
         # (after an old number, "…Việt Nam.73-CPQuyết định số 53/2013/…", the kind starts the next title)
-        glued_before = start == pos or not before.isspace() or (
+        glued_before = start == pos or not before.isspace() or _GLUED_CELL_WORDS.search(text[pos:start]) or (
             bool(_CELL_AFTER_SENTENCE.search(text[pos:start])) and not _OLD_NUMBER.search(text[pos:start]))
         # a number run into the next one ("…/QH1550/2025/TT-NHNN") ends here too — unless the title
         # itself ends with it, apart from the words before it ("…bởi Nghị định số 232/2025/NĐ-CP" +
         # "34/2025/TT-NHNN"): then the next one is this title's number
-        run_into_next = after.isdigit() and not text.startswith(code, m.end())  # not the number cell restating it
+        run_into_next = after.isdigit() and not text.startswith(code, end)  # not the number cell restating it
         if run_into_next and not glued_before:
             continue
-        glued_after = after.isupper() or after.islower() or run_into_next or m.end() == len(text.rstrip())
+        glued_after = after.isupper() or after.islower() or run_into_next or end == len(text.rstrip())
         if start < pos or not (glued_before or glued_after):
             continue
         name = text[pos:start]
@@ -456,7 +472,7 @@ def parse_legal_basis(text: str) -> list[dict]:
             name, code = name[:kind.start()], code if abbreviated else f"{word} {code}"
         name = text_or_empty(name)
         docs.append({"code": code, "name": "" if name.lower() == "số" else name})  # "số 50/2025/TT-NHNN": a cell's word
-        pos = m.end()
+        pos = end
     tail = text_or_empty(text[pos:])
     if tail and (named := _NAMED_LAW.search(tail)):  # "…hành nghề thú y.Luật Thú y 2015"
         docs.append({"code": named.group(1).strip(), "name": text_or_empty(tail[:named.start()])})

@@ -83,6 +83,7 @@ def test_fee_kind_follows_the_label():
         (100, "Phí công bố nội dung đăng ký doanh nghiệp: 100.000 đồng/lần (Thông tư số 47/2019/TT-BTC)", None,
          100_000, "100.000"),
         (20, "Ghi vào Sổ việc kết hôn", None, None, "không rõ đơn vị"),  # OpenGOV drops the currency
+        (25, "", "VNĐ", None, "25 đồng (nguồn ghi như vậy; số tiền khó đúng"),  # the record's unit, doubted
         (None, "Theo quy định của Hội đồng nhân dân cấp tỉnh", None, None, "Hội đồng"),
     ],
 )

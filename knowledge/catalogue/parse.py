@@ -171,7 +171,10 @@ def fee_from_value(value: float | int | str | None, text: str = "", *, currency:
     if value < _MIN_CREDIBLE_VND:
         if _single_vnd(text) == int(value * 1000):
             return Fee(kind=kind, amount_vnd=int(value * 1000), text=text)
-        note = f"{value:g} (không rõ đơn vị / unit unclear)"
+        if currency and re.search("đồng|vn", currency, re.IGNORECASE):  # "25 VNĐ": the record's own words, doubted
+            note = f"{value:g} đồng (nguồn ghi như vậy; số tiền khó đúng — hãy hỏi cơ quan tiếp nhận)"
+        else:  # a bare number (OpenGOV drops the currency)
+            note = f"{value:g} (không rõ đơn vị / unit unclear)"
         return Fee(kind=kind, amount_vnd=None, text=f"{note}: {text}" if text else note)
     if value != int(value):
         return Fee(kind=kind, amount_vnd=None, text=text or f"{value:g}")

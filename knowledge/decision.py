@@ -26,6 +26,10 @@ ANSWER_LEAD = 1.5  # the best hit answers alone when it scores this much above t
 ANSWER_COVERAGE = 0.4  # … and the question explains this share of its name
 CANDIDATE_SHARE = 0.5  # candidates offered: those within this share of the best score
 MAX_CANDIDATES = 5
+# A procedure whose name uses the subject's cue answers the question only when the question explains
+# this share of that name ("bảo hiểm nhân thọ Prudential có nên mua không" explains 29 % of "Phê chuẩn …
+# bảo hiểm nhân thọ", "muốn làm đại lý bảo hiểm nhân thọ…" 97 % of its procedure's).
+NAMED_CUE_COVERAGE = 0.45
 SMALL_TALK_UNKNOWN = 1  # a message no procedure fits is small talk with one word outside its phrases
 
 
@@ -60,8 +64,9 @@ def decide(index: SearchIndex, message: str | Query, top: int = MAX_CANDIDATES) 
     hits = index.search_query(query, top=max(top, MAX_CANDIDATES))
     subject = outside(text)
     best = hits[0] if hits else None
-    if subject is not None and best is not None and names_cue(best.name, subject.cue):
-        subject = None  # the catalogue names it ("Hỗ trợ vay vốn …" for "vay vốn")
+    if (subject is not None and best is not None and names_cue(best.name, subject.cue)
+            and best.coverage >= NAMED_CUE_COVERAGE):
+        subject = None  # the catalogue names it ("Hỗ trợ vay vốn …" for "vay vốn") and is what is asked
     floor = (OUTSIDE_MIN_SCORE if subject else MIN_SCORE) * index.rare_idf
     # A short question its best hit's name accounts for entirely ("căn cước") is about the
     # catalogue, however common its words.

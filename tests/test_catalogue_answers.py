@@ -962,3 +962,18 @@ def test_a_case_after_a_comma_a_counted_lead_in_and_a_counted_rule_on_the_file(s
     groups = _record(shared_dir, "1.010055").documents
     assert any(n.startswith("Trường hợp nộp hồ sơ trực tuyến thì thành phần hồ sơ") for g in groups for n in g.notes)
     assert not any(d.name.startswith("Trường hợp nộp hồ sơ trực tuyến") for g in groups for d in g.items)
+
+
+def test_exemptions_with_a_count_and_legal_cells_that_restate_or_shorten_a_title(shared_dir):
+    # "Trường hợp không thuộc diện … thì không phải nộp …" (1 bản chính), "(Trường hợp chủ phương tiện …
+    # không phải xuất trình …)": notes
+    for code, start in (("1.115494", "Trường hợp không thuộc diện chấp thuận"), ("2.001215", "(Trường hợp chủ phương tiện")):
+        groups = _record(shared_dir, code).documents
+        assert not any(d.name.startswith(start) for g in groups for d in g.items)
+        assert any(n.startswith(start) for g in groups for n in g.notes)
+    # "…HẢI QUAN.42/2020Nghị định số 46/2020/NĐ-CP46/2020Luật…": short number cells
+    assert {"42/2020/TT-BTC", "46/2020/NĐ-CP"} <= {d.code for d in _record(shared_dir, "3.000145").legal_basis}
+    # a number cell restating its title's first words is no entry of its own; "NĐ-CP-Quy định" stays whole
+    assert len(_record(shared_dir, "1.014605").legal_basis) == 1
+    assert not any("Q uy" in d.name for d in _record(shared_dir, "1.001643").legal_basis)
+    assert not any(d.name == "Luật" for d in _record(shared_dir, "1.007956").legal_basis)

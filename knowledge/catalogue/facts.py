@@ -79,6 +79,11 @@ _NOTE = re.compile(
 # a note, not a document.
 _CONDITIONAL = re.compile(r"^(?:\d+(?:\.\d+)*\.?\s+)?(?:(?:trong\s+)?(?:trường hợp|nếu)\b.{3,}?\sthì\s"
                           r"|(?:khi|sau khi)\s.{20,}?\b(?:không được|phải|được)\s)", re.IGNORECASE)  # ("6.3.1.6. Khi …")
+# A case that need not bring something, whatever count the portal printed beside it ("Trường hợp không thuộc
+# diện … thì không phải nộp một trong các loại giấy tờ nêu trên", "(Trường hợp chủ phương tiện … không phải
+# xuất trình …)"): a note.
+_EXEMPT_ROW = re.compile(r"\(?\s*(?:trường hợp|đối với|nếu)\b.{0,300}?\b(?:không phải|không cần|được miễn)\s+"
+                         r"(?:phải\s+)?(?:nộp|xuất trình|kèm|tải lên)\b", re.IGNORECASE)
 _ON_THE_FILE = re.compile(r"\bthì (?:các )?(?:thành phần hồ sơ|hồ sơ|giấy tờ)\b[^.;]{0,40}\b(?:phải|được)\b", re.IGNORECASE)
 # A row that announces the list after it, with whatever count the portal printed ("Người có yêu cầu … nộp/xuất
 # trình … các giấy tờ sau"): a heading.
@@ -468,7 +473,8 @@ def tidy_documents(groups: list[DocumentGroup]) -> list[DocumentGroup]:
             # (a counted row may still be a rule on the whole file: "Trường hợp nộp hồ sơ trực tuyến thì thành
             # phần hồ sơ phải được chứng thực điện tử…")
             conditional = bool(_CONDITIONAL.match(name)) and (not counted or bool(_ON_THE_FILE.search(name)))
-            if conditional or is_note(name) and not (counted and name.lower().startswith(("trường hợp", "đối với"))):
+            if conditional or _EXEMPT_ROW.match(name) or is_note(name) and not (
+                    counted and name.lower().startswith(("trường hợp", "đối với"))):
                 current.notes.append(name)
             elif _HEADING.search(name) and (not counted or _LEAD_IN.search(name)) and len(name) < 300:
                 current = DocumentGroup(title=name.rstrip(" :"), notes=[])
@@ -495,7 +501,7 @@ ISSUERS = frozenset((
     "UBCKNN", "TLĐ",
 ))
 _RUN_ON = re.compile(r"^(?P<head>.*\d/(?:\d{4}/)?(?:[A-ZĐ]+-)*)(?P<seg>[A-ZĐ]{3,})$")
-_GLUED_WORD = re.compile(r"(\d/[A-ZĐ][A-ZĐ\-]*[A-ZĐ](?<!TT)|QH\d{2})(?=(\w))")
+_GLUED_WORD = re.compile(r"(\d/[A-ZĐ][A-ZĐ\-]*[A-ZĐ](?<!TT)(?<!-[A-ZĐ])|QH\d{2})(?=(\w))")  # ("…/NĐ-CP-Quy định": no)
 
 
 _SPACED = re.compile(r"(\d/(?:\d{4}/)?[A-ZĐ]+)-\s+(?=[A-ZĐ]{2})")
@@ -570,7 +576,12 @@ def unique_legal(docs: list[LegalDoc]) -> list[LegalDoc]:
             seen[key] = doc
         elif len(doc.name) > len(old.name):
             seen[key] = old.model_copy(update={"name": doc.name})
-    return list(seen.values())
+    # (an entry without a number whose words another entry's title holds is that title's number cell
+    # restating it: "Thông tư số 84/2025/TT-BNNMT ngày 31 tháng 12 năm 2025 …" → "ngày 31 tháng 12 năm 2025 …")
+    # ("Luật Đất đai" inside "…hướng dẫn Luật Đất đai" is a law of its own: only a long run of a title's words is dropped)
+    named = [fold(d.name) for d in seen.values() if d.code]
+    return [d for d in seen.values()
+            if d.code or not any(fold(d.name) == n or (len(d.name) >= 25 and fold(d.name) in n) for n in named)]
 
 
 # --- province --------------------------------------------------------------------------------

@@ -398,8 +398,18 @@ _BARE_CELL = re.compile(rf"^({_KINDS})\s?(\d{{1,4}})(?=[A-ZĐ])")
 _DATED_BARE_CELL = re.compile(r"(\bngày \d{1,2}/\d{1,2}/(?:19|20)\d\d)(\d{1,4})(?=[A-ZĐ])")
 # A title printed twice, once in each cell ("Luật Nuôi con nuôiLuật Nuôi con nuôi"); a title's number
 # and a number cell that restates it in short ("…số 29/2025/TT-BTC" + "TT29/2025").
-_TWICE = re.compile(r"^(\S.{3,120}?)\1(?=[A-ZĐ])")
+_TWICE = re.compile(r"^(\S.{3,120}?\S)\1(?=[A-ZĐ])")
 _RESTATED_CELL = re.compile(r"(\d{1,4}/\d{4}/[A-ZĐ]+(?:-[A-ZĐ]+)*)((?:TTLT|TT|NĐ|QĐ|NQ)(\d{1,4}/\d{4}))(?![\d/])")
+# A number cell in short, without its issuer, glued between two titles ("…HẢI QUAN.42/2020Nghị định số
+# 46/2020/NĐ-CP46/2020Luật…"): read as the whole number its own title gives, when it gives one.
+_SHORT_CELL = re.compile(r"(?<=[^\d\s/])(\d{1,4}/\d{4})(?![\d/])(?=[A-ZĐ])")
+
+
+def _whole_number(before: str, short: str) -> str:
+    whole = [m.group(0) for m in _LAW_CODE.finditer(before) if m.group(0).startswith(short + "/")]
+    return whole[-1] if whole else short
+
+
 # A number of the old form, without a year ("73-CP", "12-HĐBT"), glued between two titles.
 _OLD_NUMBER = re.compile(r"(?<=[^\s\d])(\d{1,4}-(?:CP|HĐBT|TTg))(?=[A-ZĐ])")
 _NAMED_LAW = re.compile(rf"(?<=[.;])\s?({_KINDS} [^.;\d]{{2,60}}(?:\d{{4}})?)$")
@@ -415,6 +425,7 @@ def parse_legal_basis(text: str) -> list[dict]:
     text = tidy(text)
     text = text[len(_LAW_HEADER):] if text.startswith(_LAW_HEADER) else text
     text = _NEXT_SECTION.split(text, 1)[0]  # the page's next section run into the cell ("…QH12Cơ quan thực hiện…")
+    text = _SHORT_CELL.sub(lambda m: _whole_number(text[:m.start()], m.group(1)), text)
     if not text_or_empty(text):
         return []
     docs, pos = [], 0

@@ -977,3 +977,20 @@ def test_exemptions_with_a_count_and_legal_cells_that_restate_or_shorten_a_title
     assert len(_record(shared_dir, "1.014605").legal_basis) == 1
     assert not any("Q uy" in d.name for d in _record(shared_dir, "1.001643").legal_basis)
     assert not any(d.name == "Luật" for d in _record(shared_dir, "1.007956").legal_basis)
+
+
+def test_a_bare_number_its_description_contradicts_is_said_with_the_description(shared_dir):
+    from handlers.procedure_view import channel_times
+    # 1.009671: postal and direct rows print "1"; their descriptions say "03 ngày làm việc kể từ …"
+    p = _record(shared_dir, "1.009671")
+    postal = next(c for c in p.channels if c.method.value == "POSTAL")
+    assert channel_times(postal, 300) == ("Nguồn ghi “1”, không ghi đơn vị; phần mô tả ghi: 03 ngày làm việc kể từ "
+                                          "ngày nhận được hồ sơ hợp lệ.")
+
+
+def test_a_case_labelled_b_dot_after_a_count_keeps_its_heading(shared_dir):
+    # 2.002165: "…không chính xác0 bản chínhb. Trường hợp người yêu cầu bồi thường là người thừa kế … các tài liệu sau"
+    groups = _record(shared_dir, "2.002165").documents
+    heir = next(g for g in groups if g.title.startswith("b. Trường hợp người yêu cầu bồi thường là người thừa kế"))
+    assert [d.name[:40] for d in heir.items] == ["Giấy tờ chứng minh nhân thân của người y", "Văn bản ủy quyền hợp pháp trong trường h"]
+    assert any(n.startswith("Trường hợp người yêu cầu bồi thường trực tiếp nộp") for n in heir.notes)

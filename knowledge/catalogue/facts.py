@@ -84,7 +84,8 @@ _CONDITIONAL = re.compile(r"^(?:\d+(?:\.\d+)*\.?\s+)?(?:(?:trong\s+)?(?:trườn
 # xuất trình …)"): a note.
 _EXEMPT_ROW = re.compile(r"\(?\s*(?:trường hợp|đối với|nếu)\b.{0,300}?\b(?:không phải|không cần|được miễn)\s+"
                          r"(?:phải\s+)?(?:nộp|xuất trình|kèm|tải lên)\b", re.IGNORECASE)
-_ON_THE_FILE = re.compile(r"\bthì (?:các )?(?:thành phần hồ sơ|hồ sơ|giấy tờ)\b[^.;]{0,40}\b(?:phải|được)\b", re.IGNORECASE)
+_ON_THE_FILE = re.compile(r"\bthì (?:các )?(?:thành phần hồ sơ|hồ sơ|giấy tờ)\b[^.;]{0,120}?\b(?:phải|được|là bản sao)\b",
+                          re.IGNORECASE)
 # A row that announces the list after it, with whatever count the portal printed ("Người có yêu cầu … nộp/xuất
 # trình … các giấy tờ sau"): a heading.
 _LEAD_IN = re.compile(r"\b(?:các|những) (?:giấy tờ|tài liệu|văn bản) (?:sau|sau đây|như sau)\s*:?\s*$", re.IGNORECASE)
@@ -343,6 +344,12 @@ def _with_unit(time: ProcessingTime | None, note: str) -> ProcessingTime | None:
     stated = stated_time(note)
     if stated is not None and stated.quantity == time.quantity and stated.unit != TimeUnit.OTHER:
         return time.model_copy(update={"unit": stated.unit})
+    if stated is not None and stated.quantity is not None and stated.unit != TimeUnit.OTHER:
+        # the bare number and the description disagree ("1" beside "03 ngày làm việc kể từ …"): both are
+        # said, as the record prints them, and neither is chosen
+        clause = next((c.strip(" -+*•") for c in CLAUSE.split(note) if STATED_TIME.search(c)), note)
+        return time.model_copy(update={"quantity": None, "text": f"Nguồn ghi “{time.quantity:g}”, không ghi đơn vị; "
+                                                                   f"phần mô tả ghi: {clause}"})
     return time
 
 

@@ -229,7 +229,7 @@ _COUNT = re.compile(
 _FORM_EXT = re.compile(r"\.(docx?|pdf|xlsx?|rar|zip|odt|rtf)$", re.IGNORECASE)
 
 
-_NEXT_LABEL = re.compile(r"\s*[a-zđ]{1,4}\)")
+_NEXT_LABEL = re.compile(r"\s*[a-zđ]{1,4}\)|\s*[a-zđ]\.\s*[A-ZĐ]")  # "c) Báo cáo…", "b. Trường hợp…"
 # A file name's extension followed by the next file name ("….docMau 06-….docx").
 _INNER_EXT = re.compile(r"\.(?i:docx?|pdf|xlsx?|rar|zip|odt|rtf)(?=[A-ZĐ])")
 # A legal number's issuer with a file name glued after it ("…/NĐ-CPBC tom tat. DG rui ro.docx").

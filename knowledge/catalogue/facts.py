@@ -514,9 +514,13 @@ _GLUED_WORD = re.compile(r"(\d/[A-ZĐ][A-ZĐ\-]*[A-ZĐ](?<!TT)(?<!-[A-ZĐ])|QH\d
 _SPACED = re.compile(r"(\d/(?:\d{4}/)?[A-ZĐ]+)-\s+(?=[A-ZĐ]{2})")
 
 
+_DASHED_TITLE = re.compile(r"(\d/(?:\d{4}/)?[A-ZĐ][A-ZĐ\-]*[A-ZĐ])-(?=[A-ZĐ](\w))")
+
+
 def _unglue(text: str) -> str:
-    """"…/TT-BCAngày" → "…/TT-BCA ngày" ("NQ-HĐND" stays: Đ is a capital); "…/TT- BTP" → "…/TT-BTP"."""
-    text = _SPACED.sub(r"\1-", text)
+    """"…/TT-BCAngày" → "…/TT-BCA ngày" ("NQ-HĐND" stays: Đ is a capital); "…/TT- BTP" → "…/TT-BTP";
+    "…/NĐ-CP-Quy định" → "…/NĐ-CP - Quy định"."""
+    text = _DASHED_TITLE.sub(lambda m: m.group(1) + (" - " if m.group(2).islower() else "-"), _SPACED.sub(r"\1-", text))
     return _GLUED_WORD.sub(lambda m: m.group(1) + " " if m.group(2).islower() else m.group(1), text)
 
 

@@ -402,7 +402,7 @@ _TWICE = re.compile(r"^(\S.{3,120}?\S)\1(?=[A-ZĐ])")
 _RESTATED_CELL = re.compile(r"(\d{1,4}/\d{4}/[A-ZĐ]+(?:-[A-ZĐ]+)*)((?:TTLT|TT|NĐ|QĐ|NQ)(\d{1,4}/\d{4}))(?![\d/])")
 # A number cell in short, without its issuer, glued between two titles ("…HẢI QUAN.42/2020Nghị định số
 # 46/2020/NĐ-CP46/2020Luật…"): read as the whole number its own title gives, when it gives one.
-_SHORT_CELL = re.compile(r"(?<=[^\d\s/])(\d{1,4}/\d{4})(?![\d/])(?=[A-ZĐ])")
+_SHORT_CELL = re.compile(r"(?<=[^\d\s/])(?<!TT)(?<!NĐ)(?<!QĐ)(?<!NQ)(\d{1,4}/\d{4})(?![\d/])(?=[A-ZĐ])")  # (not "…TT29/2025")
 
 
 def _whole_number(before: str, short: str) -> str:

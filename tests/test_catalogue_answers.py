@@ -994,3 +994,20 @@ def test_a_case_labelled_b_dot_after_a_count_keeps_its_heading(shared_dir):
     heir = next(g for g in groups if g.title.startswith("b. Trường hợp người yêu cầu bồi thường là người thừa kế"))
     assert [d.name[:40] for d in heir.items] == ["Giấy tờ chứng minh nhân thân của người y", "Văn bản ủy quyền hợp pháp trong trường h"]
     assert any(n.startswith("Trường hợp người yêu cầu bồi thường trực tiếp nộp") for n in heir.notes)
+
+
+def test_counts_after_a_numbered_word_labels_with_a_sub_number_and_notes_on_foreign_papers(shared_dir):
+    # 6.005768: "…công trình đường sắt bước 1" + "1 bản chính", not "bước" + "11 bản chính"
+    steps = [d for g in _record(shared_dir, "6.005768").documents for d in g.items if "đường sắt bước 1" in d.name]
+    assert steps and all(d.originals == 1 for d in steps)
+    # 1.007827: "…để đối chiếu.1 bản chính,1 bản saob.3) Giấy ủy quyền…": the count ends the row before "b.3)"
+    names = [d.name for g in _record(shared_dir, "1.007827").documents for d in g.items]
+    assert any(n.startswith("b.3) Giấy ủy quyền") for n in names)
+    # 1.010729: "…09/2026/TT-BNNMT" + "22 đ sửa.docx": the form's file name is not the number's
+    forms = [d for g in _record(shared_dir, "1.010729").documents for d in g.items if d.name.endswith("09/2026/TT-BNNMT")]
+    assert forms and any(d.form == "22 đ sửa.docx" for d in forms)
+    # 1.010000: "198/2016/TT/BTC" is one number
+    assert [d.code for d in _record(shared_dir, "1.010000").legal_basis] == ["33/2025/TT-BXD", "198/2016/TT-BTC"]
+    # 1.009801: "Tài liệu được lập bằng tiếng nước ngoài phải được gửi kèm bản dịch…": a note
+    groups = _record(shared_dir, "1.009801").documents
+    assert any(n.startswith("Tài liệu được lập bằng tiếng nước ngoài") for g in groups for n in g.notes)

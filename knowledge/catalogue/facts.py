@@ -72,7 +72,10 @@ _NOTE = re.compile(
     # what the copies must be ("Các bản sao là bản sao được chứng thực…"), how many sets and in
     # what form ("(01) bộ hồ sơ (bản giấy) … và một (01) bản điện tử…")
     r"các (?:bản sao|bản chụp|giấy tờ|tài liệu)\b.{0,100}?\b(?:là|phải)\s|"
-    r"\(?\d{1,2}\)?\s*bộ hồ sơ\b.{0,80}\b(?:bản giấy|bản điện tử|bản chính|bản sao))",
+    r"\(?\d{1,2}\)?\s*bộ hồ sơ\b.{0,80}\b(?:bản giấy|bản điện tử|bản chính|bản sao)|"
+    # what papers made abroad or in a foreign language must have ("Tài liệu được lập bằng tiếng nước ngoài
+    # phải được gửi kèm bản dịch…", "Giấy tờ do cơ quan có thẩm quyền nước ngoài cấp … phải được hợp pháp hóa…")
+    r"(?:các\s+)?(?:tài liệu|giấy tờ)\s+(?:được lập|lập|do)\b.{0,120}?\bphải\b)",
     re.IGNORECASE)
 # An instruction for a case or a moment, without a count of its own ("Trường hợp gửi hồ sơ qua bưu
 # chính thì phải gửi kèm…", "Khi các cơ quan … hoàn thành việc kết nối … không được yêu cầu …"):

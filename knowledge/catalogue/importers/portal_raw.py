@@ -229,12 +229,12 @@ _COUNT = re.compile(
 _FORM_EXT = re.compile(r"\.(docx?|pdf|xlsx?|rar|zip|odt|rtf)$", re.IGNORECASE)
 
 
-_NEXT_LABEL = re.compile(r"\s*[a-zđ]{1,4}\)|\s*[a-zđ]\.\s*[A-ZĐ]")  # "c) Báo cáo…", "b. Trường hợp…"
+_NEXT_LABEL = re.compile(r"\s*[a-zđ]{1,4}\)|\s*[a-zđ](?:\.\d+)+\)|\s*[a-zđ]\.\s*[A-ZĐ]")  # "c) …", "b.3) …", "b. Trường hợp…"
 # A file name's extension followed by the next file name ("….docMau 06-….docx").
 _INNER_EXT = re.compile(r"\.(?i:docx?|pdf|xlsx?|rar|zip|odt|rtf)(?=[A-ZĐ])")
 # A legal number's issuer with a file name glued after it ("…/NĐ-CPBC tom tat. DG rui ro.docx").
-_ISSUER_THEN_FILE = re.compile(r"\d/(?:\d{4}/)?(?:[A-ZĐ]+-)*?(?:" + "|".join(sorted(ISSUERS, key=len, reverse=True))
-                               + r")(?=[A-ZĐ][A-Za-zĐđ]*[\s._])")
+_ISSUER_THEN_FILE = re.compile(r"\d/(?:\d{4}/)?(?:[A-ZĐ]+-)*?(?:" + "|".join(sorted(ISSUERS - {"QH"}, key=len, reverse=True))
+                               + r")(?=[A-ZĐ][A-Za-zĐđ]*[\s._]|\d+\s)")  # (or "…TT-BNNMT22 đ sửa.docx")
 
 
 def _is_count(text: str, m: re.Match) -> bool:
@@ -330,12 +330,22 @@ def _glued_syllables(name: str, start: int) -> int | None:
     return found
 
 
-def _document(name: str, m: re.Match | None) -> dict:
+def _numbered_word(chunk: str, m: re.Match) -> int:
+    """1 when the first of a two-digit count is the number of the word before it ("…công trình đường
+    sắt bước 1" + "1 bản chính", not "bước" + "11 bản chính"), else 0."""
+    two = m.group("o2") or m.group("c3") or ""
+    return int(len(two) == 2 and bool(re.search(r"\b(?:bước|số|điểm|khoản|mục|mẫu|phụ lục)\s$", chunk[:m.start()],
+                                                re.IGNORECASE)))
+
+
+def _document(name: str, m: re.Match | None, numbered: int = 0) -> dict:
     name, form = split_form(tidy(name))
     if m is None:
         return {"name": name, "form": form}
     originals = m.group("o1") or m.group("o2")
+    originals = originals[numbered:] if originals and m.group("o2") else originals
     copies = m.group("c1") or m.group("c2") or m.group("c3")
+    copies = copies[numbered:] if copies and m.group("c3") else copies
     return {
         "name": name,
         "originals": int(originals) if originals else 0,
@@ -359,7 +369,8 @@ def parse_documents(text: str) -> list[dict]:
         for m in _COUNT.finditer(chunk):
             if m.start() < pos or not _is_count(chunk, m):
                 continue
-            items.append(_document(chunk[pos:m.start()], m))
+            cut = m.start() + _numbered_word(chunk, m)
+            items.append(_document(chunk[pos:cut], m, cut - m.start()))
             pos = m.end()
         tail = chunk[pos:]
         if n == len(chunks) - 1 and text_or_empty(tail):
@@ -405,6 +416,9 @@ _RESTATED_CELL = re.compile(r"(\d{1,4}/\d{4}/[A-ZĐ]+(?:-[A-ZĐ]+)*)((?:TTLT|TT|
 _SHORT_CELL = re.compile(r"(?<=[^\d\s/])(?<!TT)(?<!NĐ)(?<!QĐ)(?<!NQ)(\d{1,4}/\d{4})(?![\d/])(?=[A-ZĐ])")  # (not "…TT29/2025")
 
 
+_SLASHED_ISSUER = re.compile(r"(\d{1,4}/\d{4}/[A-ZĐ]+)/([A-ZĐ]+)(?![\wĐ])")  # "198/2016/TT/BTC" is "…/TT-BTC"
+
+
 def _whole_number(before: str, short: str) -> str:
     whole = [m.group(0) for m in _LAW_CODE.finditer(before) if m.group(0).startswith(short + "/")]
     return whole[-1] if whole else short
@@ -426,6 +440,7 @@ def parse_legal_basis(text: str) -> list[dict]:
     text = text[len(_LAW_HEADER):] if text.startswith(_LAW_HEADER) else text
     text = _NEXT_SECTION.split(text, 1)[0]  # the page's next section run into the cell ("…QH12Cơ quan thực hiện…")
     text = _SHORT_CELL.sub(lambda m: _whole_number(text[:m.start()], m.group(1)), text)
+    text = _SLASHED_ISSUER.sub(lambda m: f"{m.group(1)}-{m.group(2)}" if m.group(2) in ISSUERS else m.group(0), text)
     if not text_or_empty(text):
         return []
     docs, pos = [], 0

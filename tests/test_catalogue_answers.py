@@ -1011,3 +1011,11 @@ def test_counts_after_a_numbered_word_labels_with_a_sub_number_and_notes_on_fore
     # 1.009801: "Tài liệu được lập bằng tiếng nước ngoài phải được gửi kèm bản dịch…": a note
     groups = _record(shared_dir, "1.009801").documents
     assert any(n.startswith("Tài liệu được lập bằng tiếng nước ngoài") for g in groups for n in g.notes)
+
+
+def test_a_fee_row_bracketing_its_case_before_its_text_keeps_the_case(shared_dir):
+    from handlers.procedure_view import fee_text
+    # 1.004724: "15,000,000 VNĐ( Đồng (Đối với sân bay trực thăng, sân bay chuyên dùng)Miễn phí từ ngày 07/4/2026 …)"
+    said = [fee_text(c.fees, 300, date(2026, 12, 1)) for c in _record(shared_dir, "1.004724").channels]
+    assert said[0].startswith("15.000.000 đồng") and said[0].endswith("— Đối với sân bay trực thăng, sân bay chuyên dùng")
+    assert said[2].endswith("— Đối với cảng hàng không quốc tế")

@@ -184,7 +184,11 @@ def _channel_row(method: str, seg: str) -> dict:
         fee_text, *others = [p.strip() for p in re.split(r"\n\s*\n", rest) if p.strip()]
         rest = ""
     fee_text = re.sub(r"^(Đồng|VNĐ)\s*", "", fee_text)  # the portal prints the unit of a 0 value
+    case = ""
+    if (lead := _FEE_CASE.match(fee_text)) and fee_text[lead.end():].strip():  # "(Đối với sân bay trực thăng…)Miễn
+        case, fee_text = lead.group(1).strip(), fee_text[lead.end():].strip()  # phí từ …": the row is that case's
     fees = [fee_from_value(value, fee_text, currency=currency)] if has_fee else []
+    fees = [f.model_copy(update={"case": case}) for f in fees] if case else fees
     fees += [fee_from_value(None, other) for other in others]
     # "Miễn phí(Cách thức thực hiện : …)", "Miễn phí(Theo quy định của Luật phí và lệ phí…)": still free
     if said_free and (not_about_fees(fee_text) or explains_free(fee_text)):
@@ -198,6 +202,8 @@ def _channel_row(method: str, seg: str) -> dict:
     return {"method": method, "time": time, "fees": fees, "note": note}
 
 
+# The case a fee row is for, bracketed before the rest of its text.
+_FEE_CASE = re.compile(r"\(\s*((?:đối với|trường hợp|áp dụng (?:đối )?với)\b[^()]{3,200})\)", re.IGNORECASE)
 # A fee cell's text printed without its brackets: it opens with what it prices.
 _FEE_CELL = re.compile(r"(?:Phí|Lệ phí|Mức thu|Mức phí|Mức lệ phí|Giá)\s*:", re.IGNORECASE)
 # A line of a channel's note that says no fee is set or charged ("- Không quy định phí, lệ phí").

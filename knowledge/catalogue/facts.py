@@ -92,6 +92,7 @@ _ON_THE_FILE = re.compile(r"\bthì (?:các )?(?:thành phần hồ sơ|hồ sơ|
 # A row that announces the list after it, with whatever count the portal printed ("Người có yêu cầu … nộp/xuất
 # trình … các giấy tờ sau"): a heading.
 _LEAD_IN = re.compile(r"\b(?:các|những) (?:giấy tờ|tài liệu|văn bản) (?:sau|sau đây|như sau)\s*:?\s*$", re.IGNORECASE)
+_INCLUDES = re.compile(r"\b(?:bao gồm|gồm có|gồm)\s*:?\s*$", re.IGNORECASE)
 _HEADING = re.compile(r"(?:gồm|bao gồm|các giấy tờ sau(?: đây)?|như sau|sau đây)\s*:?\s*$|:\s*$", re.IGNORECASE)
 _RESIDUE = re.compile(r"^[\s;,.:)\]}\-–•*+\ue000-\uf8ff]+")  # (and the symbol fonts' bullets, "\uf0fc")
 _CASE_TITLE = re.compile(r"^\W*(?:\(\*\)\s*)?(?:trường hợp|đối với|nếu)\b", re.IGNORECASE)
@@ -486,7 +487,8 @@ def tidy_documents(groups: list[DocumentGroup]) -> list[DocumentGroup]:
             if conditional or _EXEMPT_ROW.match(name) or is_note(name) and not (
                     counted and name.lower().startswith(("trường hợp", "đối với"))):
                 current.notes.append(name)
-            elif _HEADING.search(name) and (not counted or _LEAD_IN.search(name)) and len(name) < 300:
+            elif _HEADING.search(name) and len(name) < 300 and (not counted or _LEAD_IN.search(name) or (
+                    _INCLUDES.search(name) and n + 1 < len(group.items))):  # "2. Văn bản chứng minh … bao gồm" + rows
                 current = DocumentGroup(title=name.rstrip(" :"), notes=[])
                 out.append(current)
             else:

@@ -501,9 +501,10 @@ def _documents(p: Procedure, fit: Fit, case: int | None, cases: list[int],
         view, more = _group_view(p.documents[n], fit.text, room, lang)
         if room is not None:
             room = max(0, room - len(view.items))
-        if not full:
+        if not full and (any(g.items for g in p.documents) or sum(map(len, view.notes)) > 300):
             notes += len(view.notes)
-            view.notes = []  # in the full view ("Giấy tờ"), not on the first screen
+            view.notes = []  # in the full view ("Giấy tờ"), not on the first screen — unless they are
+            # all the record says of its documents ("Không quy định")
         left += more
         if view.items and not view.title and any(g.title for g in groups):
             # a list without a heading after lists with one is not theirs ("--" in the record)

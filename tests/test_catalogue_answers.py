@@ -1019,3 +1019,16 @@ def test_a_fee_row_bracketing_its_case_before_its_text_keeps_the_case(shared_dir
     said = [fee_text(c.fees, 300, date(2026, 12, 1)) for c in _record(shared_dir, "1.004724").channels]
     assert said[0].startswith("15.000.000 đồng") and said[0].endswith("— Đối với sân bay trực thăng, sân bay chuyên dùng")
     assert said[2].endswith("— Đối với cảng hàng không quốc tế")
+
+
+def test_a_second_fee_bracket_an_underscored_issuer_and_documents_the_record_says_are_not_set(shared_dir):
+    from handlers.procedure_view import fee_text
+    # 1.013818: "3,500,000 Việt Nam Đồng(/hồ sơ)(áp dụng mức phí 1.750.000 đồng/hồ sơ kể từ … đến hết ngày 31/12/2026 …)"
+    said = fee_text(_record(shared_dir, "1.013818").channels[0].fees, 400, date(2026, 12, 1))
+    assert said.startswith("áp dụng mức phí 1.750.000 đồng/hồ sơ") and said.endswith("sau đó: 3.500.000 đồng")
+    # "31/2025/TT_BCA", "…giai đoạn 2021-2025.01/2022/TT-BXD"
+    assert "31/2025/TT-BCA" in {d.code for d in _record(shared_dir, "3.000368").legal_basis}
+    assert "01/2022/TT-BXD" in {d.code for d in _record(shared_dir, "6.001435").legal_basis}
+    # 6.001435: its one document row is "Không quy định." (1 bản chính): no document, the record's words kept
+    groups = _record(shared_dir, "6.001435").documents
+    assert not any(g.items for g in groups) and any(n == "Không quy định" for g in groups for n in g.notes)

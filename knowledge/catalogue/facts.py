@@ -31,7 +31,7 @@ from knowledge.catalogue.model import (
     Procedure,
     TimeUnit,
 )
-from knowledge.catalogue.parse import STATED_TIME, parse_number, stated_time
+from knowledge.catalogue.parse import STATED_TIME, is_placeholder, is_unregulated, parse_number, stated_time
 from knowledge.catalogue.times import _CASE_WORDS, _LEAD_OUT, CLAUSE, note_times, stage_times
 from knowledge.text import fold
 
@@ -477,6 +477,9 @@ def tidy_documents(groups: list[DocumentGroup]) -> list[DocumentGroup]:
             if _opens_sublist(item, group.items[n + 1:n + 2]):  # "- Đối với …, hồ sơ phải bổ sung:" +
                 current = DocumentGroup(title=name.rstrip(" :"), notes=[])  # "+ Bản sao…": a heading, whatever
                 out.append(current)  # count the portal printed beside it
+                continue
+            if is_placeholder(name) or is_unregulated(name):  # "Không quy định." (1 bản chính): no document
+                current.notes.append(name.rstrip(" ."))
                 continue
             if any(same_document(d, item.model_copy(update={"name": name})) for d in current.items):
                 continue  # the same document twice in one list (the portal repeats rows)

@@ -177,6 +177,10 @@ def _channel_row(method: str, seg: str) -> dict:
             value, currency, has_fee = parse_number(fee.group("num")), fee.group("cur"), True
             rest = rest[fee.end():]
     fee_text, rest = _leading_parenthesis(rest)
+    while rest.startswith("(") and (more := _leading_parenthesis(rest))[0] and _FEE_MORE.search(more[0]):
+        # "(/hồ sơ)(áp dụng mức phí 1.750.000 … đến hết …)": a bracket that is only the amount's unit gives way
+        unit_only = re.fullmatch(r"/\s*\w[\w\s]{0,20}", fee_text)
+        fee_text, rest = (more[0] if unit_only else f"{fee_text} ({more[0]})").strip(), more[1]
     others: list[str] = []
     if has_fee and not fee_text and _FEE_CELL.match(rest):  # "800,000 Việt Nam ĐồngPhí: 800.000 đồng/hồ sơ (áp
         # dụng mức phí 400.000 … đến hết …).\n\nLệ phí: 100.000 đồng/hồ sơ.": the fee cell's text, unbracketed,
@@ -202,6 +206,8 @@ def _channel_row(method: str, seg: str) -> dict:
     return {"method": method, "time": time, "fees": fees, "note": note}
 
 
+# A second bracket after the fee cell's that is still about the fee.
+_FEE_MORE = re.compile(r"\b(?:mức phí|mức thu|lệ phí|phí|miễn)\b", re.IGNORECASE)
 # The case a fee row is for, bracketed before the rest of its text.
 _FEE_CASE = re.compile(r"\(\s*((?:đối với|trường hợp|áp dụng (?:đối )?với)\b[^()]{3,200})\)", re.IGNORECASE)
 # A fee cell's text printed without its brackets: it opens with what it prices.
@@ -446,6 +452,7 @@ def parse_legal_basis(text: str) -> list[dict]:
     text = text[len(_LAW_HEADER):] if text.startswith(_LAW_HEADER) else text
     text = _NEXT_SECTION.split(text, 1)[0]  # the page's next section run into the cell ("…QH12Cơ quan thực hiện…")
     text = _SHORT_CELL.sub(lambda m: _whole_number(text[:m.start()], m.group(1)), text)
+    text = re.sub(r"(\d/\d{4}/[A-ZĐ]+)_(?=[A-ZĐ])", r"\1-", text)  # "31/2025/TT_BCA"
     text = _SLASHED_ISSUER.sub(lambda m: f"{m.group(1)}-{m.group(2)}" if m.group(2) in ISSUERS else m.group(0), text)
     if not text_or_empty(text):
         return []
@@ -459,7 +466,7 @@ def parse_legal_basis(text: str) -> list[dict]:
         if re.match(r"(19|20)\d\d\d{1,4}/", code):  # "ngày 29/6/202443/2024/QH15": a year glued on
             start, code = start + 4, code[4:]
             before = text[start - 1]
-        elif re.match(r"(19|20)\d\d\.\d{1,4}/", code) and re.search(r"(?:năm |\d/)$", text[:start]):  # "năm 2025.09/2026/…", "15/5/2026.55/2026/…"
+        elif re.match(r"(19|20)\d\d\.\d{1,4}/", code) and re.search(r"(?:năm |\d[/-])$", text[:start]):  # "năm 2025.09/2026/…", "15/5/2026.55/2026/…"
             start, code = start + 5, code[5:]
             before = text[start - 1]
         after = text[end:end + 1]

@@ -180,9 +180,9 @@ def channel_times(channel: Channel, limit: int, keep: int | None = None, case_li
         case = case if short.count(case) == 1 else t.case
         said = f" — {case}{cut_times(t.case, case, lang, t)}" if t.case else ""
         added = ("plus " if lang == "en" else "thêm ") if t.added else ""
-        if t.stage and total and not broken_down:
+        if t.stage and total and not broken_down:  # (after a bare total only: "2 ngày — Cấp GCN" is a stage too)
             added, broken_down = ("of which " if lang == "en" else "trong đó "), True
-        total = total or not t.stage
+        total = total or (not t.stage and not t.case)
         parts.append((added + value + said).rstrip(" ;."))  # joined with "; " below
     if keep is not None and len(parts) > keep:
         parts = [*parts[:keep], rest(len(parts) - keep, "thời hạn", TIME_BUTTON, lang)]

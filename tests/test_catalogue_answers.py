@@ -1032,3 +1032,13 @@ def test_a_second_fee_bracket_an_underscored_issuer_and_documents_the_record_say
     # 6.001435: its one document row is "Không quy định." (1 bản chính): no document, the record's words kept
     groups = _record(shared_dir, "6.001435").documents
     assert not any(g.items for g in groups) and any(n == "Không quy định" for g in groups for n in g.notes)
+
+
+def test_what_the_record_printed_is_said_and_stages_are_parts_only_of_a_bare_total(shared_dir):
+    from handlers.procedure_view import channel_times, fee_text
+    # 1.011500: every row prints "Miễn phí(Cấp lại…)" beside a text that prices: said as printed, no "0"
+    said = fee_text(_record(shared_dir, "1.011500").channels[0].fees, 300, date(2026, 12, 1))
+    assert "nguồn ghi «Miễn phí»" in said and "số tiền 0" not in said
+    # 1.013105: "2 ngày làm việc — Cấp GCN" is a stage beside the others, not their total
+    assert "trong đó" not in channel_times(_record(shared_dir, "1.013105").channels[0], 500)
+    assert channel_times(_record(shared_dir, "1.000532").channels[0], 500).startswith("50 ngày; trong đó 30 ngày")

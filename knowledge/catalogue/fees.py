@@ -96,11 +96,12 @@ def in_force(fee: Fee, today: date) -> str:
     """What a citizen pays under this fee today, in words, from the record only."""
     if fee.published_zero:  # "Miễn phí" beside a text that says otherwise or no more: say so
         said = in_force(fee.model_copy(update={"published_zero": False}), today)
+        printed = "«Miễn phí»" if fee.said_free else "số tiền 0"  # what the record printed, as it printed it
         if _vnd(fee.text):
-            return f"Không rõ — nguồn ghi số tiền 0 nhưng nêu mức thu: {said}"
+            return f"Không rõ — nguồn ghi {printed} nhưng nêu mức thu: {said}"
         if WHO_SETS.search(fee.text):
             return said
-        return f"Không rõ mức thu — nguồn ghi số tiền 0 kèm: {said}"
+        return f"Không rõ mức thu — nguồn ghi {printed} kèm: {said}"
     parts = clauses(fee.text) if fee.text else []
     dated = [c for c in parts if c.start or c.end]
     base = money(fee.amount_vnd) if fee.amount_vnd else ("Miễn phí" if fee.amount_vnd == 0 else "")

@@ -37,6 +37,7 @@ class Fee(BaseModel):
     # The source published 0 ("Miễn phí" on the portal) beside a text that does not say free
     # ("Theo Thông tư 112/2021/TT-BTC…", rates in đồng): the record contradicts itself or is unclear.
     published_zero: bool = False
+    said_free: bool = False  # … and said it in words ("Miễn phí(…)"), not as the number 0
     # What this fee is for when the rows of one method differ by case and their fees differ
     # ("Công bố mở luồng … nối với luồng quốc gia"): never one fee claimed for every case.
     case: str = ""

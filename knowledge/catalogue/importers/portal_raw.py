@@ -193,6 +193,8 @@ def _channel_row(method: str, seg: str) -> dict:
         case, fee_text = lead.group(1).strip(), fee_text[lead.end():].strip()  # phí từ …": the row is that case's
     fees = [fee_from_value(value, fee_text, currency=currency)] if has_fee else []
     fees = [f.model_copy(update={"case": case}) for f in fees] if case else fees
+    if said_free:  # (the cell's words, for an answer that says what the record printed)
+        fees = [f.model_copy(update={"said_free": True}) if f.published_zero else f for f in fees]
     fees += [fee_from_value(None, other) for other in others]
     # "Miễn phí(Cách thức thực hiện : …)", "Miễn phí(Theo quy định của Luật phí và lệ phí…)": still free
     if said_free and (not_about_fees(fee_text) or explains_free(fee_text)):

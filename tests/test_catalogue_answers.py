@@ -1042,3 +1042,11 @@ def test_what_the_record_printed_is_said_and_stages_are_parts_only_of_a_bare_tot
     # 1.013105: "2 ngày làm việc — Cấp GCN" is a stage beside the others, not their total
     assert "trong đó" not in channel_times(_record(shared_dir, "1.013105").channels[0], 500)
     assert channel_times(_record(shared_dir, "1.000532").channels[0], 500).startswith("50 ngày; trong đó 30 ngày")
+
+
+def test_a_count_after_a_sentence_or_a_form_file_ends_its_row_before_a_lower_case_name(shared_dir):
+    # 1.012337: "…xe cơ giới.0 bản chính,1 bản saovăn bản đề nghị…"; 1.009832: "…sđ.docx1 bản chínhảnh màu…"
+    rows = [(d.name[:20], d.originals, d.copies) for g in _record(shared_dir, "1.012337").documents for d in g.items]
+    assert rows == [("Nghị quyết của Ban c", 0, 1), ("văn bản đề nghị thàn", 1, 0)]
+    photo = [d for g in _record(shared_dir, "1.009832").documents for d in g.items if d.name.startswith("ảnh màu")]
+    assert len(photo) == 1 and photo[0].originals == 2

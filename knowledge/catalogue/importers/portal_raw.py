@@ -258,7 +258,10 @@ def _is_count(text: str, m: re.Match) -> bool:
     if re.match(r"0\d", m.group(0)):
         return False
     after = text[m.end():m.end() + 2].lstrip()
-    return not after or not after[0].islower() or bool(_NEXT_LABEL.match(text, m.end()))
+    # A count cell after a sentence's end or a form file ("…xe cơ giới.0 bản chính,1 bản saovăn bản…",
+    # "…sđ.docx1 bản chínhảnh màu…") ends the row even when the next name starts in lower case.
+    ended = bool(re.search(r"(?:[.)]|\.(?i:docx?|pdf|xlsx?))$", text[:m.start()])) or bool(m.group("c1"))
+    return not after or not after[0].islower() or ended or bool(_NEXT_LABEL.match(text, m.end()))
 
 
 def split_form(name: str) -> tuple[str, str | None]:

@@ -1050,3 +1050,11 @@ def test_a_count_after_a_sentence_or_a_form_file_ends_its_row_before_a_lower_cas
     assert rows == [("Nghị quyết của Ban c", 0, 1), ("văn bản đề nghị thàn", 1, 0)]
     photo = [d for g in _record(shared_dir, "1.009832").documents for d in g.items if d.name.startswith("ảnh màu")]
     assert len(photo) == 1 and photo[0].originals == 2
+
+
+def test_a_page_the_crawler_cut_at_a_quoted_heading_is_read_again_from_its_text(shared_dir):
+    # 3.000338: "100 VNĐ(Căn cứ pháp lý: Thông tư 269/2016…)" cut the channels after their first row and left the
+    # rest of the table as the legal basis; the page's own legal-basis heading says "Không có thông tin"
+    p = _record(shared_dir, "3.000338")
+    assert [c.method.value for c in p.channels] == ["ONLINE", "POSTAL", "DIRECT"]
+    assert p.legal_basis == []

@@ -74,6 +74,21 @@ def _cut(text: str, *markers: str) -> str:
     return text
 
 
+def _split_at_a_quote(d: dict) -> tuple[str, str]:
+    """(the channels' text, the legal basis' text). The crawler cut the page at the words "Căn cứ pháp lý"
+    wherever they first stood — inside a fee's text ("100 VNĐ(Căn cứ pháp lý: Thông tư 269/2016…)") —
+    leaving the channels cut short and the rest of their table as the legal basis (": Thông tư…"):
+    then both are read again from the page's text, the legal basis from its own heading."""
+    channels, legal = str(d.get("cach_thuc_thuc_hien") or ""), str(d.get("can_cu_phap_ly") or "")
+    raw = str(d.get("raw_text") or "")
+    if not legal.lstrip().startswith(":") or "Cách Thức Thực Hiện" not in raw:
+        return channels, legal
+    section = raw.split("Cách Thức Thực Hiện", 1)[1]
+    channels = re.split(r"Thành phần hồ sơ", section, maxsplit=1)[0]
+    own = [m.end() for m in re.finditer(r"Căn cứ pháp lý(?!\s*:)", raw)]
+    return channels, (raw[own[-1]:] if own else "")
+
+
 def procedure_from_portal_raw(d: dict, ministry: str | None = None) -> Procedure:
     code = national_code(d.get("ma_thu_tuc"))
     shown = page_code(str(d.get("raw_text") or ""))
@@ -83,6 +98,7 @@ def procedure_from_portal_raw(d: dict, ministry: str | None = None) -> Procedure
     url = str(d.get("detail_url") or "").strip()
     portal_id = url.rstrip("/").rsplit("/", 1)[-1] if "dichvucong.gov.vn" in url else None
     executing = text_or_empty(d.get("co_quan_thuc_hien")) or text_or_empty(d.get("co_quan_co_tham_quyen"))
+    channels_text, legal_text = _split_at_a_quote(d)
     return finish({
         "code": code,
         "name": name,
@@ -94,9 +110,9 @@ def procedure_from_portal_raw(d: dict, ministry: str | None = None) -> Procedure
         "results": parse_results(str(d.get("ket_qua_xu_ly") or "")),
         "requirements": text_or_empty(_cut(str(d.get("yeu_cau_dieu_kien") or ""), "Từ khóa")),
         "documents": parse_documents(str(d.get("thanh_phan_ho_so") or "")),
-        "channels": parse_channels(str(d.get("cach_thuc_thuc_hien") or "")),
+        "channels": parse_channels(channels_text),
         "steps": split_steps(str(d.get("trinh_tu_thuc_hien") or "")),
-        "legal_basis": parse_legal_basis(str(d.get("can_cu_phap_ly") or "")),
+        "legal_basis": parse_legal_basis(legal_text),
         "submit_address": text_or_empty(d.get("dia_chi_tiep_nhan")),
         "source": SOURCE,
         "source_url": url or REPOSITORY,

@@ -102,7 +102,8 @@ _METHOD_SAID = {"ONLINE": "trực tuyến", "POSTAL": "qua bưu chính", "DIRECT
 _UNREGULATED_NOTE = re.compile(r"^\W*(?:không|chưa)\s+(?:được\s+)?quy định\b", re.IGNORECASE)
 _BY_RULE = re.compile(r"\bthời (?:gian|hạn)(?: thực hiện| giải quyết)?\s+(?:là\s+)?(?:theo|do|tùy|căn cứ|được xác định)\b",
                       re.IGNORECASE)
-_ZERO_BESIDE = re.compile(r"nguồn ghi (?:số tiền 0|«Miễn phí») kèm: ([^;\n]*)")
+_ZERO_SAID = r"nguồn ghi (?:số tiền 0|«Miễn phí»)"  # a contradicted fee, as knowledge.catalogue.fees.in_force says it
+_ZERO_BESIDE = re.compile(_ZERO_SAID + r" kèm: ([^;\n]*)")
 # A number cell glued to the end of a title ("…của Chính phủ167/2025").
 _NAME_GLUED_NUMBER = re.compile(r"[^\s\d/.,]\d{1,4}/\d{4}$")
 
@@ -250,7 +251,7 @@ def check_answer(p: Procedure, text: str, full: str, today: date) -> list[Findin
     # A fee left out and counted ("… và 2 mức phí, lệ phí khác — bấm …") is one button away, not hidden.
     fees_left = _left(fees, "mức phí, lệ phí")
     contradicted = [f for c in p.channels for f in c.fees if f.published_zero and not _WHO_SETS.search(f.text)]
-    if contradicted and not re.search("nguồn ghi (?:số tiền 0|«Miễn phí»)", fees) and not fees_left:
+    if contradicted and not re.search(_ZERO_SAID, fees) and not fees_left:
         add("fee_zero_hidden", contradicted[0].text)
     if any(fold(t).startswith("mien") for t in record_fee_texts) and "miễn" not in fees.lower() and not fees_left:
         add("fee_free_dropped", fees.replace("\n", " "))

@@ -175,7 +175,8 @@ def channel_times(channel: Channel, limit: int, keep: int | None = None, case_li
         entries.setdefault((t.added, time_text(t, limit, lang), " ".join(t.case.split()).rstrip(" .;")), t)
     short = [shorten(t.case, case_limit) for t in entries.values()]
     parts = []
-    total, broken_down = False, False  # stages after a time that is none are its parts: "50 ngày; trong đó 30 ngày — …"
+    # Stages after a bare total (no stage, no case) are its parts: "50 ngày; trong đó 30 ngày — …".
+    total, broken_down = False, False
     for ((_, value, _), t), case in zip(entries.items(), short, strict=True):
         case = case if short.count(case) == 1 else t.case
         said = f" — {case}{cut_times(t.case, case, lang, t)}" if t.case else ""
@@ -497,14 +498,14 @@ def _documents(p: Procedure, fit: Fit, case: int | None, cases: list[int],
     groups: list[DocumentGroupView] = []
     left = notes = 0
     room = fit.documents
+    listed = any(g.items for g in p.documents)  # else the notes are all the record says of its documents
     for n in shown:
         view, more = _group_view(p.documents[n], fit.text, room, lang)
         if room is not None:
             room = max(0, room - len(view.items))
-        if not full and (any(g.items for g in p.documents) or sum(map(len, view.notes)) > 300):
+        if not full and (listed or sum(map(len, view.notes)) > 300):
             notes += len(view.notes)
-            view.notes = []  # in the full view ("Giấy tờ"), not on the first screen — unless they are
-            # all the record says of its documents ("Không quy định")
+            view.notes = []  # in the full view ("Giấy tờ"), not on the first screen (but "Không quy định")
         left += more
         if view.items and not view.title and any(g.title for g in groups):
             # a list without a heading after lists with one is not theirs ("--" in the record)

@@ -16,7 +16,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from knowledge.query import PhraseTable, recall
-from knowledge.text import canon, clean, fold, words
+from knowledge.text import _WORD, canon, clean, fold, words  # (_WORD: on the text as typed, for capitals)
 
 DATA = Path(__file__).with_name("data") / "scope.toml"
 # In order of precedence when a message says two ("ok cảm ơn" thanks, "chào nhé, mai hỏi tiếp"
@@ -27,7 +27,6 @@ _LAUGH = "~laugh"  # a filler that, alone, acknowledges ("hihi", ":)", "😊"): 
 _WISH = "~wish"  # a well-wish: goodbye, but a greeting in a message that greets ("chào bạn, chúc …")
 _STRETCHED = re.compile(r"([^\W\d_])\1{2,}")  # a letter typed three times or more, for emphasis
 _DOUBLED = re.compile(r"([^\W\d_])\1")  # … or twice ("okk", "nhaa", "byee")
-_WORD = re.compile(r"[^\W_]+(?:[.,][0-9]+)*")  # as knowledge.text.words, on the text as typed (for capitals)
 _EMOJI_MARKS = re.compile("[\ufe0e\ufe0f\u200d\U0001f3fb-\U0001f3ff]")  # variation selectors, skin tones, joiners
 _LAUGHING = re.compile(r"k{2,}|(?:h[aeioà-ỹ]){2,}h?")  # "kkk", "hahaha", "hihihi", "hehe"
 _ASK = "~ask"  # a question word: the message asks something

@@ -155,7 +155,8 @@ def fee_from_value(value: float | int | str | None, text: str = "", *, currency:
     kind = tidy(kind) or "FEE"
     if isinstance(value, str):
         value = parse_number(value)
-    cur = _currency(currency) if currency and not re.search("đồng|vn", currency, re.IGNORECASE) else "VND"
+    said_vnd = bool(currency) and bool(re.search("đồng|vn", currency, re.IGNORECASE))  # "Việt Nam Đồng", "VNĐ"
+    cur = _currency(currency) if currency and not said_vnd else "VND"
     if value is None:
         stated = _single_vnd(text)
         return Fee(kind=kind, amount_vnd=stated, text=text)
@@ -171,7 +172,7 @@ def fee_from_value(value: float | int | str | None, text: str = "", *, currency:
     if value < _MIN_CREDIBLE_VND:
         if _single_vnd(text) == int(value * 1000):
             return Fee(kind=kind, amount_vnd=int(value * 1000), text=text)
-        if currency and re.search("đồng|vn", currency, re.IGNORECASE):  # "25 VNĐ": the record's own words, doubted
+        if said_vnd:  # "25 VNĐ": the record's own words, doubted
             note = f"{value:g} đồng (nguồn ghi như vậy; số tiền khó đúng — hãy hỏi cơ quan tiếp nhận)"
         else:  # a bare number (OpenGOV drops the currency)
             note = f"{value:g} (không rõ đơn vị / unit unclear)"

@@ -58,19 +58,28 @@ def _stage_label(line: str, breakdown: bool = False) -> str | None:
     return head if _STAGE_LABEL.match(head) or (breakdown and _TOP.match(line)) else None
 
 
+def _after_breakdown(lines: list[str]) -> list[bool]:
+    """For each line, whether a line before it announced a breakdown ("…, trong đó:")."""
+    flags, seen = [], False
+    for line in lines:
+        flags.append(seen)
+        seen = seen or bool(_BREAKDOWN.search(line))
+    return flags
+
+
 def stage_lines(note: str) -> tuple[list[str], set[int]]:
     """(the lines of a description, the indexes of those that belong to a stage) when the description
     lists at least two stages, each with a time of its own or with case lines under it ("+ …")."""
     lines = note.split("\n")
     inside: set[int] = set()
-    stages, heading, breakdown = 0, False, False
+    stages, heading = 0, False
+    breakdown = _after_breakdown(lines)
     for n, line in enumerate(lines):
         nested = line.lstrip().startswith("+")
         if nested and heading:
             inside.add(n)
             continue
-        label = None if nested else _stage_label(line, breakdown)
-        breakdown = breakdown or bool(_BREAKDOWN.search(line))
+        label = None if nested else _stage_label(line, breakdown[n])
         heading = bool(label)
         if label:
             inside.add(n)
@@ -85,9 +94,9 @@ def stage_times(note: str) -> list[ProcessingTime]:
     such as "Thời hạn" cut); [] unless there are at least two."""
     lines, inside = stage_lines(note)
     out: list[ProcessingTime] = []
-    breakdown = {n for n, line in enumerate(lines) if any(_BREAKDOWN.search(x) for x in lines[:n])}
+    breakdown = _after_breakdown(lines)
     for n in sorted(inside):
-        label = _stage_label(lines[n], n in breakdown)
+        label = _stage_label(lines[n], breakdown[n])
         after = lines[n].partition(":")[2]
         stated = stated_time(after) if label else None
         if stated is None or stated.quantity is None:

@@ -57,7 +57,8 @@ def procedure_from_opengov(d: dict) -> Procedure:
         note = text_or_rule(ch.get("note"))
         processing = dict_of(ch.get("processing"))
         qty, unit, conflict = processing.get("qty"), processing.get("unit"), ""
-        if str(unit or "").upper() in ("", "OTHER") and isinstance(qty, int | float) and case_times:
+        bare = str(unit or "").upper() in ("", "OTHER") and isinstance(qty, int | float)  # a number, no unit
+        if bare and case_times:
             # A bare number: its processing cases say the unit (and, when they all agree, the time).
             same = [u for q, u in case_times if q == qty]
             if same:
@@ -70,7 +71,7 @@ def procedure_from_opengov(d: dict) -> Procedure:
         if time is not None and conflict:
             time = time.model_copy(update={"text": conflict})
         more_times = []
-        if str(processing.get("unit") or "").upper() in ("", "OTHER") and isinstance(processing.get("qty"), int | float):
+        if bare:
             # the bare number is one processing case's; the others' times are said too, never hidden (1.004859:
             # "1", cases of 1, 3 and 3 working days), with what the record says of them: nothing
             more_times = [ProcessingTime(quantity=q, unit=TimeUnit(u), case=_OTHER_CASE)

@@ -84,7 +84,7 @@ def _split_at_a_quote(d: dict) -> tuple[str, str]:
     if not legal.lstrip().startswith(":") or "Cách Thức Thực Hiện" not in raw:
         return channels, legal
     section = raw.split("Cách Thức Thực Hiện", 1)[1]
-    channels = re.split(r"Thành phần hồ sơ", section, maxsplit=1)[0]
+    channels = section.split("Thành phần hồ sơ", 1)[0]
     own = [m.end() for m in re.finditer(r"Căn cứ pháp lý(?!\s*:)", raw)]
     return channels, (raw[own[-1]:] if own else "")
 
@@ -207,14 +207,13 @@ def _channel_row(method: str, seg: str) -> dict:
     case = ""
     if (lead := _FEE_CASE.match(fee_text)) and fee_text[lead.end():].strip():  # "(Đối với sân bay trực thăng…)Miễn
         case, fee_text = lead.group(1).strip(), fee_text[lead.end():].strip()  # phí từ …": the row is that case's
-    fees = [fee_from_value(value, fee_text, currency=currency)] if has_fee else []
-    fees = [f.model_copy(update={"case": case}) for f in fees] if case else fees
-    if said_free:  # (the cell's words, for an answer that says what the record printed)
-        fees = [f.model_copy(update={"said_free": True}) if f.published_zero else f for f in fees]
-    fees += [fee_from_value(None, other) for other in others]
-    # "Miễn phí(Cách thức thực hiện : …)", "Miễn phí(Theo quy định của Luật phí và lệ phí…)": still free
     if said_free and (not_about_fees(fee_text) or explains_free(fee_text)):
+        # "Miễn phí(Cách thức thực hiện : …)", "Miễn phí(Theo quy định của Luật phí và lệ phí…)": still free
         fees = [Fee(amount_vnd=0, text=text_or_rule(fee_text))]
+    else:  # (said_free: the cell's words, for an answer that says what the record printed)
+        fees = [f.model_copy(update={"case": case, "said_free": said_free and f.published_zero})
+                for f in ([fee_from_value(value, fee_text, currency=currency)] if has_fee else [])]
+        fees += [fee_from_value(None, other) for other in others]
     note = text_or_rule(rest)  # ("Không quy định": no time limit is set — information)
     if not has_fee and fee_text:
         note = "\n".join(p for p in (fee_text, note) if p)
@@ -256,12 +255,13 @@ _COUNT = re.compile(
     r"(?:(?<=\d)(?P<o1>\d)|(?<!\d)(?P<o2>\d{1,2})) bản chính(?:,\s*(?P<c1>\d{1,2}) bản sao)?"
     r"|(?:(?<=\d)(?P<c2>\d)|(?<!\d)(?P<c3>\d{1,2})) bản sao"
 )
-_FORM_EXT = re.compile(r"\.(docx?|pdf|xlsx?|rar|zip|odt|rtf)$", re.IGNORECASE)
+_EXTENSIONS = r"docx?|pdf|xlsx?|rar|zip|odt|rtf"  # of the form files the portal attaches
+_FORM_EXT = re.compile(rf"\.({_EXTENSIONS})$", re.IGNORECASE)
 
 
 _NEXT_LABEL = re.compile(r"\s*[a-zđ]{1,4}\)|\s*[a-zđ](?:\.\d+)+\)|\s*[a-zđ]\.\s*[A-ZĐ]")  # "c) …", "b.3) …", "b. Trường hợp…"
 # A file name's extension followed by the next file name ("….docMau 06-….docx").
-_INNER_EXT = re.compile(r"\.(?i:docx?|pdf|xlsx?|rar|zip|odt|rtf)(?=[A-ZĐ])")
+_INNER_EXT = re.compile(rf"\.(?i:{_EXTENSIONS})(?=[A-ZĐ])")
 # A legal number's issuer with a file name glued after it ("…/NĐ-CPBC tom tat. DG rui ro.docx").
 _ISSUER_THEN_FILE = re.compile(r"\d/(?:\d{4}/)?(?:[A-ZĐ]+-)*?(?:" + "|".join(sorted(ISSUERS - {"QH"}, key=len, reverse=True))
                                + r")(?=[A-ZĐ][A-Za-zĐđ]*[\s._]|\d+\s)")  # (or "…TT-BNNMT22 đ sửa.docx")
@@ -426,15 +426,16 @@ _WORD_SECOND = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹê�
 _UPPER = "A-ZĐƯ"  # "01/2014/NQLT-CP-UBTƯMTTQVN": "TƯ" (trung ương) in an issuer's initials
 _SEGMENT = rf"(?:TTg|[{_UPPER}]*QH\d{{2}}|[A-ZĐ][{_UPPER}]*(?:\d{{2}}(?![\d/.a-z]))?)(?![{_WORD_SECOND}])"
 _LAW_CODE = re.compile(rf"\d+(?:\.\d+|\.[a-z])?[a-z]?/(?:\d{{4}}/)?{_SEGMENT}(?:-{_SEGMENT})*")
+_KIND_ABBREVIATIONS = "TTLT|TT|NĐ|QĐ|NQ"  # "NĐ 23/2026/NĐ-CP", "TT29/2025"
 _KINDS = r"(?:Luật|Luất|Bộ luật|Thông tư liên tịch|Thông tư|Nghị định|Nghị quyết|Quyết định|Pháp lệnh|Chỉ thị)"
 # The number cell's own words before its number ("Luật số", "Nghị định số", a bare "số"), glued to
 # the end of the title cell ("…bảo vệ thực vậtsố 07/2026/TT-BNNMT", "…MÔI TRƯỜNGLuất số 146/2025/QH15").
 _LAW_KIND_TAIL = re.compile(
-    rf"(?:(?<=\S)({_KINDS}(?: số)?|(?<=[\w.;,)])(?<!\d)số|(?<=[.;,)])(?:NĐ|TT|QĐ|NQ|TTLT))|(?<=\s)({_KINDS} số))\s*$")
-# A number cell glued to the end of the title cell: "…Môi trường.Nghị quyết số ", "…tín dụngLuật số ".
+    rf"(?:(?<=\S)({_KINDS}(?: số)?|(?<=[\w.;,)])(?<!\d)số|(?<=[.;,)])(?:{_KIND_ABBREVIATIONS}))|(?<=\s)({_KINDS} số))\s*$")
 # The number cell's own words glued to the end of the title: "…bảo vệ thực vậtsố 07/2026/…", "…tài nguyên
 # nước.NĐ 23/2026/NĐ-CP".
-_GLUED_CELL_WORDS = re.compile(r"(?:(?<=[^\s\d])số|(?<=[.;,)])(?:NĐ|TT|QĐ|NQ|TTLT))\s*$")
+_GLUED_CELL_WORDS = re.compile(rf"(?:(?<=[^\s\d])số|(?<=[.;,)])(?:{_KIND_ABBREVIATIONS}))\s*$")
+# A number cell glued to the end of the title cell: "…Môi trường.Nghị quyết số ", "…tín dụngLuật số ".
 _CELL_AFTER_SENTENCE = re.compile(rf"(?<=[^\s\d]){_KINDS}(?: số)?\s*$")  # (after a space, "…; Thông tư số …" is prose)
 # A number cell without a number of the form "N/YYYY/…": "Thông tư80" (kind and a bare number glued to
 # the next title) or "…hành nghề thú y.Luật Thú y 2015" (a law named by its title and year).
@@ -443,12 +444,10 @@ _DATED_BARE_CELL = re.compile(r"(\bngày \d{1,2}/\d{1,2}/(?:19|20)\d\d)(\d{1,4})
 # A title printed twice, once in each cell ("Luật Nuôi con nuôiLuật Nuôi con nuôi"); a title's number
 # and a number cell that restates it in short ("…số 29/2025/TT-BTC" + "TT29/2025").
 _TWICE = re.compile(r"^(\S.{3,120}?\S)\1(?=[A-ZĐ])")
-_RESTATED_CELL = re.compile(r"(\d{1,4}/\d{4}/[A-ZĐ]+(?:-[A-ZĐ]+)*)((?:TTLT|TT|NĐ|QĐ|NQ)(\d{1,4}/\d{4}))(?![\d/])")
+_RESTATED_CELL = re.compile(rf"(\d{{1,4}}/\d{{4}}/[A-ZĐ]+(?:-[A-ZĐ]+)*)((?:{_KIND_ABBREVIATIONS})(\d{{1,4}}/\d{{4}}))(?![\d/])")
 # A number cell in short, without its issuer, glued between two titles ("…HẢI QUAN.42/2020Nghị định số
 # 46/2020/NĐ-CP46/2020Luật…"): read as the whole number its own title gives, when it gives one.
 _SHORT_CELL = re.compile(r"(?<=[^\d\s/])(?<!TT)(?<!NĐ)(?<!QĐ)(?<!NQ)(\d{1,4}/\d{4})(?![\d/])(?=[A-ZĐ])")  # (not "…TT29/2025")
-
-
 _SLASHED_ISSUER = re.compile(r"(\d{1,4}/\d{4}/[A-ZĐ]+)/([A-ZĐ]+)(?![\wĐ])")  # "198/2016/TT/BTC" is "…/TT-BTC"
 
 
